@@ -1,0 +1,584 @@
+//! The cloud catalog: regions and zones, instance types, on-demand and spot prices,
+//! commitment discounts, transfer prices, inter-region RTTs and failure priors — each
+//! figure citing a source with a date. The default AWS catalog is compiled in; a user
+//! catalog in the same format can replace it.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use rust_decimal::Decimal;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::deployment::{Arch, Words};
+use crate::diag::{Code, Diagnostic};
+use crate::did_you_mean;
+use crate::load::{load, Codes};
+use crate::path;
+use crate::spanned_doc::{KeyPath, Locator};
+
+/// The embedded default catalog's text, built from public AWS data (see `docs/catalog.md`).
+pub const EMBEDDED_TOML: &str = include_str!("../data/aws-catalog.toml");
+
+pub const FORMAT_VERSION: i64 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Source {
+    pub title: String,
+    pub url: String,
+    pub as_of: String,
+    pub confidence: Confidence,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    High,
+    Medium,
+    Low,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Region {
+    pub name: String,
+    pub zones: Vec<String>,
+    /// Zone IDs (`use1-az1`), when known; the same order as `zones`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub zone_ids: Vec<String>,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct InstanceType {
+    pub family: String,
+    pub vcpus: u32,
+    pub memory_gib: f64,
+    pub arch: Arch,
+    #[serde(default)]
+    pub burstable: bool,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RegionPrices {
+    pub source: String,
+    pub usd_per_hour: BTreeMap<String, Decimal>,
+}
+
+/// Spot Instance Advisor interruption-frequency bucket: the share of capacity reclaimed
+/// over the trailing month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+pub enum InterruptionBucket {
+    #[serde(rename = "<5%")]
+    Under5,
+    #[serde(rename = "5-10%")]
+    From5To10,
+    #[serde(rename = "10-15%")]
+    From10To15,
+    #[serde(rename = "15-20%")]
+    From15To20,
+    #[serde(rename = ">20%")]
+    Over20,
+}
+
+impl InterruptionBucket {
+    pub const ALL: [InterruptionBucket; 5] = [
+        Self::Under5,
+        Self::From5To10,
+        Self::From10To15,
+        Self::From15To20,
+        Self::Over20,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Under5 => "<5%",
+            Self::From5To10 => "5-10%",
+            Self::From10To15 => "10-15%",
+            Self::From15To20 => "15-20%",
+            Self::Over20 => ">20%",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct SpotPool {
+    pub interruption: InterruptionBucket,
+    pub savings_pct: u8,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct SpotRegion {
+    pub source: String,
+    pub pools: BTreeMap<String, SpotPool>,
+}
+
+/// Fractions off the on-demand price for committed capacity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Commitments {
+    pub source: String,
+    pub reserved_1y: Decimal,
+    pub reserved_3y: Decimal,
+    pub savings_plan_1y: Decimal,
+    pub savings_plan_3y: Decimal,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Transfer {
+    pub source: String,
+    /// Charged in each direction.
+    pub inter_az_usd_per_gb: Decimal,
+    /// Out of a region to any other region.
+    pub inter_region_out_usd_per_gb: BTreeMap<String, Decimal>,
+    /// Pair prices that differ from the source region's default, keyed `a|b` (a < b).
+    #[serde(default)]
+    pub inter_region_pair_usd_per_gb: BTreeMap<String, Decimal>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Rtt {
+    pub source: String,
+    /// Directed round-trip times in milliseconds: `ms[from][to]`.
+    pub ms: BTreeMap<String, BTreeMap<String, f64>>,
+}
+
+/// Rate and duration of one failure mode. Durations are log-normal, fixed by their
+/// median and mean (see `docs/failure-model.md`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct FailureMode {
+    pub rate_per_year: f64,
+    pub median_hours: f64,
+    pub mean_hours: f64,
+    pub source: String,
+}
+
+/// A partial [`FailureMode`], for per-region catalog entries and topology overrides.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct FailureModeOverride {
+    pub rate_per_year: Option<f64>,
+    pub median_hours: Option<f64>,
+    pub mean_hours: Option<f64>,
+    pub source: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct SpotFailure {
+    pub notice_seconds: f64,
+    pub replacement_median_hours: f64,
+    pub replacement_mean_hours: f64,
+    pub source: String,
+    /// Fraction of a pool's capacity reclaimed per month, per advisor bucket.
+    pub interruption_per_month: BTreeMap<InterruptionBucket, f64>,
+}
+
+macro_rules! failure_modes {
+    ($($field:ident => $word:literal,)*) => {
+        /// Every failure mode the catalog has priors for.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+        #[serde(rename_all = "snake_case")]
+        #[allow(non_camel_case_types)]
+        pub enum Mode { $($field,)* }
+
+        impl Mode {
+            pub const ALL: &'static [Mode] = &[$(Mode::$field,)*];
+            pub fn key(self) -> &'static str {
+                match self { $(Mode::$field => $word,)* }
+            }
+        }
+
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+        #[schemars(deny_unknown_fields)]
+        pub struct FailurePriors {
+            $(pub $field: FailureMode,)*
+            pub spot: SpotFailure,
+            /// Per-region differences from the defaults above.
+            #[serde(default)]
+            pub regions: BTreeMap<String, ModeOverrides>,
+        }
+
+        /// Per-mode partial overrides.
+        #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+        #[schemars(deny_unknown_fields)]
+        pub struct ModeOverrides {
+            $(#[serde(default, skip_serializing_if = "Option::is_none")]
+            pub $field: Option<FailureModeOverride>,)*
+        }
+
+        impl FailurePriors {
+            pub fn mode(&self, mode: Mode) -> &FailureMode {
+                match mode { $(Mode::$field => &self.$field,)* }
+            }
+        }
+
+        impl ModeOverrides {
+            pub fn mode(&self, mode: Mode) -> Option<&FailureModeOverride> {
+                match mode { $(Mode::$field => self.$field.as_ref(),)* }
+            }
+        }
+    };
+}
+
+failure_modes! {
+    instance => "instance",
+    zone => "zone",
+    region => "region",
+    region_control_plane => "region_control_plane",
+    region_partition => "region_partition",
+    zone_isolation => "zone_isolation",
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct Catalog {
+    pub version: i64,
+    pub name: String,
+    pub cloud: String,
+    pub as_of: String,
+    pub sources: BTreeMap<String, Source>,
+    pub regions: BTreeMap<String, Region>,
+    pub instance_types: BTreeMap<String, InstanceType>,
+    pub on_demand: BTreeMap<String, RegionPrices>,
+    pub spot: BTreeMap<String, SpotRegion>,
+    pub commitments: Commitments,
+    pub transfer: Transfer,
+    pub rtt: Rtt,
+    pub failure: FailurePriors,
+}
+
+const CODES: Codes = Codes {
+    syntax: Code::CatalogSyntax,
+    wrong_type: Code::CatalogSyntax,
+    unknown_key: Code::CatalogUnknownKey,
+};
+
+impl Catalog {
+    /// The compiled-in AWS catalog. Parsed once; it is validated by the test suite, so
+    /// a failure here is a build defect, reported rather than hidden.
+    pub fn embedded() -> &'static Catalog {
+        static CATALOG: OnceLock<Catalog> = OnceLock::new();
+        CATALOG.get_or_init(|| match Catalog::parse(EMBEDDED_TOML) {
+            Ok(c) => c,
+            Err(diags) => {
+                let msgs: Vec<String> = diags.iter().map(|d| d.message.clone()).collect();
+                // The embedded text is a compile-time constant checked by tests.
+                #[allow(clippy::panic)]
+                {
+                    panic!("embedded catalog is invalid: {}", msgs.join("; "))
+                }
+            }
+        })
+    }
+
+    /// Parses and validates a catalog, reporting every problem found.
+    pub fn parse(text: &str) -> Result<Catalog, Vec<Diagnostic>> {
+        let loaded = load::<Catalog>(text, CODES)?;
+        let mut diags = loaded.diags;
+        loaded.value.check(&loaded.locator, &mut diags);
+        if diags.iter().any(Diagnostic::is_error) {
+            crate::diag::sort(&mut diags);
+            Err(diags)
+        } else {
+            Ok(loaded.value)
+        }
+    }
+
+    fn check(&self, loc: &Locator<'_>, diags: &mut Vec<Diagnostic>) {
+        let mut err = |code: Code, path: KeyPath, message: String, help: Option<String>| {
+            let mut d = Diagnostic::error(code, message).key(path.to_string());
+            if let Some(span) = loc.value_span(&path) {
+                d = d.at(span);
+            }
+            if let Some(h) = help {
+                d = d.help(h);
+            }
+            diags.push(d);
+        };
+        if self.version != FORMAT_VERSION {
+            err(
+                Code::CatalogVersion,
+                path!["version"],
+                format!("catalog version {} is not supported", self.version),
+                Some(format!("this build reads version {FORMAT_VERSION}")),
+            );
+        }
+        let sources: Vec<&str> = self.sources.keys().map(String::as_str).collect();
+        let mut cite = |path: KeyPath, source: &str| {
+            if !self.sources.contains_key(source) {
+                err(
+                    Code::CatalogUnknownSource,
+                    path,
+                    format!("source `{source}` is not defined under [sources]"),
+                    Some(did_you_mean::help_for(source, sources.iter().copied())),
+                );
+            }
+        };
+        for (name, r) in &self.regions {
+            cite(path!["regions", name, "source"], &r.source);
+        }
+        for (name, t) in &self.instance_types {
+            cite(path!["instance_types", name, "source"], &t.source);
+        }
+        for (name, p) in &self.on_demand {
+            cite(path!["on_demand", name, "source"], &p.source);
+        }
+        for (name, s) in &self.spot {
+            cite(path!["spot", name, "source"], &s.source);
+        }
+        cite(path!["commitments", "source"], &self.commitments.source);
+        cite(path!["transfer", "source"], &self.transfer.source);
+        cite(path!["rtt", "source"], &self.rtt.source);
+        for mode in Mode::ALL {
+            cite(
+                path!["failure", mode.key(), "source"],
+                &self.failure.mode(*mode).source,
+            );
+        }
+        cite(path!["failure", "spot", "source"], &self.failure.spot.source);
+        for (region, o) in &self.failure.regions {
+            for mode in Mode::ALL {
+                if let Some(src) = o.mode(*mode).and_then(|m| m.source.as_deref()) {
+                    cite(path!["failure", "regions", region, mode.key(), "source"], src);
+                }
+            }
+        }
+
+        let regions: Vec<&str> = self.regions.keys().map(String::as_str).collect();
+        let types: Vec<&str> = self.instance_types.keys().map(String::as_str).collect();
+        let mut region_ref = |path: KeyPath, region: &str| {
+            if !self.regions.contains_key(region) {
+                err(
+                    Code::CatalogUnknownRef,
+                    path,
+                    format!("region `{region}` is not defined under [regions]"),
+                    Some(did_you_mean::help_for(region, regions.iter().copied())),
+                );
+            }
+        };
+        for region in self.on_demand.keys() {
+            region_ref(path!["on_demand", region], region);
+        }
+        for region in self.spot.keys() {
+            region_ref(path!["spot", region], region);
+        }
+        for region in self.transfer.inter_region_out_usd_per_gb.keys() {
+            region_ref(path!["transfer", "inter_region_out_usd_per_gb", region], region);
+        }
+        for (from, row) in &self.rtt.ms {
+            region_ref(path!["rtt", "ms", from], from);
+            for to in row.keys() {
+                region_ref(path!["rtt", "ms", from, to], to);
+            }
+        }
+        for region in self.failure.regions.keys() {
+            region_ref(path!["failure", "regions", region], region);
+        }
+        let mut type_ref = |path: KeyPath, t: &str| {
+            if !self.instance_types.contains_key(t) {
+                err(
+                    Code::CatalogUnknownRef,
+                    path,
+                    format!("instance type `{t}` is not defined under [instance_types]"),
+                    Some(did_you_mean::help_for(t, types.iter().copied())),
+                );
+            }
+        };
+        for (region, p) in &self.on_demand {
+            for t in p.usd_per_hour.keys() {
+                type_ref(path!["on_demand", region, "usd_per_hour", t], t);
+            }
+        }
+        for (region, s) in &self.spot {
+            for t in s.pools.keys() {
+                type_ref(path!["spot", region, "pools", t], t);
+            }
+        }
+
+        // Values.
+        let mut bad = |path: KeyPath, message: String| {
+            err(Code::CatalogBadValue, path, message, None);
+        };
+        for (name, r) in &self.regions {
+            if r.zones.is_empty() {
+                bad(path!["regions", name, "zones"], "a region needs at least one zone".into());
+            }
+            if !r.zone_ids.is_empty() && r.zone_ids.len() != r.zones.len() {
+                bad(
+                    path!["regions", name, "zone_ids"],
+                    format!("{} zone ids for {} zones", r.zone_ids.len(), r.zones.len()),
+                );
+            }
+        }
+        for (name, t) in &self.instance_types {
+            if t.vcpus == 0 || !(t.memory_gib > 0.0) {
+                bad(
+                    path!["instance_types", name],
+                    "vcpus and memory_gib must be positive".into(),
+                );
+            }
+        }
+        for (region, p) in &self.on_demand {
+            for (t, price) in &p.usd_per_hour {
+                if *price <= Decimal::ZERO {
+                    bad(
+                        path!["on_demand", region, "usd_per_hour", t],
+                        format!("price must be positive, got {price}"),
+                    );
+                }
+            }
+        }
+        for (region, s) in &self.spot {
+            for (t, pool) in &s.pools {
+                if pool.savings_pct > 95 {
+                    bad(
+                        path!["spot", region, "pools", t, "savings_pct"],
+                        format!("spot savings of {}% exceed the 90% AWS states as its maximum", pool.savings_pct),
+                    );
+                }
+            }
+        }
+        let c = &self.commitments;
+        for (key, v) in [
+            ("reserved_1y", c.reserved_1y),
+            ("reserved_3y", c.reserved_3y),
+            ("savings_plan_1y", c.savings_plan_1y),
+            ("savings_plan_3y", c.savings_plan_3y),
+        ] {
+            if v < Decimal::ZERO || v >= Decimal::ONE {
+                bad(
+                    path!["commitments", key],
+                    format!("a discount is a fraction in [0, 1), got {v}"),
+                );
+            }
+        }
+        for mode in Mode::ALL {
+            let m = self.failure.mode(*mode);
+            check_mode(m.rate_per_year, m.median_hours, m.mean_hours, |field, msg| {
+                bad(path!["failure", mode.key(), field], msg);
+            });
+        }
+        for (region, o) in &self.failure.regions {
+            for mode in Mode::ALL {
+                if let Some(m) = o.mode(*mode) {
+                    let base = self.failure.mode(*mode);
+                    check_mode(
+                        m.rate_per_year.unwrap_or(base.rate_per_year),
+                        m.median_hours.unwrap_or(base.median_hours),
+                        m.mean_hours.unwrap_or(base.mean_hours),
+                        |field, msg| bad(path!["failure", "regions", region, mode.key(), field], msg),
+                    );
+                }
+            }
+        }
+        for bucket in InterruptionBucket::ALL {
+            match self.failure.spot.interruption_per_month.get(&bucket) {
+                Some(f) if (0.0..=1.0).contains(f) => {}
+                Some(f) => bad(
+                    path!["failure", "spot", "interruption_per_month", bucket.label()],
+                    format!("a monthly reclaim fraction must be in [0, 1], got {f}"),
+                ),
+                None => bad(
+                    path!["failure", "spot", "interruption_per_month"],
+                    format!("missing the `{}` bucket", bucket.label()),
+                ),
+            }
+        }
+    }
+
+    /// On-demand price of `instance_type` in `region`, if the catalog lists one.
+    pub fn on_demand_price(&self, region: &str, instance_type: &str) -> Option<Decimal> {
+        self.on_demand
+            .get(region)
+            .and_then(|p| p.usd_per_hour.get(instance_type))
+            .copied()
+    }
+
+    pub fn spot_pool(&self, region: &str, instance_type: &str) -> Option<&SpotPool> {
+        self.spot.get(region).and_then(|s| s.pools.get(instance_type))
+    }
+
+    /// Symmetric RTT between two regions: the mean of both directions where both are
+    /// measured, else whichever is.
+    pub fn rtt_ms(&self, a: &str, b: &str) -> Option<f64> {
+        let ab = self.rtt.ms.get(a).and_then(|r| r.get(b)).copied();
+        let ba = self.rtt.ms.get(b).and_then(|r| r.get(a)).copied();
+        match (ab, ba) {
+            (Some(x), Some(y)) => Some((x + y) / 2.0),
+            (x, y) => x.or(y),
+        }
+    }
+
+    /// Families present in the catalog, sorted.
+    pub fn families(&self) -> Vec<&str> {
+        let mut f: Vec<&str> = self
+            .instance_types
+            .values()
+            .map(|t| t.family.as_str())
+            .collect();
+        f.sort_unstable();
+        f.dedup();
+        f
+    }
+
+    /// Failure prior for `mode` in `region`, with the catalog's per-region entry applied.
+    pub fn failure_mode(&self, mode: Mode, region: &str) -> FailureMode {
+        let base = self.failure.mode(mode).clone();
+        match self.failure.regions.get(region).and_then(|o| o.mode(mode)) {
+            Some(o) => apply_override(base, o),
+            None => base,
+        }
+    }
+
+    /// JSON Schema of the catalog format.
+    pub fn json_schema() -> serde_json::Value {
+        schemars::schema_for!(Catalog).to_value()
+    }
+}
+
+pub(crate) fn apply_override(mut base: FailureMode, o: &FailureModeOverride) -> FailureMode {
+    if let Some(v) = o.rate_per_year {
+        base.rate_per_year = v;
+    }
+    if let Some(v) = o.median_hours {
+        base.median_hours = v;
+    }
+    if let Some(v) = o.mean_hours {
+        base.mean_hours = v;
+    }
+    if let Some(s) = &o.source {
+        base.source = s.clone();
+    }
+    base
+}
+
+/// Checks a failure mode's numbers: a non-negative rate and a log-normal duration whose
+/// mean is at least its median (a log-normal's mean always is).
+pub(crate) fn check_mode(rate: f64, median: f64, mean: f64, mut bad: impl FnMut(&str, String)) {
+    if !(rate >= 0.0) || !rate.is_finite() {
+        bad("rate_per_year", format!("a rate must be zero or more, got {rate}"));
+    }
+    if !(median > 0.0) || !median.is_finite() {
+        bad("median_hours", format!("a median duration must be positive, got {median}"));
+    } else if !(mean >= median) || !mean.is_finite() {
+        bad(
+            "mean_hours",
+            format!("a log-normal duration's mean ({mean} h) must be at least its median ({median} h)"),
+        );
+    }
+}
+
+/// Words accepted for architectures, for messages.
+pub fn arch_words() -> Vec<&'static str> {
+    Arch::words()
+}

@@ -1,0 +1,42 @@
+//! Human-written durations (`"90s"`, `"15m"`, `"1h 30m"`, `"20ms"`) used for RTO, RPO,
+//! replication lag, failover time and latency budgets.
+
+use std::time::Duration;
+
+/// Parses a duration written as a number followed by a unit. Negative durations are
+/// rejected with a message saying so, since "-5m" is a likely typo rather than a
+/// different format.
+pub fn parse(text: &str) -> Result<Duration, String> {
+    let trimmed = text.trim();
+    if trimmed.starts_with('-') {
+        return Err(format!("`{trimmed}` is negative; durations must be zero or more"));
+    }
+    humantime::parse_duration(trimmed).map_err(|e| {
+        format!("`{trimmed}` is not a duration ({e}); write a number and a unit, such as \"30s\", \"15m\" or \"2h\"")
+    })
+}
+
+/// Formats a duration compactly for reports.
+pub fn format(d: Duration) -> String {
+    humantime::format_duration(d).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_common_forms() {
+        assert_eq!(parse("15m").unwrap(), Duration::from_secs(900));
+        assert_eq!(parse("1h 30m").unwrap(), Duration::from_secs(5400));
+        assert_eq!(parse("20ms").unwrap(), Duration::from_millis(20));
+        assert_eq!(parse("0s").unwrap(), Duration::ZERO);
+    }
+
+    #[test]
+    fn rejects_negative_and_unitless() {
+        assert!(parse("-5m").unwrap_err().contains("negative"));
+        assert!(parse("15").is_err());
+        assert!(parse("soon").is_err());
+    }
+}

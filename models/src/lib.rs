@@ -1,0 +1,15 @@
+//! Faultline's pure domain core: topology schema and validation, the cloud catalog,
+//! diagnostics, and the plan types shared by the optimizer and the failure model.
+//!
+//! Nothing in this crate performs I/O or prints; callers hand it text and get values
+//! and [`diag::Diagnostic`]s back.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod catalog;
+pub mod deployment;
+pub mod diag;
+mod did_you_mean;
+mod load;
+pub mod duration;
+pub mod spanned_doc;
+pub mod topology;

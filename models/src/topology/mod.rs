@@ -1,0 +1,304 @@
+//! The topology: what a platform team runs, what it must survive and what it may cost.
+//! [`parse`] reads a topology file, checks it against a [`Catalog`] and returns a
+//! [`Topology`] whose every name, number and reference is known to be good.
+
+pub mod raw;
+mod shapes;
+mod validate;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::catalog::{apply_override, Catalog, Mode, ModeOverrides};
+use crate::deployment::{words_enum, Arch, ServiceDeployment, Words};
+use crate::diag::{Diagnostic, Span};
+
+pub use shapes::SHAPES;
+
+/// Format version this build reads and writes.
+pub const FORMAT_VERSION: i64 = 1;
+
+words_enum! {
+    /// The three kinds of service.
+    Kind {
+        /// Interchangeable instances behind a load balancer.
+        Stateless => "stateless",
+        /// Raft/Paxos group: strongly consistent, needs a majority.
+        Quorum => "quorum",
+        /// Primary with asynchronous replicas: eventually consistent.
+        Replicated => "replicated",
+    }
+}
+
+words_enum! {
+    Consistency {
+        Strong => "strong",
+        Eventual => "eventual",
+        /// The optimizer chooses quorum or asynchronous replication.
+        Auto => "auto",
+    }
+}
+
+words_enum! {
+    /// Disruption classes that SLOs name.
+    Disruption {
+        Instance => "instance",
+        Zone => "zone",
+        Region => "region",
+        Spot => "spot",
+    }
+}
+
+words_enum! {
+    Strength {
+        /// Down when the dependency is down.
+        Hard => "hard",
+        /// Degraded when the dependency is down.
+        Soft => "soft",
+    }
+}
+
+/// A validated topology.
+#[derive(Debug, Clone, Serialize)]
+pub struct Topology {
+    pub name: String,
+    pub cloud: String,
+    /// Candidate regions, in the order written.
+    pub regions: Vec<String>,
+    /// Usable zones per candidate region (the catalog's, unless restricted).
+    pub zones: BTreeMap<String, Vec<String>>,
+    pub home_region: String,
+    pub monthly_budget_usd: Option<Decimal>,
+    pub horizon_months: u32,
+    pub services: BTreeMap<String, Service>,
+    pub journeys: BTreeMap<String, Journey>,
+    /// Hand-written deployments, by service.
+    pub placement: BTreeMap<String, ServiceDeployment>,
+    pub constraints: Constraints,
+    pub overrides: Overrides,
+    /// Key spans in the source file, by dotted key path (`services.web.slo`), so
+    /// later stages can point findings at the line that caused them.
+    #[serde(skip)]
+    pub spans: BTreeMap<String, Span>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Service {
+    pub name: String,
+    pub kind: Kind,
+    pub consistency: Consistency,
+    pub demand: Demand,
+    /// Allowed families; empty means any in the catalog.
+    pub families: Vec<String>,
+    /// Allowed architectures; empty means any.
+    pub arch: Vec<Arch>,
+    pub depends_on: BTreeMap<String, Strength>,
+    pub slo: Slo,
+}
+
+/// What a service needs.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Demand {
+    Stateless(Fleet),
+    Store(Store),
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Fleet {
+    pub peak_vcpu: f64,
+    pub peak_memory_gib: f64,
+    pub peak_connections: Option<f64>,
+    pub connections_per_vcpu: f64,
+    /// Name of the shape, or `custom`.
+    pub profile_name: String,
+    /// Hourly factors of the peak, UTC hours 0–23.
+    pub profile: [f64; 24],
+    pub flash_crowd: f64,
+    pub max_spot_share: f64,
+    pub degraded_floor: f64,
+}
+
+impl Fleet {
+    /// vCPU the fleet needs at its peak, counting what its connections need.
+    pub fn peak_vcpu_needed(&self) -> f64 {
+        let for_conns = self
+            .peak_connections
+            .map_or(0.0, |c| c / self.connections_per_vcpu);
+        self.peak_vcpu.max(for_conns)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Store {
+    pub replicas: u32,
+    pub replica_vcpu: f64,
+    pub replica_memory_gib: f64,
+    pub write_gb_per_day: f64,
+    /// Quorum commit-latency budget.
+    pub commit_latency_budget: Option<Duration>,
+    /// Asynchronous replication lag (replicated stores).
+    pub replication_lag: Option<Duration>,
+    /// Detection plus promotion time (replicated stores).
+    pub failover: Option<Duration>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Slo {
+    pub availability: Option<f64>,
+    pub rto: BTreeMap<Disruption, Duration>,
+    pub rpo: BTreeMap<Disruption, Duration>,
+    /// Failures to survive without scaling.
+    pub survive: BTreeSet<Disruption>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Journey {
+    pub name: String,
+    pub steps: Vec<String>,
+    pub compensations: BTreeMap<String, String>,
+    pub slo: Slo,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Constraints {
+    pub allowed_regions: BTreeMap<String, Vec<String>>,
+    pub max_monthly_usd: Option<Decimal>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Overrides {
+    /// Failure-model parameters for every region.
+    pub failure: ModeOverrides,
+    /// Failure-model parameters for one region.
+    pub failure_regions: BTreeMap<String, ModeOverrides>,
+    /// Negotiated discount off list prices.
+    pub discount: Decimal,
+    pub on_demand: BTreeMap<String, BTreeMap<String, Decimal>>,
+}
+
+/// A topology that passed validation, with the warnings found on the way.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    pub topology: Topology,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Reads and checks a topology file. On failure returns every problem found (errors
+/// and warnings), sorted by position.
+pub fn parse(text: &str, catalog: &Catalog) -> Result<Checked, Vec<Diagnostic>> {
+    validate::run(text, catalog)
+}
+
+/// JSON Schema of the topology format, for editors.
+pub fn json_schema() -> serde_json::Value {
+    schemars::schema_for!(raw::RawTopology).to_value()
+}
+
+impl Topology {
+    /// Regions a service may use: the candidates, narrowed by data residency.
+    pub fn regions_for(&self, service: &str) -> Vec<&str> {
+        match self.constraints.allowed_regions.get(service) {
+            Some(allowed) => self
+                .regions
+                .iter()
+                .filter(|r| allowed.contains(r))
+                .map(String::as_str)
+                .collect(),
+            None => self.regions.iter().map(String::as_str).collect(),
+        }
+    }
+
+    /// The span of a key, by dotted path, if it was written in the file.
+    pub fn span(&self, key: &str) -> Option<Span> {
+        self.spans.get(key).cloned()
+    }
+
+    /// The catalog with this topology's price and failure-model overrides applied.
+    pub fn effective_catalog(&self, catalog: &Catalog) -> Catalog {
+        let mut c = catalog.clone();
+        let keep = Decimal::ONE - self.overrides.discount;
+        for (region, prices) in &mut c.on_demand {
+            for (t, p) in &mut prices.usd_per_hour {
+                if let Some(o) = self.overrides.on_demand.get(region).and_then(|m| m.get(t)) {
+                    *p = *o;
+                } else {
+                    *p *= keep;
+                }
+            }
+        }
+        for mode in Mode::ALL {
+            if let Some(o) = self.overrides.failure.mode(*mode) {
+                let base = c.failure.mode(*mode).clone();
+                *mode_mut(&mut c.failure, *mode) = apply_override(base, o);
+            }
+        }
+        for (region, modes) in &self.overrides.failure_regions {
+            let entry = c.failure.regions.entry(region.clone()).or_default();
+            for mode in Mode::ALL {
+                if let Some(o) = modes.mode(*mode) {
+                    let merged = match entry.mode(*mode) {
+                        Some(existing) => merge(existing, o),
+                        None => o.clone(),
+                    };
+                    set_override(entry, *mode, merged);
+                }
+            }
+        }
+        c
+    }
+}
+
+fn merge(
+    base: &crate::catalog::FailureModeOverride,
+    top: &crate::catalog::FailureModeOverride,
+) -> crate::catalog::FailureModeOverride {
+    crate::catalog::FailureModeOverride {
+        rate_per_year: top.rate_per_year.or(base.rate_per_year),
+        median_hours: top.median_hours.or(base.median_hours),
+        mean_hours: top.mean_hours.or(base.mean_hours),
+        source: top.source.clone().or_else(|| base.source.clone()),
+    }
+}
+
+fn mode_mut(p: &mut crate::catalog::FailurePriors, mode: Mode) -> &mut crate::catalog::FailureMode {
+    match mode {
+        Mode::instance => &mut p.instance,
+        Mode::zone => &mut p.zone,
+        Mode::region => &mut p.region,
+        Mode::region_control_plane => &mut p.region_control_plane,
+        Mode::region_partition => &mut p.region_partition,
+        Mode::zone_isolation => &mut p.zone_isolation,
+    }
+}
+
+fn set_override(o: &mut ModeOverrides, mode: Mode, v: crate::catalog::FailureModeOverride) {
+    let slot = match mode {
+        Mode::instance => &mut o.instance,
+        Mode::zone => &mut o.zone,
+        Mode::region => &mut o.region,
+        Mode::region_control_plane => &mut o.region_control_plane,
+        Mode::region_partition => &mut o.region_partition,
+        Mode::zone_isolation => &mut o.zone_isolation,
+    };
+    *slot = Some(v);
+}
+
+impl Service {
+    pub fn fleet(&self) -> Option<&Fleet> {
+        match &self.demand {
+            Demand::Stateless(f) => Some(f),
+            Demand::Store(_) => None,
+        }
+    }
+
+    pub fn store(&self) -> Option<&Store> {
+        match &self.demand {
+            Demand::Store(s) => Some(s),
+            Demand::Stateless(_) => None,
+        }
+    }
+}

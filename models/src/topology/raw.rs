@@ -1,0 +1,214 @@
+//! The topology file as written: serde types that mirror the TOML one to one. Every
+//! field is optional or defaulted where the format allows it; meaning and consistency
+//! are checked in `validate`, which turns these into a [`super::Topology`].
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use crate::catalog::{FailureModeOverride, ModeOverrides};
+
+/// A Faultline topology file (format version 1).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields, title = "Faultline topology")]
+pub struct RawTopology {
+    /// Format version; must be 1.
+    pub version: i64,
+    pub system: RawSystem,
+    /// Services by name.
+    #[serde(default)]
+    pub services: BTreeMap<String, RawService>,
+    /// User-facing flows across services, by name.
+    #[serde(default)]
+    pub journeys: BTreeMap<String, RawJourney>,
+    /// Hand-written deployments to analyse, by service name.
+    #[serde(default)]
+    pub placement: BTreeMap<String, RawPlacement>,
+    #[serde(default)]
+    pub constraints: RawConstraints,
+    #[serde(default)]
+    pub overrides: RawOverrides,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawSystem {
+    /// System name, used in plan ids and resource names.
+    pub name: String,
+    /// Cloud provider; only `aws` is supported.
+    pub cloud: Option<String>,
+    /// Candidate regions the optimizer may use.
+    pub regions: Vec<String>,
+    /// Optional restriction of each region's zones.
+    #[serde(default)]
+    pub zones: BTreeMap<String, Vec<String>>,
+    /// Where the system lives by default; the first candidate region when omitted.
+    pub home_region: Option<String>,
+    /// Monthly budget in USD; plans above it are reported, not rejected.
+    pub monthly_budget_usd: Option<f64>,
+    /// Months over which reserved capacity is amortised (default 12).
+    pub horizon_months: Option<i64>,
+}
+
+/// A service: a `stateless` fleet, a `quorum` group or a `replicated` store.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawService {
+    /// `stateless`, `quorum` or `replicated`.
+    pub kind: String,
+    // Stateless fleets.
+    /// Peak demand in vCPU.
+    pub peak_vcpu: Option<f64>,
+    /// Peak demand in GiB of memory.
+    pub peak_memory_gib: Option<f64>,
+    /// Peak concurrent connections.
+    pub peak_connections: Option<f64>,
+    /// Connections one vCPU holds (default 1000).
+    pub connections_per_vcpu: Option<f64>,
+    /// Demand profile: a shape name (`flat`, `diurnal`, `business-hours`,
+    /// `evening-peak`) or 24 hourly factors of the peak, in UTC.
+    pub profile: Option<RawProfile>,
+    /// Short bursts above the peak, as a multiplier (default 1).
+    pub flash_crowd: Option<f64>,
+    /// Largest share of capacity that may run on spot (default 0).
+    pub max_spot_share: Option<f64>,
+    /// Share of demand that must still be served during a failure (default 1).
+    pub degraded_floor: Option<f64>,
+    // Stores.
+    /// `strong`, `eventual` or `auto` (let the optimizer choose).
+    pub consistency: Option<String>,
+    /// Number of replicas (quorum members, or primary plus replicas).
+    pub replicas: Option<i64>,
+    /// vCPU per replica.
+    pub replica_vcpu: Option<f64>,
+    /// Memory per replica in GiB.
+    pub replica_memory_gib: Option<f64>,
+    /// Commit-latency budget of a quorum, e.g. "50ms".
+    pub commit_latency_budget: Option<String>,
+    /// Data written per day in GB, which replication sends to every other replica.
+    pub write_gb_per_day: Option<f64>,
+    /// Typical asynchronous replication lag, e.g. "5s".
+    pub replication_lag: Option<String>,
+    /// Time to detect a dead primary and promote a replica, e.g. "60s".
+    pub failover: Option<String>,
+    // Any kind.
+    /// Allowed instance families, e.g. ["m7g", "c7g"].
+    pub families: Option<Vec<String>>,
+    /// Allowed architectures: `x86_64`, `arm64`.
+    pub arch: Option<Vec<String>>,
+    /// Services this one calls: `hard` (down with them) or `soft` (degraded).
+    #[serde(default)]
+    pub depends_on: BTreeMap<String, String>,
+    pub slo: Option<RawSlo>,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum RawProfile {
+    Shape(String),
+    Hourly(Vec<f64>),
+}
+
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawSlo {
+    /// Availability target as a fraction, e.g. 0.9995.
+    pub availability: Option<f64>,
+    /// Recovery-time objective per disruption class.
+    #[serde(default)]
+    pub rto: RawPerClass,
+    /// Recovery-point objective (data loss window) per disruption class.
+    #[serde(default)]
+    pub rpo: RawPerClass,
+    /// Failures to survive without scaling: `zone`, `region`, `spot`.
+    #[serde(default)]
+    pub survive: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawPerClass {
+    pub instance: Option<String>,
+    pub zone: Option<String>,
+    pub region: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawJourney {
+    /// Services the journey passes through, in order.
+    pub steps: Vec<String>,
+    /// Saga compensations: step service → the service that undoes it.
+    #[serde(default)]
+    pub compensations: BTreeMap<String, String>,
+    pub slo: Option<RawSlo>,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawPlacement {
+    /// DR pattern across regions.
+    pub dr: Option<String>,
+    pub groups: Vec<RawGroup>,
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawGroup {
+    pub region: String,
+    /// Omit for a group spread over the region's zones.
+    pub zone: Option<String>,
+    pub instance_type: String,
+    pub count: i64,
+    /// `on-demand` (default), `spot`, `reserved-1y`, `reserved-3y`, `savings-plan-1y`,
+    /// `savings-plan-3y`.
+    pub purchase: Option<String>,
+    /// `active` (default), `primary`, `replica`, `standby`.
+    pub role: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawConstraints {
+    /// Data residency: service → regions it may run in.
+    #[serde(default)]
+    pub allowed_regions: BTreeMap<String, Vec<String>>,
+    /// Hard monthly cost cap in USD.
+    pub max_monthly_usd: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawOverrides {
+    #[serde(default)]
+    pub failure: RawFailureOverrides,
+    #[serde(default)]
+    pub prices: RawPriceOverrides,
+}
+
+/// Failure-model parameters that replace the catalog's priors, for every region or
+/// for one region.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawFailureOverrides {
+    pub instance: Option<FailureModeOverride>,
+    pub zone: Option<FailureModeOverride>,
+    pub region: Option<FailureModeOverride>,
+    pub region_control_plane: Option<FailureModeOverride>,
+    pub region_partition: Option<FailureModeOverride>,
+    pub zone_isolation: Option<FailureModeOverride>,
+    /// Per-region overrides, by region then mode.
+    #[serde(default)]
+    pub regions: BTreeMap<String, ModeOverrides>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawPriceOverrides {
+    /// Negotiated discount off every list price, as a fraction (e.g. 0.08).
+    pub discount: Option<f64>,
+    /// On-demand USD/hour by region, then instance type.
+    #[serde(default)]
+    pub on_demand: BTreeMap<String, BTreeMap<String, f64>>,
+}

@@ -1,0 +1,1255 @@
+//! Phase two of reading a topology: check meaning and consistency against the catalog,
+//! collecting every problem with its code, key and location before giving up.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use rust_decimal::prelude::FromPrimitive;
+use rust_decimal::Decimal;
+
+use super::raw::{RawGroup, RawPlacement, RawProfile, RawService, RawSlo, RawTopology};
+use super::{
+    shapes, Checked, Consistency, Constraints, Demand, Disruption, Fleet, Journey, Kind,
+    Overrides, Service, Slo, Store, Strength, Topology, FORMAT_VERSION,
+};
+use crate::catalog::{check_mode, Catalog, FailureModeOverride, Mode, ModeOverrides};
+use crate::deployment::{Arch, CapacityGroup, DrPattern, Purchase, Role, ServiceDeployment, Words};
+use crate::diag::{Code, Diagnostic};
+use crate::did_you_mean;
+use crate::load::{load, Codes};
+use crate::path;
+use crate::spanned_doc::{KeyPath, Locator};
+
+const CODES: Codes = Codes {
+    syntax: Code::TomlSyntax,
+    wrong_type: Code::WrongType,
+    unknown_key: Code::UnknownKey,
+};
+
+const DEFAULT_HORIZON_MONTHS: u32 = 12;
+const DEFAULT_CONNECTIONS_PER_VCPU: f64 = 1000.0;
+
+const STATELESS_KEYS: &[&str] = &[
+    "peak_vcpu",
+    "peak_memory_gib",
+    "peak_connections",
+    "connections_per_vcpu",
+    "profile",
+    "flash_crowd",
+    "max_spot_share",
+    "degraded_floor",
+];
+const STORE_KEYS: &[&str] = &[
+    "consistency",
+    "replicas",
+    "replica_vcpu",
+    "replica_memory_gib",
+    "write_gb_per_day",
+];
+
+pub(super) fn run(text: &str, catalog: &Catalog) -> Result<Checked, Vec<Diagnostic>> {
+    // A duplicated table is a TOML error; give it the code users look up for names.
+    let loaded = load::<RawTopology>(text, CODES).map_err(|diags| {
+        diags
+            .into_iter()
+            .map(|mut d| {
+                if d.code == Code::TomlSyntax && d.message.contains("duplicate key") {
+                    d.code = Code::DuplicateName;
+                }
+                d
+            })
+            .collect::<Vec<_>>()
+    })?;
+    let mut v = Validator {
+        loc: &loaded.locator,
+        catalog,
+        diags: loaded.diags,
+    };
+    let topology = v.topology(&loaded.value);
+    let mut diags = v.diags;
+    crate::diag::sort(&mut diags);
+    if diags.iter().any(Diagnostic::is_error) {
+        return Err(diags);
+    }
+    let mut topology = topology;
+    topology.spans = loaded.locator.all_key_spans();
+    Ok(Checked {
+        topology,
+        warnings: diags,
+    })
+}
+
+struct Validator<'l, 'a> {
+    loc: &'l Locator<'a>,
+    catalog: &'l Catalog,
+    diags: Vec<Diagnostic>,
+}
+
+impl Validator<'_, '_> {
+    /// Reports a problem with the value at `path`.
+    fn err(&mut self, code: Code, path: &KeyPath, message: impl Into<String>) -> &mut Diagnostic {
+        let mut d = Diagnostic::error(code, message).key(path.to_string());
+        if let Some(span) = self.loc.value_span(path) {
+            d = d.at(span);
+        }
+        self.diags.push(d);
+        self.diags.last_mut().expect("just pushed")
+    }
+
+    /// Reports a problem with the key at `path` (a name).
+    fn err_key(&mut self, code: Code, path: &KeyPath, message: impl Into<String>) -> &mut Diagnostic {
+        let mut d = Diagnostic::error(code, message).key(path.to_string());
+        if let Some(span) = self.loc.key_span(path) {
+            d = d.at(span);
+        }
+        self.diags.push(d);
+        self.diags.last_mut().expect("just pushed")
+    }
+
+    fn warn(&mut self, code: Code, path: &KeyPath, message: impl Into<String>) -> &mut Diagnostic {
+        let d = self.err(code, path, message);
+        d.severity = crate::diag::Severity::Warning;
+        d
+    }
+
+    fn word<W: Words>(&mut self, path: &KeyPath, value: &str, what: &str) -> Option<W> {
+        let parsed = W::from_word(value);
+        if parsed.is_none() {
+            let words = W::words();
+            let help = did_you_mean::help_for(value, words.iter().copied());
+            self.err(
+                Code::UnknownEnumValue,
+                path,
+                format!("`{value}` is not a {what}"),
+            )
+            .help = Some(help);
+        }
+        parsed
+    }
+
+    fn name(&mut self, path: &KeyPath, name: &str, what: &str) {
+        let ok = (1..=48).contains(&name.len())
+            && name.starts_with(|c: char| c.is_ascii_lowercase())
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if !ok {
+            self.err_key(
+                Code::InvalidName,
+                path,
+                format!("{what} name `{name}` is not a valid identifier"),
+            )
+            .help = Some(
+                "use 1–48 lowercase letters, digits and dashes, starting with a letter \
+                 (names become resource names)"
+                    .into(),
+            );
+        }
+    }
+
+    fn positive(&mut self, path: &KeyPath, value: Option<f64>, what: &str) -> Option<f64> {
+        let v = value?;
+        if !(v > 0.0 && v.is_finite()) {
+            self.err(
+                Code::NonPositiveDemand,
+                path,
+                format!("{what} must be a positive number, got {v}"),
+            );
+            return None;
+        }
+        Some(v)
+    }
+
+    fn duration(&mut self, path: &KeyPath, value: Option<&String>) -> Option<Duration> {
+        let text = value?;
+        match crate::duration::parse(text) {
+            Ok(d) => Some(d),
+            Err(msg) => {
+                self.err(Code::InvalidDuration, path, msg);
+                None
+            }
+        }
+    }
+
+    fn money(&mut self, path: &KeyPath, value: Option<f64>, what: &str) -> Option<Decimal> {
+        let v = value?;
+        if !(v > 0.0 && v.is_finite()) {
+            self.err(
+                Code::NonPositiveMoney,
+                path,
+                format!("{what} must be a positive amount of USD, got {v}"),
+            );
+            return None;
+        }
+        Decimal::from_f64(v).map(|d| d.round_dp(6))
+    }
+
+    fn region(&mut self, path: &KeyPath, region: &str, candidates: Option<&[String]>) -> bool {
+        if !self.catalog.regions.contains_key(region) {
+            let help = did_you_mean::help_for(region, self.catalog.regions.keys().map(String::as_str));
+            self.err(
+                Code::UnknownRegion,
+                path,
+                format!("region `{region}` is not in the catalog"),
+            )
+            .help = Some(help);
+            return false;
+        }
+        if let Some(c) = candidates {
+            if !c.iter().any(|r| r == region) {
+                let help = did_you_mean::help_for(region, c.iter().map(String::as_str));
+                self.err(
+                    Code::ResidencyConflict,
+                    path,
+                    format!("region `{region}` is not one of the candidate regions in system.regions"),
+                )
+                .help = Some(help);
+                return false;
+            }
+        }
+        true
+    }
+
+    fn topology(&mut self, raw: &RawTopology) -> Topology {
+        if raw.version != FORMAT_VERSION {
+            self.err(
+                Code::UnsupportedVersion,
+                &path!["version"],
+                format!("topology format version {} is not supported", raw.version),
+            )
+            .help = Some(format!("this build reads `version = {FORMAT_VERSION}`"));
+        }
+        let sys = &raw.system;
+        self.name(&path!["system", "name"], &sys.name, "system");
+        let cloud = sys.cloud.clone().unwrap_or_else(|| "aws".into());
+        if cloud != self.catalog.cloud {
+            self.err(
+                Code::UnsupportedCloud,
+                &path!["system", "cloud"],
+                format!("cloud `{cloud}` is not supported by the catalog"),
+            )
+            .help = Some(format!("this catalog describes `{}`", self.catalog.cloud));
+        }
+
+        // Candidate regions and their zones.
+        let mut regions: Vec<String> = Vec::new();
+        if sys.regions.is_empty() {
+            self.err(
+                Code::UnknownRegion,
+                &path!["system", "regions"],
+                "at least one candidate region is needed",
+            );
+        }
+        for (i, r) in sys.regions.iter().enumerate() {
+            let p = path!["system", "regions", i];
+            if regions.contains(r) {
+                self.err(Code::DuplicateName, &p, format!("region `{r}` is listed twice"));
+            } else if self.region(&p, r, None) {
+                regions.push(r.clone());
+            }
+        }
+        let mut zones: BTreeMap<String, Vec<String>> = regions
+            .iter()
+            .filter_map(|r| self.catalog.regions.get(r).map(|c| (r.clone(), c.zones.clone())))
+            .collect();
+        for (region, chosen) in &sys.zones {
+            let p = path!["system", "zones", region];
+            if !self.region(&p, region, Some(&sys.regions)) {
+                continue;
+            }
+            let Some(known) = self.catalog.regions.get(region).map(|r| r.zones.clone()) else {
+                continue;
+            };
+            if chosen.is_empty() {
+                self.err(Code::UnknownZone, &p, format!("no zones chosen for `{region}`"));
+            }
+            let mut ok = Vec::new();
+            for (i, z) in chosen.iter().enumerate() {
+                if known.contains(z) {
+                    ok.push(z.clone());
+                } else {
+                    let help = did_you_mean::help_for(z, known.iter().map(String::as_str));
+                    self.err(
+                        Code::UnknownZone,
+                        &p.join(i),
+                        format!("zone `{z}` is not a zone of `{region}`"),
+                    )
+                    .help = Some(help);
+                }
+            }
+            if !ok.is_empty() {
+                zones.insert(region.clone(), ok);
+            }
+        }
+        let home_region = match &sys.home_region {
+            Some(h) => {
+                let p = path!["system", "home_region"];
+                if self.catalog.regions.contains_key(h) && !sys.regions.contains(h) {
+                    let help = format!("add `{h}` to system.regions, or pick one of them");
+                    self.err(
+                        Code::HomeRegionNotCandidate,
+                        &p,
+                        format!("home region `{h}` is not one of the candidate regions"),
+                    )
+                    .help = Some(help);
+                } else {
+                    self.region(&p, h, None);
+                }
+                h.clone()
+            }
+            None => regions.first().cloned().unwrap_or_default(),
+        };
+        let monthly_budget_usd = self.money(
+            &path!["system", "monthly_budget_usd"],
+            sys.monthly_budget_usd,
+            "the monthly budget",
+        );
+        let horizon_months = match sys.horizon_months {
+            None => DEFAULT_HORIZON_MONTHS,
+            Some(h) if (1..=120).contains(&h) => h as u32,
+            Some(h) => {
+                self.err(
+                    Code::HorizonInvalid,
+                    &path!["system", "horizon_months"],
+                    format!("planning horizon must be 1 to 120 months, got {h}"),
+                );
+                DEFAULT_HORIZON_MONTHS
+            }
+        };
+
+        let constraints = self.constraints(raw, &regions);
+
+        // Services.
+        if raw.services.is_empty() {
+            self.err(
+                Code::NoServices,
+                &path!["services"],
+                "the topology defines no services",
+            )
+            .help = Some("add a table such as [services.web] with kind = \"stateless\"".into());
+        }
+        let names: Vec<&str> = raw.services.keys().map(String::as_str).collect();
+        let mut services = BTreeMap::new();
+        for (name, s) in &raw.services {
+            let allowed = constraints
+                .allowed_regions
+                .get(name)
+                .cloned()
+                .unwrap_or_else(|| regions.clone());
+            if let Some(svc) = self.service(name, s, &names, &allowed, &zones) {
+                services.insert(name.clone(), svc);
+            }
+        }
+        self.cycles(raw);
+
+        let mut journeys = BTreeMap::new();
+        for (name, j) in &raw.journeys {
+            let p = path!["journeys", name];
+            self.name(&p, name, "journey");
+            if j.steps.is_empty() {
+                self.err(Code::UnknownJourneyStep, &p.join("steps"), "a journey needs at least one step");
+            }
+            for (i, step) in j.steps.iter().enumerate() {
+                if !raw.services.contains_key(step) {
+                    let help = did_you_mean::help_for(step, names.iter().copied());
+                    self.err(
+                        Code::UnknownJourneyStep,
+                        &p.join("steps").join(i),
+                        format!("journey step `{step}` is not a defined service"),
+                    )
+                    .help = Some(help);
+                }
+            }
+            for (step, comp) in &j.compensations {
+                let cp = p.join("compensations").join(step);
+                if !j.steps.contains(step) {
+                    let help = did_you_mean::help_for(step, j.steps.iter().map(String::as_str));
+                    self.err_key(
+                        Code::CompensationInvalid,
+                        &cp,
+                        format!("`{step}` is not a step of journey `{name}`"),
+                    )
+                    .help = Some(help);
+                }
+                if !raw.services.contains_key(comp) {
+                    let help = did_you_mean::help_for(comp, names.iter().copied());
+                    self.err(
+                        Code::UnknownService,
+                        &cp,
+                        format!("compensating service `{comp}` is not defined"),
+                    )
+                    .help = Some(help);
+                }
+            }
+            let slo = self.slo(&p.join("slo"), j.slo.as_ref(), None);
+            if j.slo.as_ref().is_some_and(|s| !s.survive.is_empty()) {
+                self.err(
+                    Code::KeyNotForKind,
+                    &p.join("slo").join("survive"),
+                    "`survive` applies to services, not journeys",
+                )
+                .help = Some("set it on the services the journey's steps use".into());
+            }
+            journeys.insert(
+                name.clone(),
+                Journey {
+                    name: name.clone(),
+                    steps: j.steps.clone(),
+                    compensations: j.compensations.clone(),
+                    slo,
+                },
+            );
+        }
+
+        let mut placement = BTreeMap::new();
+        for (name, pl) in &raw.placement {
+            let p = path!["placement", name];
+            match raw.services.get(name) {
+                None => {
+                    let help = did_you_mean::help_for(name, names.iter().copied());
+                    self.err_key(
+                        Code::PlacementUnknownService,
+                        &p,
+                        format!("placement for `{name}`, which is not a defined service"),
+                    )
+                    .help = Some(help);
+                }
+                Some(s) => {
+                    if let Some(dep) = self.placement(&p, name, s, pl, &zones) {
+                        placement.insert(name.clone(), dep);
+                    }
+                }
+            }
+        }
+        if !placement.is_empty() {
+            for name in raw.services.keys() {
+                if !placement.contains_key(name) && !raw.placement.contains_key(name) {
+                    self.warn(
+                        Code::PlacementMissing,
+                        &path!["placement"],
+                        format!("service `{name}` has no placement; analysing this placement needs one for every service"),
+                    );
+                }
+            }
+        }
+
+        let overrides = self.overrides(raw);
+
+        Topology {
+            name: sys.name.clone(),
+            cloud,
+            regions,
+            zones,
+            home_region,
+            monthly_budget_usd,
+            horizon_months,
+            services,
+            journeys,
+            placement,
+            constraints,
+            overrides,
+            spans: BTreeMap::new(),
+        }
+    }
+
+    fn constraints(&mut self, raw: &RawTopology, regions: &[String]) -> Constraints {
+        let c = &raw.constraints;
+        let names: Vec<&str> = raw.services.keys().map(String::as_str).collect();
+        let mut allowed_regions = BTreeMap::new();
+        for (svc, list) in &c.allowed_regions {
+            let p = path!["constraints", "allowed_regions", svc];
+            if !raw.services.contains_key(svc) {
+                let help = did_you_mean::help_for(svc, names.iter().copied());
+                self.err_key(
+                    Code::UnknownService,
+                    &p,
+                    format!("allowed regions for `{svc}`, which is not a defined service"),
+                )
+                .help = Some(help);
+                continue;
+            }
+            let mut ok = Vec::new();
+            for (i, r) in list.iter().enumerate() {
+                if self.region(&p.join(i), r, Some(&raw.system.regions)) {
+                    ok.push(r.clone());
+                }
+            }
+            if list.is_empty() || (ok.is_empty() && !regions.is_empty() && list.len() == ok.len()) {
+                self.err(
+                    Code::ResidencyConflict,
+                    &p,
+                    format!("service `{svc}` is allowed in no region"),
+                );
+            }
+            allowed_regions.insert(svc.clone(), ok);
+        }
+        Constraints {
+            allowed_regions,
+            max_monthly_usd: self.money(
+                &path!["constraints", "max_monthly_usd"],
+                c.max_monthly_usd,
+                "the monthly cost cap",
+            ),
+        }
+    }
+
+    fn service(
+        &mut self,
+        name: &str,
+        s: &RawService,
+        names: &[&str],
+        regions: &[String],
+        zones: &BTreeMap<String, Vec<String>>,
+    ) -> Option<Service> {
+        let p = path!["services", name];
+        self.name(&p, name, "service");
+        let kind: Option<Kind> = self.word(&p.join("kind"), &s.kind, "service kind");
+        if kind.is_none() {
+            // Re-label: an unknown kind has its own code.
+            if let Some(d) = self.diags.last_mut() {
+                d.code = Code::UnknownKind;
+            }
+        }
+
+        // Keys that only some kinds take.
+        let present = present_keys(s);
+        if let Some(kind) = kind {
+            let consistency_auto = s.consistency.as_deref() == Some("auto");
+            for key in &present {
+                let applies = match kind {
+                    Kind::Stateless => !STORE_KEYS.contains(key)
+                        && !matches!(*key, "commit_latency_budget" | "replication_lag" | "failover"),
+                    Kind::Quorum => {
+                        !STATELESS_KEYS.contains(key)
+                            && (!matches!(*key, "replication_lag" | "failover") || consistency_auto)
+                    }
+                    Kind::Replicated => {
+                        !STATELESS_KEYS.contains(key)
+                            && (*key != "commit_latency_budget" || consistency_auto)
+                    }
+                };
+                if !applies {
+                    self.err_key(
+                        Code::KeyNotForKind,
+                        &p.join(*key),
+                        format!("`{key}` does not apply to a {kind} service"),
+                    )
+                    .help = Some(kind_help(kind));
+                }
+            }
+        }
+
+        // Families and architectures.
+        let mut families = Vec::new();
+        let known_families = self.catalog.families();
+        for (i, f) in s.families.iter().flatten().enumerate() {
+            if known_families.contains(&f.as_str()) {
+                families.push(f.clone());
+            } else {
+                let help = did_you_mean::help_for(f, known_families.iter().copied());
+                self.err(
+                    Code::UnknownFamily,
+                    &p.join("families").join(i),
+                    format!("instance family `{f}` is not in the catalog"),
+                )
+                .help = Some(help);
+            }
+        }
+        let mut arch = Vec::new();
+        for (i, a) in s.arch.iter().flatten().enumerate() {
+            if let Some(w) = self.word::<Arch>(&p.join("arch").join(i), a, "CPU architecture") {
+                arch.push(w);
+            }
+        }
+        if !arch.is_empty() {
+            for (i, f) in families.iter().enumerate() {
+                let fam_arch = self
+                    .catalog
+                    .instance_types
+                    .values()
+                    .find(|t| &t.family == f)
+                    .map(|t| t.arch);
+                if let Some(fa) = fam_arch.filter(|fa| !arch.contains(fa)) {
+                    let allowed: Vec<String> = arch.iter().map(|a| a.to_string()).collect();
+                    self.err(
+                        Code::ArchFamilyConflict,
+                        &p.join("families").join(i),
+                        format!("family `{f}` is {fa}, but arch allows only {}", allowed.join(", ")),
+                    );
+                }
+            }
+        }
+
+        let mut depends_on = BTreeMap::new();
+        for (dep, strength) in &s.depends_on {
+            let dp = p.join("depends_on").join(dep);
+            if dep == name {
+                self.err_key(Code::SelfDependency, &dp, format!("service `{name}` depends on itself"));
+            } else if !names.contains(&dep.as_str()) {
+                let help = did_you_mean::help_for(dep, names.iter().copied());
+                self.err_key(
+                    Code::UnknownService,
+                    &dp,
+                    format!("dependency `{dep}` is not a defined service"),
+                )
+                .help = Some(help);
+            }
+            if let Some(st) = self.word::<Strength>(&dp, strength, "dependency strength") {
+                depends_on.insert(dep.clone(), st);
+            }
+        }
+
+        let slo = self.slo(&p.join("slo"), s.slo.as_ref(), Some((regions, zones, kind)));
+
+        let consistency = s
+            .consistency
+            .as_ref()
+            .and_then(|c| self.word::<Consistency>(&p.join("consistency"), c, "consistency"));
+        let demand = match kind? {
+            Kind::Stateless => Demand::Stateless(self.fleet(&p, s)?),
+            k @ (Kind::Quorum | Kind::Replicated) => Demand::Store(self.store(&p, k, s)?),
+        };
+        let kind = kind?;
+        let consistency = match (kind, consistency) {
+            (Kind::Quorum, Some(Consistency::Eventual)) => {
+                self.err(
+                    Code::ConsistencyConflict,
+                    &p.join("consistency"),
+                    "a quorum group is strongly consistent; it cannot be `eventual`",
+                )
+                .help = Some("use kind = \"replicated\" for an eventually consistent store, or consistency = \"auto\" to let the optimizer choose".into());
+                Consistency::Strong
+            }
+            (Kind::Replicated, Some(Consistency::Strong)) => {
+                self.err(
+                    Code::ConsistencyConflict,
+                    &p.join("consistency"),
+                    "an asynchronously replicated store is eventually consistent; it cannot be `strong`",
+                )
+                .help = Some("use kind = \"quorum\" for a strongly consistent store, or consistency = \"auto\" to let the optimizer choose".into());
+                Consistency::Eventual
+            }
+            (Kind::Stateless, _) => Consistency::Eventual,
+            (Kind::Quorum, None) => Consistency::Strong,
+            (Kind::Replicated, None) => Consistency::Eventual,
+            (_, Some(c)) => c,
+        };
+        Some(Service {
+            name: name.to_string(),
+            kind,
+            consistency,
+            demand,
+            families,
+            arch,
+            depends_on,
+            slo,
+        })
+    }
+
+    fn fleet(&mut self, p: &KeyPath, s: &RawService) -> Option<Fleet> {
+        let mut missing = false;
+        for (key, v) in [("peak_vcpu", s.peak_vcpu), ("peak_memory_gib", s.peak_memory_gib)] {
+            if v.is_none() {
+                self.err_key(
+                    Code::MissingKindKey,
+                    p,
+                    format!("a stateless service needs `{key}`"),
+                )
+                .key = Some(p.join(key).to_string());
+                missing = true;
+            }
+        }
+        let vcpu = self.positive(&p.join("peak_vcpu"), s.peak_vcpu, "peak_vcpu");
+        let mem = self.positive(&p.join("peak_memory_gib"), s.peak_memory_gib, "peak_memory_gib");
+        let conns = self.positive(&p.join("peak_connections"), s.peak_connections, "peak_connections");
+        let cpv = self
+            .positive(
+                &p.join("connections_per_vcpu"),
+                s.connections_per_vcpu,
+                "connections_per_vcpu",
+            )
+            .unwrap_or(DEFAULT_CONNECTIONS_PER_VCPU);
+        let (profile_name, profile) = self.profile(&p.join("profile"), s.profile.as_ref())?;
+        let flash_crowd = s.flash_crowd.unwrap_or(1.0);
+        if !(flash_crowd >= 1.0 && flash_crowd.is_finite()) {
+            self.err(
+                Code::FlashCrowdTooLow,
+                &p.join("flash_crowd"),
+                format!("flash_crowd multiplies the peak and must be at least 1, got {flash_crowd}"),
+            );
+        }
+        let max_spot_share = s.max_spot_share.unwrap_or(0.0);
+        if !(0.0..=1.0).contains(&max_spot_share) {
+            self.err(
+                Code::SpotShareOutOfRange,
+                &p.join("max_spot_share"),
+                format!("max_spot_share is a fraction in [0, 1], got {max_spot_share}"),
+            );
+        }
+        let degraded_floor = s.degraded_floor.unwrap_or(1.0);
+        if !(degraded_floor > 0.0 && degraded_floor <= 1.0) {
+            self.err(
+                Code::FractionOutOfRange,
+                &p.join("degraded_floor"),
+                format!("degraded_floor is the share of demand still served during a failure, in (0, 1], got {degraded_floor}"),
+            );
+        }
+        if missing {
+            return None;
+        }
+        Some(Fleet {
+            peak_vcpu: vcpu?,
+            peak_memory_gib: mem?,
+            peak_connections: conns,
+            connections_per_vcpu: cpv,
+            profile_name,
+            profile,
+            flash_crowd,
+            max_spot_share,
+            degraded_floor,
+        })
+    }
+
+    fn profile(&mut self, p: &KeyPath, raw: Option<&RawProfile>) -> Option<(String, [f64; 24])> {
+        match raw {
+            None => Some(("flat".into(), [1.0; 24])),
+            Some(RawProfile::Shape(name)) => match shapes::by_name(name) {
+                Some(f) => Some((name.clone(), f)),
+                None => {
+                    let help = did_you_mean::help_for(name, shapes::SHAPES.iter().map(|(n, _)| *n));
+                    self.err(
+                        Code::UnknownProfileShape,
+                        p,
+                        format!("`{name}` is not a demand profile shape"),
+                    )
+                    .help = Some(help);
+                    None
+                }
+            },
+            Some(RawProfile::Hourly(factors)) => {
+                if factors.len() != 24 {
+                    self.err(
+                        Code::ProfileLength,
+                        p,
+                        format!("a demand profile has 24 hourly factors (UTC 00–23), got {}", factors.len()),
+                    );
+                    return None;
+                }
+                let mut ok = true;
+                for (i, f) in factors.iter().enumerate() {
+                    if !(0.0..=1.0).contains(f) {
+                        self.err(
+                            Code::ProfileFactor,
+                            &p.join(i),
+                            format!("hour {i}: factor {f} is outside [0, 1]; factors are fractions of the peak"),
+                        );
+                        ok = false;
+                    }
+                }
+                let mut out = [0.0; 24];
+                out.copy_from_slice(factors);
+                ok.then(|| ("custom".into(), out))
+            }
+        }
+    }
+
+    fn store(&mut self, p: &KeyPath, kind: Kind, s: &RawService) -> Option<Store> {
+        let mut missing = false;
+        for (key, present) in [
+            ("replicas", s.replicas.is_some()),
+            ("replica_vcpu", s.replica_vcpu.is_some()),
+            ("replica_memory_gib", s.replica_memory_gib.is_some()),
+        ] {
+            if !present {
+                self.err_key(
+                    Code::MissingKindKey,
+                    p,
+                    format!("a {kind} service needs `{key}`"),
+                )
+                .key = Some(p.join(key).to_string());
+                missing = true;
+            }
+        }
+        let rp = p.join("replicas");
+        let replicas = match (kind, s.replicas) {
+            (Kind::Quorum, Some(n)) if n < 3 => {
+                self.err(
+                    Code::QuorumTooSmall,
+                    &rp,
+                    format!("a quorum of {n} cannot lose a member and keep a majority; it needs at least 3 replicas"),
+                );
+                None
+            }
+            (Kind::Quorum, Some(n)) if n % 2 == 0 => {
+                self.warn(
+                    Code::QuorumEven,
+                    &rp,
+                    format!("{n} replicas tolerate no more failures than {}, at higher cost", n - 1),
+                );
+                u32::try_from(n).ok()
+            }
+            (_, Some(n)) if n < 1 => {
+                self.err(Code::NonPositiveDemand, &rp, format!("replicas must be at least 1, got {n}"));
+                None
+            }
+            (_, Some(n)) if n > 99 => {
+                self.err(Code::NonPositiveDemand, &rp, format!("replicas must be at most 99, got {n}"));
+                None
+            }
+            (_, n) => n.and_then(|n| u32::try_from(n).ok()),
+        };
+        let vcpu = self.positive(&p.join("replica_vcpu"), s.replica_vcpu, "replica_vcpu");
+        let mem = self.positive(&p.join("replica_memory_gib"), s.replica_memory_gib, "replica_memory_gib");
+        let write = s.write_gb_per_day.unwrap_or(0.0);
+        if !(write >= 0.0 && write.is_finite()) {
+            self.err(
+                Code::NonPositiveDemand,
+                &p.join("write_gb_per_day"),
+                format!("write_gb_per_day must be zero or more, got {write}"),
+            );
+        }
+        let commit = self.duration(&p.join("commit_latency_budget"), s.commit_latency_budget.as_ref());
+        let lag = self.duration(&p.join("replication_lag"), s.replication_lag.as_ref());
+        let failover = self.duration(&p.join("failover"), s.failover.as_ref());
+        if missing {
+            return None;
+        }
+        Some(Store {
+            replicas: replicas?,
+            replica_vcpu: vcpu?,
+            replica_memory_gib: mem?,
+            write_gb_per_day: write.max(0.0),
+            commit_latency_budget: commit,
+            replication_lag: lag.or(match kind {
+                Kind::Replicated => Some(Duration::from_secs(1)),
+                _ => None,
+            }),
+            failover: failover.or(match kind {
+                Kind::Replicated => Some(Duration::from_secs(60)),
+                _ => None,
+            }),
+        })
+    }
+
+    fn slo(
+        &mut self,
+        p: &KeyPath,
+        raw: Option<&RawSlo>,
+        service: Option<(&[String], &BTreeMap<String, Vec<String>>, Option<Kind>)>,
+    ) -> Slo {
+        let Some(raw) = raw else {
+            return Slo::default();
+        };
+        let mut slo = Slo::default();
+        if let Some(a) = raw.availability {
+            if a > 0.0 && a < 1.0 {
+                slo.availability = Some(a);
+            } else {
+                let help = if a > 1.0 && a < 100.0 {
+                    format!("write a fraction: {} for {a}%", (a / 100.0 * 1e9).round() / 1e9)
+                } else {
+                    "write a fraction such as 0.999 (three nines); 1.0 is not achievable".into()
+                };
+                self.err(
+                    Code::AvailabilityOutOfRange,
+                    &p.join("availability"),
+                    format!("availability must be strictly between 0 and 1, got {a}"),
+                )
+                .help = Some(help);
+            }
+        }
+        for (objective, classes, target) in [("rto", &raw.rto, 0), ("rpo", &raw.rpo, 1)] {
+            for (class, value) in [
+                (Disruption::Instance, &classes.instance),
+                (Disruption::Zone, &classes.zone),
+                (Disruption::Region, &classes.region),
+            ] {
+                let d = self.duration(&p.join(objective).join(class.word()), value.as_ref());
+                if let Some(d) = d {
+                    if target == 0 {
+                        slo.rto.insert(class, d);
+                    } else {
+                        slo.rpo.insert(class, d);
+                    }
+                }
+            }
+        }
+        for (i, w) in raw.survive.iter().enumerate() {
+            let sp = p.join("survive").join(i);
+            let Some(d) = self.word::<Disruption>(&sp, w, "failure to survive") else {
+                continue;
+            };
+            if d == Disruption::Instance {
+                // Every plan survives a single instance; accept it silently.
+            }
+            if let Some((regions, zones, _)) = service {
+                match d {
+                    Disruption::Region if regions.len() < 2 => {
+                        self.err(
+                            Code::SurvivalImpossible,
+                            &sp,
+                            format!(
+                                "surviving a region loss needs at least two regions, but this service may use only {}",
+                                if regions.is_empty() { "none".to_string() } else { regions.join(", ") }
+                            ),
+                        )
+                        .help = Some("add a candidate region to system.regions (and to the service's allowed_regions)".into());
+                    }
+                    Disruption::Zone
+                        if regions.len() < 2
+                            && regions
+                                .iter()
+                                .all(|r| zones.get(r).is_none_or(|z| z.len() < 2)) =>
+                    {
+                        self.err(
+                            Code::SurvivalImpossible,
+                            &sp,
+                            "surviving a zone loss needs at least two zones, but the service's regions offer one",
+                        );
+                    }
+                    _ => {}
+                }
+            }
+            slo.survive.insert(d);
+        }
+        slo
+    }
+
+    fn placement(
+        &mut self,
+        p: &KeyPath,
+        name: &str,
+        s: &RawService,
+        pl: &RawPlacement,
+        zones: &BTreeMap<String, Vec<String>>,
+    ) -> Option<ServiceDeployment> {
+        let dr = match &pl.dr {
+            Some(w) => self.word::<DrPattern>(&p.join("dr"), w, "DR pattern")?,
+            None => DrPattern::None,
+        };
+        if pl.groups.is_empty() {
+            self.err(Code::PlacementInvalid, &p.join("groups"), "a placement needs at least one group");
+            return None;
+        }
+        let mut groups = Vec::new();
+        for (i, g) in pl.groups.iter().enumerate() {
+            if let Some(cg) = self.group(&p.join("groups").join(i), g, zones) {
+                groups.push(cg);
+            }
+        }
+        if groups.len() != pl.groups.len() {
+            return None;
+        }
+        let kind = Kind::from_word(&s.kind)?;
+        let count = |role: Role| -> u32 { groups.iter().filter(|g| g.role == role).map(|g| g.count).sum() };
+        match kind {
+            Kind::Replicated => {
+                if count(Role::Primary) != 1 {
+                    self.err(
+                        Code::PlacementInvalid,
+                        &p.join("groups"),
+                        format!("a replicated store's placement needs exactly one instance with role = \"primary\", found {}", count(Role::Primary)),
+                    );
+                }
+            }
+            Kind::Quorum => {
+                let members: u32 = groups.iter().map(|g| g.count).sum();
+                if let Some(want) = s.replicas.filter(|r| *r != i64::from(members)) {
+                    self.err(
+                        Code::PlacementInvalid,
+                        &p.join("groups"),
+                        format!("placement has {members} quorum members but `services.{name}.replicas` is {want}"),
+                    );
+                }
+                if let Some(g) = groups.iter().position(|g| g.purchase == Purchase::Spot) {
+                    self.err(
+                        Code::PlacementInvalid,
+                        &p.join("groups").join(g).join("purchase"),
+                        "quorum members must not run on spot: a reclaim can take out a majority",
+                    );
+                }
+            }
+            Kind::Stateless => {
+                if let Some(g) = groups.iter().position(|g| matches!(g.role, Role::Primary | Role::Replica)) {
+                    self.err(
+                        Code::PlacementInvalid,
+                        &p.join("groups").join(g).join("role"),
+                        "roles `primary` and `replica` apply to replicated stores only",
+                    );
+                }
+            }
+        }
+        let regions: BTreeSet<&str> = groups.iter().map(|g| g.region.as_str()).collect();
+        if regions.len() > 1 && dr == DrPattern::None {
+            self.warn(
+                Code::PlacementInvalid,
+                &p,
+                "placement spans several regions but sets no `dr` pattern; assuming active-active",
+            );
+            return Some(ServiceDeployment {
+                dr: DrPattern::ActiveActive,
+                groups,
+            });
+        }
+        Some(ServiceDeployment { dr, groups })
+    }
+
+    fn group(
+        &mut self,
+        p: &KeyPath,
+        g: &RawGroup,
+        zones: &BTreeMap<String, Vec<String>>,
+    ) -> Option<CapacityGroup> {
+        let region_ok = self.region(&p.join("region"), &g.region, Some(&zones.keys().cloned().collect::<Vec<_>>()));
+        if region_ok {
+            if let Some(z) = &g.zone {
+                let known = zones.get(&g.region).cloned().unwrap_or_default();
+                if !known.contains(z) {
+                    let help = did_you_mean::help_for(z, known.iter().map(String::as_str));
+                    self.err(
+                        Code::UnknownZone,
+                        &p.join("zone"),
+                        format!("zone `{z}` is not a usable zone of `{}`", g.region),
+                    )
+                    .help = Some(help);
+                }
+            }
+        }
+        let tp = p.join("instance_type");
+        if !self.catalog.instance_types.contains_key(&g.instance_type) {
+            let help = did_you_mean::help_for(
+                &g.instance_type,
+                self.catalog.instance_types.keys().map(String::as_str),
+            );
+            self.err(
+                Code::UnknownInstanceType,
+                &tp,
+                format!("instance type `{}` is not in the catalog", g.instance_type),
+            )
+            .help = Some(help);
+        } else if region_ok && self.catalog.on_demand_price(&g.region, &g.instance_type).is_none() {
+            self.err(
+                Code::UnknownInstanceType,
+                &tp,
+                format!("instance type `{}` is not offered (has no price) in `{}`", g.instance_type, g.region),
+            );
+        }
+        if g.count < 1 || g.count > 10_000 {
+            self.err(
+                Code::PlacementInvalid,
+                &p.join("count"),
+                format!("count must be between 1 and 10000, got {}", g.count),
+            );
+        }
+        let purchase = match &g.purchase {
+            Some(w) => self.word::<Purchase>(&p.join("purchase"), w, "purchase option"),
+            None => Some(Purchase::OnDemand),
+        };
+        let role = match &g.role {
+            Some(w) => self.word::<Role>(&p.join("role"), w, "role"),
+            None => Some(Role::Active),
+        };
+        Some(CapacityGroup {
+            region: g.region.clone(),
+            zone: g.zone.clone(),
+            instance_type: g.instance_type.clone(),
+            count: u32::try_from(g.count).ok().filter(|c| *c >= 1)?,
+            purchase: purchase?,
+            role: role?,
+        })
+    }
+
+    fn overrides(&mut self, raw: &RawTopology) -> Overrides {
+        let f = &raw.overrides.failure;
+        let failure = ModeOverrides {
+            instance: f.instance.clone(),
+            zone: f.zone.clone(),
+            region: f.region.clone(),
+            region_control_plane: f.region_control_plane.clone(),
+            region_partition: f.region_partition.clone(),
+            zone_isolation: f.zone_isolation.clone(),
+        };
+        let base = path!["overrides", "failure"];
+        self.modes(&base, &failure, None);
+        let mut failure_regions = BTreeMap::new();
+        for (region, modes) in &f.regions {
+            let rp = base.join("regions").join(region);
+            if self.region(&rp, region, None) {
+                self.modes(&rp, modes, Some(region));
+                failure_regions.insert(region.clone(), modes.clone());
+            }
+        }
+        let pr = &raw.overrides.prices;
+        let discount = match pr.discount {
+            None => Decimal::ZERO,
+            Some(d) if (0.0..1.0).contains(&d) => Decimal::from_f64(d).unwrap_or_default().round_dp(6),
+            Some(d) => {
+                self.err(
+                    Code::FractionOutOfRange,
+                    &path!["overrides", "prices", "discount"],
+                    format!("a discount is a fraction in [0, 1), got {d}"),
+                );
+                Decimal::ZERO
+            }
+        };
+        let mut on_demand = BTreeMap::new();
+        for (region, prices) in &pr.on_demand {
+            let rp = path!["overrides", "prices", "on_demand", region];
+            if !self.region(&rp, region, None) {
+                continue;
+            }
+            let mut out = BTreeMap::new();
+            for (t, price) in prices {
+                let tp = rp.join(t);
+                if !self.catalog.instance_types.contains_key(t) {
+                    let help = did_you_mean::help_for(t, self.catalog.instance_types.keys().map(String::as_str));
+                    self.err_key(
+                        Code::UnknownInstanceType,
+                        &tp,
+                        format!("instance type `{t}` is not in the catalog"),
+                    )
+                    .help = Some(help);
+                } else if let Some(d) = self.money(&tp, Some(*price), "a price") {
+                    out.insert(t.clone(), d);
+                }
+            }
+            on_demand.insert(region.clone(), out);
+        }
+        Overrides {
+            failure,
+            failure_regions,
+            discount,
+            on_demand,
+        }
+    }
+
+    fn modes(&mut self, p: &KeyPath, modes: &ModeOverrides, region: Option<&str>) {
+        for mode in Mode::ALL {
+            let Some(o) = modes.mode(*mode) else { continue };
+            let base = match region {
+                Some(r) => self.catalog.failure_mode(*mode, r),
+                None => self.catalog.failure.mode(*mode).clone(),
+            };
+            let FailureModeOverride {
+                rate_per_year,
+                median_hours,
+                mean_hours,
+                ..
+            } = o;
+            let mp = p.join(mode.key());
+            let mut problems = Vec::new();
+            check_mode(
+                rate_per_year.unwrap_or(base.rate_per_year),
+                median_hours.unwrap_or(base.median_hours),
+                mean_hours.unwrap_or(base.mean_hours),
+                |field, msg| problems.push((field.to_string(), msg)),
+            );
+            for (field, msg) in problems {
+                self.err(Code::NegativeRate, &mp.join(field.as_str()), msg);
+            }
+        }
+    }
+
+    /// Reports each dependency cycle once, naming its members in order.
+    fn cycles(&mut self, raw: &RawTopology) {
+        let graph: BTreeMap<&str, Vec<&str>> = raw
+            .services
+            .iter()
+            .map(|(n, s)| {
+                let deps = s
+                    .depends_on
+                    .keys()
+                    .map(String::as_str)
+                    .filter(|d| *d != n && raw.services.contains_key(*d))
+                    .collect();
+                (n.as_str(), deps)
+            })
+            .collect();
+        let mut state: BTreeMap<&str, u8> = BTreeMap::new(); // 1 = on stack, 2 = done
+        let mut seen_cycles: BTreeSet<Vec<&str>> = BTreeSet::new();
+        let mut found: Vec<Vec<&str>> = Vec::new();
+        for start in graph.keys() {
+            let mut stack: Vec<&str> = Vec::new();
+            dfs(start, &graph, &mut state, &mut stack, &mut |cycle| {
+                let min = cycle.iter().enumerate().min_by_key(|(_, n)| **n).map_or(0, |(i, _)| i);
+                let mut norm = cycle[min..].to_vec();
+                norm.extend_from_slice(&cycle[..min]);
+                if seen_cycles.insert(norm.clone()) {
+                    found.push(norm);
+                }
+            });
+        }
+        for cycle in found {
+            let first = cycle[0];
+            let second = cycle.get(1).copied().unwrap_or(first);
+            let mut shown: Vec<&str> = cycle.clone();
+            shown.push(first);
+            self.err_key(
+                Code::DependencyCycle,
+                &path!["services", first, "depends_on", second],
+                format!("dependency cycle: {}", shown.join(" → ")),
+            )
+            .help = Some("services in a cycle wait on each other to recover; remove one edge of the cycle".into());
+        }
+    }
+}
+
+fn dfs<'a>(
+    node: &'a str,
+    graph: &BTreeMap<&'a str, Vec<&'a str>>,
+    state: &mut BTreeMap<&'a str, u8>,
+    stack: &mut Vec<&'a str>,
+    on_cycle: &mut impl FnMut(&[&'a str]),
+) {
+    match state.get(node) {
+        Some(2) => return,
+        Some(1) => {
+            if let Some(pos) = stack.iter().position(|n| *n == node) {
+                on_cycle(&stack[pos..]);
+            }
+            return;
+        }
+        _ => {}
+    }
+    state.insert(node, 1);
+    stack.push(node);
+    for next in graph.get(node).into_iter().flatten() {
+        dfs(next, graph, state, stack, on_cycle);
+    }
+    stack.pop();
+    state.insert(node, 2);
+}
+
+fn present_keys(s: &RawService) -> Vec<&'static str> {
+    let mut keys = Vec::new();
+    let mut add = |key: &'static str, present: bool| {
+        if present {
+            keys.push(key);
+        }
+    };
+    add("peak_vcpu", s.peak_vcpu.is_some());
+    add("peak_memory_gib", s.peak_memory_gib.is_some());
+    add("peak_connections", s.peak_connections.is_some());
+    add("connections_per_vcpu", s.connections_per_vcpu.is_some());
+    add("profile", s.profile.is_some());
+    add("flash_crowd", s.flash_crowd.is_some());
+    add("max_spot_share", s.max_spot_share.is_some());
+    add("degraded_floor", s.degraded_floor.is_some());
+    add("consistency", s.consistency.is_some());
+    add("replicas", s.replicas.is_some());
+    add("replica_vcpu", s.replica_vcpu.is_some());
+    add("replica_memory_gib", s.replica_memory_gib.is_some());
+    add("write_gb_per_day", s.write_gb_per_day.is_some());
+    add("commit_latency_budget", s.commit_latency_budget.is_some());
+    add("replication_lag", s.replication_lag.is_some());
+    add("failover", s.failover.is_some());
+    keys
+}
+
+fn kind_help(kind: Kind) -> String {
+    match kind {
+        Kind::Stateless => "stateless services take peak_vcpu, peak_memory_gib, peak_connections, connections_per_vcpu, profile, flash_crowd, max_spot_share and degraded_floor".into(),
+        Kind::Quorum => "quorum groups take replicas, replica_vcpu, replica_memory_gib, commit_latency_budget, write_gb_per_day and consistency".into(),
+        Kind::Replicated => "replicated stores take replicas, replica_vcpu, replica_memory_gib, replication_lag, failover, write_gb_per_day and consistency".into(),
+    }
+}

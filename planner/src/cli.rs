@@ -1,0 +1,92 @@
+//! Command-line arguments (`clap` derive). `docs/cli.md` documents every command.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(name = "faultline", version, about, long_about = None)]
+pub struct Cli {
+    /// Use this catalog file instead of the embedded AWS catalog.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub catalog: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check a topology file and report every problem with its location.
+    Validate(ValidateArgs),
+    /// Inspect the catalog (prices, instance types, spot data, failure priors).
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
+    /// Write a commented starter topology.
+    Init(InitArgs),
+    /// Print the JSON Schema of the topology format (for editor completion).
+    Schema(SchemaArgs),
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// The topology file.
+    pub topology: PathBuf,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CatalogCommand {
+    /// Print the catalog, optionally narrowed to a region and family.
+    Show(CatalogShowArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CatalogShowArgs {
+    /// Only this region.
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Only this instance family (e.g. m7g).
+    #[arg(long)]
+    pub family: Option<String>,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Where to write the topology.
+    #[arg(default_value = "topology.toml")]
+    pub path: PathBuf,
+    /// Start from one of the bundled examples instead of the minimal starter.
+    #[arg(long, value_name = "NAME")]
+    pub example: Option<String>,
+    /// Overwrite an existing file.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Print the catalog format's schema instead of the topology's.
+    #[arg(long = "for", value_enum, default_value_t)]
+    pub target: SchemaTarget,
+    /// Write to this file instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum SchemaTarget {
+    #[default]
+    Topology,
+    Catalog,
+}

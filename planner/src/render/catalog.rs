@@ -1,0 +1,149 @@
+//! `faultline catalog show`: the catalog as aligned text tables or JSON.
+
+use std::fmt::Write;
+
+use faultline_models::catalog::{Catalog, Mode};
+use serde_json::json;
+
+/// What to show.
+#[derive(Debug, Default)]
+pub struct Filter<'a> {
+    pub region: Option<&'a str>,
+    pub family: Option<&'a str>,
+}
+
+impl Filter<'_> {
+    fn region(&self, r: &str) -> bool {
+        self.region.is_none_or(|f| f == r)
+    }
+    fn family(&self, f: &str) -> bool {
+        self.family.is_none_or(|x| x == f)
+    }
+}
+
+pub fn text(c: &Catalog, f: &Filter<'_>) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "catalog {} ({}), assembled {}", c.name, c.cloud, c.as_of);
+    for (name, region) in c.regions.iter().filter(|(n, _)| f.region(n)) {
+        let _ = writeln!(out, "\n{name} — {}", region.name);
+        let _ = writeln!(out, "  zones: {}", region.zones.join(", "));
+        let od_source = c.on_demand.get(name).map_or("-", |p| p.source.as_str());
+        let spot_source = c.spot.get(name).map_or("-", |p| p.source.as_str());
+        let _ = writeln!(out, "  on-demand prices: {od_source}; spot: {spot_source}");
+        let _ = writeln!(
+            out,
+            "  {:<14} {:<7} {:>5} {:>8} {:>11} {:>10} {:>8}",
+            "type", "arch", "vCPU", "mem GiB", "on-demand", "spot save", "reclaim"
+        );
+        for (t, it) in c.instance_types.iter().filter(|(_, it)| f.family(&it.family)) {
+            let od = c.on_demand_price(name, t);
+            let spot = c.spot_pool(name, t);
+            if od.is_none() && spot.is_none() {
+                continue;
+            }
+            let _ = writeln!(
+                out,
+                "  {:<14} {:<7} {:>5} {:>8} {:>11} {:>10} {:>8}",
+                t,
+                it.arch.to_string(),
+                it.vcpus,
+                format!("{:.1}", it.memory_gib),
+                od.map_or("-".to_string(), |p| format!("${p}/h")),
+                spot.map_or("-".to_string(), |s| format!("{}%", s.savings_pct)),
+                spot.map_or("-", |s| s.interruption.label()),
+            );
+        }
+    }
+    if f.region.is_none() && f.family.is_none() {
+        let cm = &c.commitments;
+        let _ = writeln!(out, "\ncommitment discounts off on-demand (default; source {}):", cm.source);
+        let _ = writeln!(
+            out,
+            "  reserved 1y {}  reserved 3y {}  savings plan 1y {}  savings plan 3y {}",
+            cm.reserved_1y, cm.reserved_3y, cm.savings_plan_1y, cm.savings_plan_3y
+        );
+        let _ = writeln!(
+            out,
+            "\ntransfer: inter-AZ ${}/GB each way (source {})",
+            c.transfer.inter_az_usd_per_gb, c.transfer.source
+        );
+        let _ = writeln!(out, "\nfailure priors (rate per year; duration median / mean hours):");
+        for mode in Mode::ALL {
+            let m = c.failure.mode(*mode);
+            let _ = writeln!(
+                out,
+                "  {:<22} {:>7} {:>7} / {:<7} {}",
+                mode.key(),
+                m.rate_per_year,
+                m.median_hours,
+                m.mean_hours,
+                m.source
+            );
+        }
+    }
+    let _ = writeln!(out, "\nsources:");
+    for (id, s) in &c.sources {
+        let _ = writeln!(out, "  {id}: {} ({}, {} confidence) {}", s.title, s.as_of, confidence(s), s.url);
+    }
+    out
+}
+
+fn confidence(s: &faultline_models::catalog::Source) -> &'static str {
+    match s.confidence {
+        faultline_models::catalog::Confidence::High => "high",
+        faultline_models::catalog::Confidence::Medium => "medium",
+        faultline_models::catalog::Confidence::Low => "low",
+    }
+}
+
+pub fn json(c: &Catalog, f: &Filter<'_>) -> serde_json::Value {
+    let regions: serde_json::Map<String, serde_json::Value> = c
+        .regions
+        .iter()
+        .filter(|(n, _)| f.region(n))
+        .map(|(name, r)| {
+            let types: serde_json::Map<String, serde_json::Value> = c
+                .instance_types
+                .iter()
+                .filter(|(_, it)| f.family(&it.family))
+                .filter_map(|(t, it)| {
+                    let od = c.on_demand_price(name, t);
+                    let spot = c.spot_pool(name, t);
+                    (od.is_some() || spot.is_some()).then(|| {
+                        (
+                            t.clone(),
+                            json!({
+                                "family": it.family,
+                                "arch": it.arch,
+                                "vcpus": it.vcpus,
+                                "memory_gib": it.memory_gib,
+                                "on_demand_usd_per_hour": od,
+                                "spot": spot,
+                            }),
+                        )
+                    })
+                })
+                .collect();
+            (
+                name.clone(),
+                json!({
+                    "name": r.name,
+                    "zones": r.zones,
+                    "on_demand_source": c.on_demand.get(name).map(|p| &p.source),
+                    "spot_source": c.spot.get(name).map(|p| &p.source),
+                    "instance_types": types,
+                }),
+            )
+        })
+        .collect();
+    json!({
+        "catalog": c.name,
+        "cloud": c.cloud,
+        "as_of": c.as_of,
+        "regions": regions,
+        "commitments": c.commitments,
+        "transfer": c.transfer,
+        "failure": c.failure,
+        "sources": c.sources,
+    })
+}

@@ -1,0 +1,5 @@
+//! Renderers: one module per output format, each a pure function from the models'
+//! types to text.
+
+pub mod catalog;
+pub mod diagnostics;
