@@ -11,5 +11,7 @@ pub mod diag;
 mod did_you_mean;
 mod load;
 pub mod duration;
+pub mod plan;
+pub mod scenario;
 pub mod spanned_doc;
 pub mod topology;
