@@ -71,7 +71,9 @@ pub struct RegionPrices {
 
 /// Spot Instance Advisor interruption-frequency bucket: the share of capacity reclaimed
 /// over the trailing month.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
 pub enum InterruptionBucket {
     #[serde(rename = "<5%")]
     Under5,
@@ -345,11 +347,17 @@ impl Catalog {
                 &self.failure.mode(*mode).source,
             );
         }
-        cite(path!["failure", "spot", "source"], &self.failure.spot.source);
+        cite(
+            path!["failure", "spot", "source"],
+            &self.failure.spot.source,
+        );
         for (region, o) in &self.failure.regions {
             for mode in Mode::ALL {
                 if let Some(src) = o.mode(*mode).and_then(|m| m.source.as_deref()) {
-                    cite(path!["failure", "regions", region, mode.key(), "source"], src);
+                    cite(
+                        path!["failure", "regions", region, mode.key(), "source"],
+                        src,
+                    );
                 }
             }
         }
@@ -373,7 +381,10 @@ impl Catalog {
             region_ref(path!["spot", region], region);
         }
         for region in self.transfer.inter_region_out_usd_per_gb.keys() {
-            region_ref(path!["transfer", "inter_region_out_usd_per_gb", region], region);
+            region_ref(
+                path!["transfer", "inter_region_out_usd_per_gb", region],
+                region,
+            );
         }
         for (from, row) in &self.rtt.ms {
             region_ref(path!["rtt", "ms", from], from);
@@ -411,7 +422,10 @@ impl Catalog {
         };
         for (name, r) in &self.regions {
             if r.zones.is_empty() {
-                bad(path!["regions", name, "zones"], "a region needs at least one zone".into());
+                bad(
+                    path!["regions", name, "zones"],
+                    "a region needs at least one zone".into(),
+                );
             }
             if !r.zone_ids.is_empty() && r.zone_ids.len() != r.zones.len() {
                 bad(
@@ -443,7 +457,10 @@ impl Catalog {
                 if pool.savings_pct > 95 {
                     bad(
                         path!["spot", region, "pools", t, "savings_pct"],
-                        format!("spot savings of {}% exceed the 90% AWS states as its maximum", pool.savings_pct),
+                        format!(
+                            "spot savings of {}% exceed the 90% AWS states as its maximum",
+                            pool.savings_pct
+                        ),
                     );
                 }
             }
@@ -464,9 +481,14 @@ impl Catalog {
         }
         for mode in Mode::ALL {
             let m = self.failure.mode(*mode);
-            check_mode(m.rate_per_year, m.median_hours, m.mean_hours, |field, msg| {
-                bad(path!["failure", mode.key(), field], msg);
-            });
+            check_mode(
+                m.rate_per_year,
+                m.median_hours,
+                m.mean_hours,
+                |field, msg| {
+                    bad(path!["failure", mode.key(), field], msg);
+                },
+            );
         }
         for (region, o) in &self.failure.regions {
             for mode in Mode::ALL {
@@ -476,7 +498,9 @@ impl Catalog {
                         m.rate_per_year.unwrap_or(base.rate_per_year),
                         m.median_hours.unwrap_or(base.median_hours),
                         m.mean_hours.unwrap_or(base.mean_hours),
-                        |field, msg| bad(path!["failure", "regions", region, mode.key(), field], msg),
+                        |field, msg| {
+                            bad(path!["failure", "regions", region, mode.key(), field], msg)
+                        },
                     );
                 }
             }
@@ -505,7 +529,9 @@ impl Catalog {
     }
 
     pub fn spot_pool(&self, region: &str, instance_type: &str) -> Option<&SpotPool> {
-        self.spot.get(region).and_then(|s| s.pools.get(instance_type))
+        self.spot
+            .get(region)
+            .and_then(|s| s.pools.get(instance_type))
     }
 
     /// Symmetric RTT between two regions: the mean of both directions where both are
@@ -566,14 +592,22 @@ pub(crate) fn apply_override(mut base: FailureMode, o: &FailureModeOverride) -> 
 /// mean is at least its median (a log-normal's mean always is).
 pub(crate) fn check_mode(rate: f64, median: f64, mean: f64, mut bad: impl FnMut(&str, String)) {
     if !(rate >= 0.0) || !rate.is_finite() {
-        bad("rate_per_year", format!("a rate must be zero or more, got {rate}"));
+        bad(
+            "rate_per_year",
+            format!("a rate must be zero or more, got {rate}"),
+        );
     }
     if !(median > 0.0) || !median.is_finite() {
-        bad("median_hours", format!("a median duration must be positive, got {median}"));
+        bad(
+            "median_hours",
+            format!("a median duration must be positive, got {median}"),
+        );
     } else if !(mean >= median) || !mean.is_finite() {
         bad(
             "mean_hours",
-            format!("a log-normal duration's mean ({mean} h) must be at least its median ({median} h)"),
+            format!(
+                "a log-normal duration's mean ({mean} h) must be at least its median ({median} h)"
+            ),
         );
     }
 }

@@ -9,7 +9,9 @@ use std::time::Duration;
 pub fn parse(text: &str) -> Result<Duration, String> {
     let trimmed = text.trim();
     if trimmed.starts_with('-') {
-        return Err(format!("`{trimmed}` is negative; durations must be zero or more"));
+        return Err(format!(
+            "`{trimmed}` is negative; durations must be zero or more"
+        ));
     }
     humantime::parse_duration(trimmed).map_err(|e| {
         format!("`{trimmed}` is not a duration ({e}); write a number and a unit, such as \"30s\", \"15m\" or \"2h\"")

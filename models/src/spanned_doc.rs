@@ -173,38 +173,43 @@ impl<'a> Locator<'a> {
         }
     }
 
-    /// The deepest key path whose value contains `offset`, used to name the key a
-    /// deserialization error is about.
+    /// The deepest key path whose key or value contains `offset`, used to name the key
+    /// a deserialization error is about. Tables written as `[a.b]` headers have no
+    /// span covering their body, so the search looks through every child.
     pub fn path_at(&self, offset: usize) -> KeyPath {
-        let mut path = KeyPath::default();
-        let mut table: Option<&DeTable<'a>> = Some(self.root.get_ref());
-        let mut array: Option<&[Spanned<DeValue<'a>>]> = None;
-        loop {
-            let mut next: Option<&Spanned<DeValue<'a>>> = None;
-            if let Some(t) = table.take() {
-                for (k, v) in t.iter() {
-                    let ks = k.span();
-                    if v.span().contains(&offset) || ks.contains(&offset) {
-                        path.0.push(Seg::Key(k.get_ref().to_string()));
-                        next = Some(v);
-                        break;
-                    }
-                }
-            } else if let Some(items) = array.take() {
-                for (i, v) in items.iter().enumerate() {
-                    if v.span().contains(&offset) {
-                        path.0.push(Seg::Index(i));
-                        next = Some(v);
-                        break;
-                    }
+        fn search(
+            path: &KeyPath,
+            v: &Spanned<DeValue<'_>>,
+            key: Option<Span>,
+            offset: usize,
+        ) -> Option<KeyPath> {
+            let children: Vec<(KeyPath, &Spanned<DeValue<'_>>, Option<Span>)> = match v.get_ref() {
+                DeValue::Table(t) => t
+                    .iter()
+                    .map(|(k, c)| (path.join(k.get_ref().as_ref()), c, Some(k.span())))
+                    .collect(),
+                DeValue::Array(a) => a
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (path.join(i), c, None))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            for (p, c, k) in children {
+                if let Some(found) = search(&p, c, k, offset) {
+                    return Some(found);
                 }
             }
-            match next.map(Spanned::get_ref) {
-                Some(DeValue::Table(t)) => table = Some(t),
-                Some(DeValue::Array(a)) => array = Some(a),
-                _ => return path,
+            let hit = v.span().contains(&offset) || key.is_some_and(|k| k.contains(&offset));
+            hit.then(|| path.clone())
+        }
+        for (k, v) in self.root.get_ref().iter() {
+            let p = KeyPath(vec![Seg::Key(k.get_ref().to_string())]);
+            if let Some(found) = search(&p, v, Some(k.span()), offset) {
+                return found;
             }
         }
+        KeyPath::default()
     }
 }
 
@@ -234,7 +239,12 @@ impl Locator<'_> {
         }
         let mut out = std::collections::BTreeMap::new();
         for (k, v) in self.root.get_ref().iter() {
-            walk(&KeyPath(vec![Seg::Key(k.get_ref().to_string())]), v, Some(k.span()), &mut out);
+            walk(
+                &KeyPath(vec![Seg::Key(k.get_ref().to_string())]),
+                v,
+                Some(k.span()),
+                &mut out,
+            );
         }
         out
     }
@@ -259,7 +269,8 @@ mod tests {
     use super::*;
     use crate::path;
 
-    const DOC: &str = "version = 1\n[system]\nregions = [\"a\", \"b\"]\n[services.web]\nkind = \"stateless\"\n";
+    const DOC: &str =
+        "version = 1\n[system]\nregions = [\"a\", \"b\"]\n[services.web]\nkind = \"stateless\"\n";
 
     #[test]
     fn finds_value_and_key_spans() {

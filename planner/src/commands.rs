@@ -7,7 +7,10 @@ use faultline_models::diag::Severity;
 use faultline_models::topology;
 use serde_json::json;
 
-use crate::cli::{CatalogCommand, CatalogShowArgs, Cli, Command, Format, InitArgs, SchemaArgs, SchemaTarget, ValidateArgs};
+use crate::cli::{
+    CatalogCommand, CatalogShowArgs, Cli, Command, Format, InitArgs, SchemaArgs, SchemaTarget,
+    ValidateArgs,
+};
 use crate::exit::ExitStatus;
 use crate::input::{self, InputError};
 use crate::output;
@@ -103,7 +106,8 @@ fn validate(args: &ValidateArgs, catalog_path: Option<&Path>) -> Outcome {
                 Format::Json => {
                     let file = args.topology.display().to_string();
                     let text = std::fs::read_to_string(&args.topology).unwrap_or_default();
-                    let diags = render::diagnostics::to_json(&file, &text, &loaded.checked.warnings);
+                    let diags =
+                        render::diagnostics::to_json(&file, &text, &loaded.checked.warnings);
                     Outcome::ok(pretty(&json!({
                         "file": file,
                         "valid": true,
@@ -202,7 +206,10 @@ fn init(args: &InitArgs) -> Outcome {
             args.path.display(),
             args.path.display()
         )),
-        Err(e) => Outcome::input_error(format!("error: cannot write {}: {e}\n", args.path.display())),
+        Err(e) => Outcome::input_error(format!(
+            "error: cannot write {}: {e}\n",
+            args.path.display()
+        )),
     }
 }
 
@@ -216,7 +223,9 @@ fn schema(args: &SchemaArgs) -> Outcome {
         None => Outcome::ok(text),
         Some(path) => match output::write_atomic(path, text.as_bytes()) {
             Ok(()) => Outcome::ok(String::new()),
-            Err(e) => Outcome::input_error(format!("error: cannot write {}: {e}\n", path.display())),
+            Err(e) => {
+                Outcome::input_error(format!("error: cannot write {}: {e}\n", path.display()))
+            }
         },
     }
 }

@@ -9,8 +9,8 @@ use rust_decimal::Decimal;
 
 use super::raw::{RawGroup, RawPlacement, RawProfile, RawService, RawSlo, RawTopology};
 use super::{
-    shapes, Checked, Consistency, Constraints, Demand, Disruption, Fleet, Journey, Kind,
-    Overrides, Service, Slo, Store, Strength, Topology, FORMAT_VERSION,
+    shapes, Checked, Consistency, Constraints, Demand, Disruption, Fleet, Journey, Kind, Overrides,
+    Service, Slo, Store, Strength, Topology, FORMAT_VERSION,
 };
 use crate::catalog::{check_mode, Catalog, FailureModeOverride, Mode, ModeOverrides};
 use crate::deployment::{Arch, CapacityGroup, DrPattern, Purchase, Role, ServiceDeployment, Words};
@@ -97,7 +97,12 @@ impl Validator<'_, '_> {
     }
 
     /// Reports a problem with the key at `path` (a name).
-    fn err_key(&mut self, code: Code, path: &KeyPath, message: impl Into<String>) -> &mut Diagnostic {
+    fn err_key(
+        &mut self,
+        code: Code,
+        path: &KeyPath,
+        message: impl Into<String>,
+    ) -> &mut Diagnostic {
         let mut d = Diagnostic::error(code, message).key(path.to_string());
         if let Some(span) = self.loc.key_span(path) {
             d = d.at(span);
@@ -186,7 +191,8 @@ impl Validator<'_, '_> {
 
     fn region(&mut self, path: &KeyPath, region: &str, candidates: Option<&[String]>) -> bool {
         if !self.catalog.regions.contains_key(region) {
-            let help = did_you_mean::help_for(region, self.catalog.regions.keys().map(String::as_str));
+            let help =
+                did_you_mean::help_for(region, self.catalog.regions.keys().map(String::as_str));
             self.err(
                 Code::UnknownRegion,
                 path,
@@ -201,7 +207,9 @@ impl Validator<'_, '_> {
                 self.err(
                     Code::ResidencyConflict,
                     path,
-                    format!("region `{region}` is not one of the candidate regions in system.regions"),
+                    format!(
+                        "region `{region}` is not one of the candidate regions in system.regions"
+                    ),
                 )
                 .help = Some(help);
                 return false;
@@ -243,14 +251,23 @@ impl Validator<'_, '_> {
         for (i, r) in sys.regions.iter().enumerate() {
             let p = path!["system", "regions", i];
             if regions.contains(r) {
-                self.err(Code::DuplicateName, &p, format!("region `{r}` is listed twice"));
+                self.err(
+                    Code::DuplicateName,
+                    &p,
+                    format!("region `{r}` is listed twice"),
+                );
             } else if self.region(&p, r, None) {
                 regions.push(r.clone());
             }
         }
         let mut zones: BTreeMap<String, Vec<String>> = regions
             .iter()
-            .filter_map(|r| self.catalog.regions.get(r).map(|c| (r.clone(), c.zones.clone())))
+            .filter_map(|r| {
+                self.catalog
+                    .regions
+                    .get(r)
+                    .map(|c| (r.clone(), c.zones.clone()))
+            })
             .collect();
         for (region, chosen) in &sys.zones {
             let p = path!["system", "zones", region];
@@ -261,7 +278,11 @@ impl Validator<'_, '_> {
                 continue;
             };
             if chosen.is_empty() {
-                self.err(Code::UnknownZone, &p, format!("no zones chosen for `{region}`"));
+                self.err(
+                    Code::UnknownZone,
+                    &p,
+                    format!("no zones chosen for `{region}`"),
+                );
             }
             let mut ok = Vec::new();
             for (i, z) in chosen.iter().enumerate() {
@@ -321,12 +342,14 @@ impl Validator<'_, '_> {
 
         // Services.
         if raw.services.is_empty() {
-            self.err(
+            let at = self.loc.key_span(&path!["system"]);
+            let d = self.err(
                 Code::NoServices,
                 &path!["services"],
                 "the topology defines no services",
-            )
-            .help = Some("add a table such as [services.web] with kind = \"stateless\"".into());
+            );
+            d.span = d.span.clone().or(at);
+            d.help = Some("add a table such as [services.web] with kind = \"stateless\"".into());
         }
         let names: Vec<&str> = raw.services.keys().map(String::as_str).collect();
         let mut services = BTreeMap::new();
@@ -347,7 +370,11 @@ impl Validator<'_, '_> {
             let p = path!["journeys", name];
             self.name(&p, name, "journey");
             if j.steps.is_empty() {
-                self.err(Code::UnknownJourneyStep, &p.join("steps"), "a journey needs at least one step");
+                self.err(
+                    Code::UnknownJourneyStep,
+                    &p.join("steps"),
+                    "a journey needs at least one step",
+                );
             }
             for (i, step) in j.steps.iter().enumerate() {
                 if !raw.services.contains_key(step) {
@@ -517,8 +544,13 @@ impl Validator<'_, '_> {
             let consistency_auto = s.consistency.as_deref() == Some("auto");
             for key in &present {
                 let applies = match kind {
-                    Kind::Stateless => !STORE_KEYS.contains(key)
-                        && !matches!(*key, "commit_latency_budget" | "replication_lag" | "failover"),
+                    Kind::Stateless => {
+                        !STORE_KEYS.contains(key)
+                            && !matches!(
+                                *key,
+                                "commit_latency_budget" | "replication_lag" | "failover"
+                            )
+                    }
                     Kind::Quorum => {
                         !STATELESS_KEYS.contains(key)
                             && (!matches!(*key, "replication_lag" | "failover") || consistency_auto)
@@ -574,7 +606,10 @@ impl Validator<'_, '_> {
                     self.err(
                         Code::ArchFamilyConflict,
                         &p.join("families").join(i),
-                        format!("family `{f}` is {fa}, but arch allows only {}", allowed.join(", ")),
+                        format!(
+                            "family `{f}` is {fa}, but arch allows only {}",
+                            allowed.join(", ")
+                        ),
                     );
                 }
             }
@@ -584,7 +619,11 @@ impl Validator<'_, '_> {
         for (dep, strength) in &s.depends_on {
             let dp = p.join("depends_on").join(dep);
             if dep == name {
-                self.err_key(Code::SelfDependency, &dp, format!("service `{name}` depends on itself"));
+                self.err_key(
+                    Code::SelfDependency,
+                    &dp,
+                    format!("service `{name}` depends on itself"),
+                );
             } else if !names.contains(&dep.as_str()) {
                 let help = did_you_mean::help_for(dep, names.iter().copied());
                 self.err_key(
@@ -648,7 +687,10 @@ impl Validator<'_, '_> {
 
     fn fleet(&mut self, p: &KeyPath, s: &RawService) -> Option<Fleet> {
         let mut missing = false;
-        for (key, v) in [("peak_vcpu", s.peak_vcpu), ("peak_memory_gib", s.peak_memory_gib)] {
+        for (key, v) in [
+            ("peak_vcpu", s.peak_vcpu),
+            ("peak_memory_gib", s.peak_memory_gib),
+        ] {
             if v.is_none() {
                 self.err_key(
                     Code::MissingKindKey,
@@ -660,8 +702,16 @@ impl Validator<'_, '_> {
             }
         }
         let vcpu = self.positive(&p.join("peak_vcpu"), s.peak_vcpu, "peak_vcpu");
-        let mem = self.positive(&p.join("peak_memory_gib"), s.peak_memory_gib, "peak_memory_gib");
-        let conns = self.positive(&p.join("peak_connections"), s.peak_connections, "peak_connections");
+        let mem = self.positive(
+            &p.join("peak_memory_gib"),
+            s.peak_memory_gib,
+            "peak_memory_gib",
+        );
+        let conns = self.positive(
+            &p.join("peak_connections"),
+            s.peak_connections,
+            "peak_connections",
+        );
         let cpv = self
             .positive(
                 &p.join("connections_per_vcpu"),
@@ -675,7 +725,9 @@ impl Validator<'_, '_> {
             self.err(
                 Code::FlashCrowdTooLow,
                 &p.join("flash_crowd"),
-                format!("flash_crowd multiplies the peak and must be at least 1, got {flash_crowd}"),
+                format!(
+                    "flash_crowd multiplies the peak and must be at least 1, got {flash_crowd}"
+                ),
             );
         }
         let max_spot_share = s.max_spot_share.unwrap_or(0.0);
@@ -731,7 +783,10 @@ impl Validator<'_, '_> {
                     self.err(
                         Code::ProfileLength,
                         p,
-                        format!("a demand profile has 24 hourly factors (UTC 00–23), got {}", factors.len()),
+                        format!(
+                            "a demand profile has 24 hourly factors (UTC 00–23), got {}",
+                            factors.len()
+                        ),
                     );
                     return None;
                 }
@@ -784,22 +839,37 @@ impl Validator<'_, '_> {
                 self.warn(
                     Code::QuorumEven,
                     &rp,
-                    format!("{n} replicas tolerate no more failures than {}, at higher cost", n - 1),
+                    format!(
+                        "{n} replicas tolerate no more failures than {}, at higher cost",
+                        n - 1
+                    ),
                 );
                 u32::try_from(n).ok()
             }
             (_, Some(n)) if n < 1 => {
-                self.err(Code::NonPositiveDemand, &rp, format!("replicas must be at least 1, got {n}"));
+                self.err(
+                    Code::NonPositiveDemand,
+                    &rp,
+                    format!("replicas must be at least 1, got {n}"),
+                );
                 None
             }
             (_, Some(n)) if n > 99 => {
-                self.err(Code::NonPositiveDemand, &rp, format!("replicas must be at most 99, got {n}"));
+                self.err(
+                    Code::NonPositiveDemand,
+                    &rp,
+                    format!("replicas must be at most 99, got {n}"),
+                );
                 None
             }
             (_, n) => n.and_then(|n| u32::try_from(n).ok()),
         };
         let vcpu = self.positive(&p.join("replica_vcpu"), s.replica_vcpu, "replica_vcpu");
-        let mem = self.positive(&p.join("replica_memory_gib"), s.replica_memory_gib, "replica_memory_gib");
+        let mem = self.positive(
+            &p.join("replica_memory_gib"),
+            s.replica_memory_gib,
+            "replica_memory_gib",
+        );
         let write = s.write_gb_per_day.unwrap_or(0.0);
         if !(write >= 0.0 && write.is_finite()) {
             self.err(
@@ -808,7 +878,10 @@ impl Validator<'_, '_> {
                 format!("write_gb_per_day must be zero or more, got {write}"),
             );
         }
-        let commit = self.duration(&p.join("commit_latency_budget"), s.commit_latency_budget.as_ref());
+        let commit = self.duration(
+            &p.join("commit_latency_budget"),
+            s.commit_latency_budget.as_ref(),
+        );
         let lag = self.duration(&p.join("replication_lag"), s.replication_lag.as_ref());
         let failover = self.duration(&p.join("failover"), s.failover.as_ref());
         if missing {
@@ -846,7 +919,10 @@ impl Validator<'_, '_> {
                 slo.availability = Some(a);
             } else {
                 let help = if a > 1.0 && a < 100.0 {
-                    format!("write a fraction: {} for {a}%", (a / 100.0 * 1e9).round() / 1e9)
+                    format!(
+                        "write a fraction: {} for {a}%",
+                        (a / 100.0 * 1e9).round() / 1e9
+                    )
                 } else {
                     "write a fraction such as 0.999 (three nines); 1.0 is not achievable".into()
                 };
@@ -928,7 +1004,11 @@ impl Validator<'_, '_> {
             None => DrPattern::None,
         };
         if pl.groups.is_empty() {
-            self.err(Code::PlacementInvalid, &p.join("groups"), "a placement needs at least one group");
+            self.err(
+                Code::PlacementInvalid,
+                &p.join("groups"),
+                "a placement needs at least one group",
+            );
             return None;
         }
         let mut groups = Vec::new();
@@ -941,7 +1021,13 @@ impl Validator<'_, '_> {
             return None;
         }
         let kind = Kind::from_word(&s.kind)?;
-        let count = |role: Role| -> u32 { groups.iter().filter(|g| g.role == role).map(|g| g.count).sum() };
+        let count = |role: Role| -> u32 {
+            groups
+                .iter()
+                .filter(|g| g.role == role)
+                .map(|g| g.count)
+                .sum()
+        };
         match kind {
             Kind::Replicated => {
                 if count(Role::Primary) != 1 {
@@ -970,7 +1056,10 @@ impl Validator<'_, '_> {
                 }
             }
             Kind::Stateless => {
-                if let Some(g) = groups.iter().position(|g| matches!(g.role, Role::Primary | Role::Replica)) {
+                if let Some(g) = groups
+                    .iter()
+                    .position(|g| matches!(g.role, Role::Primary | Role::Replica))
+                {
                     self.err(
                         Code::PlacementInvalid,
                         &p.join("groups").join(g).join("role"),
@@ -1000,7 +1089,11 @@ impl Validator<'_, '_> {
         g: &RawGroup,
         zones: &BTreeMap<String, Vec<String>>,
     ) -> Option<CapacityGroup> {
-        let region_ok = self.region(&p.join("region"), &g.region, Some(&zones.keys().cloned().collect::<Vec<_>>()));
+        let region_ok = self.region(
+            &p.join("region"),
+            &g.region,
+            Some(&zones.keys().cloned().collect::<Vec<_>>()),
+        );
         if region_ok {
             if let Some(z) = &g.zone {
                 let known = zones.get(&g.region).cloned().unwrap_or_default();
@@ -1027,11 +1120,19 @@ impl Validator<'_, '_> {
                 format!("instance type `{}` is not in the catalog", g.instance_type),
             )
             .help = Some(help);
-        } else if region_ok && self.catalog.on_demand_price(&g.region, &g.instance_type).is_none() {
+        } else if region_ok
+            && self
+                .catalog
+                .on_demand_price(&g.region, &g.instance_type)
+                .is_none()
+        {
             self.err(
                 Code::UnknownInstanceType,
                 &tp,
-                format!("instance type `{}` is not offered (has no price) in `{}`", g.instance_type, g.region),
+                format!(
+                    "instance type `{}` is not offered (has no price) in `{}`",
+                    g.instance_type, g.region
+                ),
             );
         }
         if g.count < 1 || g.count > 10_000 {
@@ -1082,7 +1183,9 @@ impl Validator<'_, '_> {
         let pr = &raw.overrides.prices;
         let discount = match pr.discount {
             None => Decimal::ZERO,
-            Some(d) if (0.0..1.0).contains(&d) => Decimal::from_f64(d).unwrap_or_default().round_dp(6),
+            Some(d) if (0.0..1.0).contains(&d) => {
+                Decimal::from_f64(d).unwrap_or_default().round_dp(6)
+            }
             Some(d) => {
                 self.err(
                     Code::FractionOutOfRange,
@@ -1102,7 +1205,10 @@ impl Validator<'_, '_> {
             for (t, price) in prices {
                 let tp = rp.join(t);
                 if !self.catalog.instance_types.contains_key(t) {
-                    let help = did_you_mean::help_for(t, self.catalog.instance_types.keys().map(String::as_str));
+                    let help = did_you_mean::help_for(
+                        t,
+                        self.catalog.instance_types.keys().map(String::as_str),
+                    );
                     self.err_key(
                         Code::UnknownInstanceType,
                         &tp,
@@ -1171,7 +1277,11 @@ impl Validator<'_, '_> {
         for start in graph.keys() {
             let mut stack: Vec<&str> = Vec::new();
             dfs(start, &graph, &mut state, &mut stack, &mut |cycle| {
-                let min = cycle.iter().enumerate().min_by_key(|(_, n)| **n).map_or(0, |(i, _)| i);
+                let min = cycle
+                    .iter()
+                    .enumerate()
+                    .min_by_key(|(_, n)| **n)
+                    .map_or(0, |(i, _)| i);
                 let mut norm = cycle[min..].to_vec();
                 norm.extend_from_slice(&cycle[..min]);
                 if seen_cycles.insert(norm.clone()) {
@@ -1189,7 +1299,10 @@ impl Validator<'_, '_> {
                 &path!["services", first, "depends_on", second],
                 format!("dependency cycle: {}", shown.join(" → ")),
             )
-            .help = Some("services in a cycle wait on each other to recover; remove one edge of the cycle".into());
+            .help = Some(
+                "services in a cycle wait on each other to recover; remove one edge of the cycle"
+                    .into(),
+            );
         }
     }
 }

@@ -23,7 +23,11 @@ impl Filter<'_> {
 
 pub fn text(c: &Catalog, f: &Filter<'_>) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "catalog {} ({}), assembled {}", c.name, c.cloud, c.as_of);
+    let _ = writeln!(
+        out,
+        "catalog {} ({}), assembled {}",
+        c.name, c.cloud, c.as_of
+    );
     for (name, region) in c.regions.iter().filter(|(n, _)| f.region(n)) {
         let _ = writeln!(out, "\n{name} — {}", region.name);
         let _ = writeln!(out, "  zones: {}", region.zones.join(", "));
@@ -35,7 +39,13 @@ pub fn text(c: &Catalog, f: &Filter<'_>) -> String {
             "  {:<14} {:<7} {:>5} {:>8} {:>11} {:>10} {:>8}",
             "type", "arch", "vCPU", "mem GiB", "on-demand", "spot save", "reclaim"
         );
-        for (t, it) in c.instance_types.iter().filter(|(_, it)| f.family(&it.family)) {
+        let mut types: Vec<_> = c
+            .instance_types
+            .iter()
+            .filter(|(_, it)| f.family(&it.family))
+            .collect();
+        types.sort_by(|a, b| (&a.1.family, a.1.vcpus, a.0).cmp(&(&b.1.family, b.1.vcpus, b.0)));
+        for (t, it) in types {
             let od = c.on_demand_price(name, t);
             let spot = c.spot_pool(name, t);
             if od.is_none() && spot.is_none() {
@@ -56,7 +66,11 @@ pub fn text(c: &Catalog, f: &Filter<'_>) -> String {
     }
     if f.region.is_none() && f.family.is_none() {
         let cm = &c.commitments;
-        let _ = writeln!(out, "\ncommitment discounts off on-demand (default; source {}):", cm.source);
+        let _ = writeln!(
+            out,
+            "\ncommitment discounts off on-demand (default; source {}):",
+            cm.source
+        );
         let _ = writeln!(
             out,
             "  reserved 1y {}  reserved 3y {}  savings plan 1y {}  savings plan 3y {}",
@@ -67,7 +81,10 @@ pub fn text(c: &Catalog, f: &Filter<'_>) -> String {
             "\ntransfer: inter-AZ ${}/GB each way (source {})",
             c.transfer.inter_az_usd_per_gb, c.transfer.source
         );
-        let _ = writeln!(out, "\nfailure priors (rate per year; duration median / mean hours):");
+        let _ = writeln!(
+            out,
+            "\nfailure priors (rate per year; duration median / mean hours):"
+        );
         for mode in Mode::ALL {
             let m = c.failure.mode(*mode);
             let _ = writeln!(
@@ -83,7 +100,14 @@ pub fn text(c: &Catalog, f: &Filter<'_>) -> String {
     }
     let _ = writeln!(out, "\nsources:");
     for (id, s) in &c.sources {
-        let _ = writeln!(out, "  {id}: {} ({}, {} confidence) {}", s.title, s.as_of, confidence(s), s.url);
+        let _ = writeln!(
+            out,
+            "  {id}: {} ({}, {} confidence) {}",
+            s.title,
+            s.as_of,
+            confidence(s),
+            s.url
+        );
     }
     out
 }

@@ -58,7 +58,11 @@ fn summary(file: &str, errors: usize, warnings: usize) -> String {
     match (errors, warnings) {
         (0, w) => format!("warning: {file}: {}\n", plural(w, "warning")),
         (e, 0) => format!("error: {file}: {}\n", plural(e, "error")),
-        (e, w) => format!("error: {file}: {} and {}\n", plural(e, "error"), plural(w, "warning")),
+        (e, w) => format!(
+            "error: {file}: {} and {}\n",
+            plural(e, "error"),
+            plural(w, "warning")
+        ),
     }
 }
 
