@@ -454,7 +454,7 @@ impl Catalog {
         }
         for (region, s) in &self.spot {
             for (t, pool) in &s.pools {
-                if pool.savings_pct > 95 {
+                if pool.savings_pct > 90 {
                     bad(
                         path!["spot", region, "pools", t, "savings_pct"],
                         format!(
