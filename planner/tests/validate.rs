@@ -156,3 +156,25 @@ fn missing_file_is_an_input_error() {
 fn severity_of_json_diagnostics_is_lowercase() {
     assert_eq!(serde_json::to_value(Severity::Error).unwrap(), "error");
 }
+
+#[test]
+fn a_user_catalog_replaces_the_embedded_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let embedded = faultline_models::catalog::EMBEDDED_TOML;
+    let catalog = dir.path().join("catalog.toml");
+    // A negotiated price for one instance type.
+    let text = embedded.replacen("\"m5.large\" = \"0.096\"", "\"m5.large\" = \"0.0801\"", 1);
+    std::fs::write(&catalog, &text).unwrap();
+    let out = faultline()
+        .arg("--catalog")
+        .arg(&catalog)
+        .args(["catalog", "show", "--region", "us-east-1", "--family", "m5", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        doc["regions"]["us-east-1"]["instance_types"]["m5.large"]["on_demand_usd_per_hour"],
+        "0.0801"
+    );
+}
