@@ -435,7 +435,7 @@ impl Catalog {
             }
         }
         for (name, t) in &self.instance_types {
-            if t.vcpus == 0 || !(t.memory_gib > 0.0) {
+            if t.vcpus == 0 || !positive(t.memory_gib) {
                 bad(
                     path!["instance_types", name],
                     "vcpus and memory_gib must be positive".into(),
@@ -591,18 +591,18 @@ pub(crate) fn apply_override(mut base: FailureMode, o: &FailureModeOverride) -> 
 /// Checks a failure mode's numbers: a non-negative rate and a log-normal duration whose
 /// mean is at least its median (a log-normal's mean always is).
 pub(crate) fn check_mode(rate: f64, median: f64, mean: f64, mut bad: impl FnMut(&str, String)) {
-    if !(rate >= 0.0) || !rate.is_finite() {
+    if !(rate.is_finite() && rate >= 0.0) {
         bad(
             "rate_per_year",
             format!("a rate must be zero or more, got {rate}"),
         );
     }
-    if !(median > 0.0) || !median.is_finite() {
+    if !positive(median) {
         bad(
             "median_hours",
             format!("a median duration must be positive, got {median}"),
         );
-    } else if !(mean >= median) || !mean.is_finite() {
+    } else if !(mean.is_finite() && mean >= median) {
         bad(
             "mean_hours",
             format!(
@@ -610,6 +610,11 @@ pub(crate) fn check_mode(rate: f64, median: f64, mean: f64, mut bad: impl FnMut(
             ),
         );
     }
+}
+
+/// A finite number above zero (NaN is not).
+pub(crate) fn positive(x: f64) -> bool {
+    x.is_finite() && x > 0.0
 }
 
 /// Words accepted for architectures, for messages.

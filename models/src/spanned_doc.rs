@@ -267,7 +267,6 @@ pub fn toml_message(e: &toml::de::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::path;
 
     const DOC: &str =
         "version = 1\n[system]\nregions = [\"a\", \"b\"]\n[services.web]\nkind = \"stateless\"\n";

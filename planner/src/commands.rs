@@ -20,7 +20,24 @@ use crate::render;
 const STARTER: &str = include_str!("../../templates/starter.toml");
 
 /// Examples `faultline init --example NAME` can start from.
-pub(crate) const EXAMPLES: &[(&str, &str)] = &[];
+pub(crate) const EXAMPLES: &[(&str, &str)] = &[
+    (
+        "legacy-placement",
+        include_str!("../../examples/legacy-placement/topology.toml"),
+    ),
+    (
+        "payments",
+        include_str!("../../examples/payments/topology.toml"),
+    ),
+    (
+        "realtime-chat",
+        include_str!("../../examples/realtime-chat/topology.toml"),
+    ),
+    (
+        "web-shop",
+        include_str!("../../examples/web-shop/topology.toml"),
+    ),
+];
 
 /// What a command produced: text for stdout and stderr, and the exit status.
 #[derive(Debug, Default)]

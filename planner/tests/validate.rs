@@ -168,7 +168,16 @@ fn a_user_catalog_replaces_the_embedded_one() {
     let out = faultline()
         .arg("--catalog")
         .arg(&catalog)
-        .args(["catalog", "show", "--region", "us-east-1", "--family", "m5", "--format", "json"])
+        .args([
+            "catalog",
+            "show",
+            "--region",
+            "us-east-1",
+            "--family",
+            "m5",
+            "--format",
+            "json",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0));

@@ -220,20 +220,37 @@ impl Topology {
     /// The catalog with this topology's price and failure-model overrides applied.
     pub fn effective_catalog(&self, catalog: &Catalog) -> Catalog {
         let mut c = catalog.clone();
+        // The discount applies to list prices; a negotiated price is already net.
         let keep = Decimal::ONE - self.overrides.discount;
-        for (region, prices) in &mut c.on_demand {
-            for (t, p) in &mut prices.usd_per_hour {
-                if let Some(o) = self.overrides.on_demand.get(region).and_then(|m| m.get(t)) {
-                    *p = *o;
-                } else {
-                    *p *= keep;
-                }
+        for prices in c.on_demand.values_mut() {
+            for p in prices.usd_per_hour.values_mut() {
+                *p *= keep;
             }
         }
+        for (region, prices) in &self.overrides.on_demand {
+            if let Some(regional) = c.on_demand.get_mut(region) {
+                regional
+                    .usd_per_hour
+                    .extend(prices.iter().map(|(t, p)| (t.clone(), *p)));
+            }
+        }
+        // A topology-wide override beats the catalog's per-region figures too: the user
+        // said what the rate is everywhere; only their own per-region entries refine it.
         for mode in Mode::ALL {
             if let Some(o) = self.overrides.failure.mode(*mode) {
                 let base = c.failure.mode(*mode).clone();
                 *mode_mut(&mut c.failure, *mode) = apply_override(base, o);
+                for regional in c.failure.regions.values_mut() {
+                    if let Some(r) = regional.mode(*mode).cloned() {
+                        let cleared = crate::catalog::FailureModeOverride {
+                            rate_per_year: r.rate_per_year.filter(|_| o.rate_per_year.is_none()),
+                            median_hours: r.median_hours.filter(|_| o.median_hours.is_none()),
+                            mean_hours: r.mean_hours.filter(|_| o.mean_hours.is_none()),
+                            source: r.source,
+                        };
+                        set_override(regional, *mode, cleared);
+                    }
+                }
             }
         }
         for (region, modes) in &self.overrides.failure_regions {

@@ -8,8 +8,8 @@ pub const SHAPES: &[(&str, [f64; 24])] = &[
     (
         "diurnal",
         [
-            0.35, 0.33, 0.31, 0.30, 0.31, 0.33, 0.35, 0.40, 0.45, 0.50, 0.56, 0.74, 0.83, 0.90,
-            0.95, 1.00, 0.95, 0.90, 0.83, 0.74, 0.65, 0.56, 0.47, 0.40,
+            0.40, 0.35, 0.31, 0.30, 0.31, 0.35, 0.40, 0.48, 0.56, 0.65, 0.74, 0.83, 0.90, 0.95,
+            0.99, 1.00, 0.99, 0.95, 0.90, 0.83, 0.74, 0.65, 0.56, 0.48,
         ],
     ),
     // Office hours 08:00–18:00 at full load, ramps either side, a 0.15 floor overnight.
@@ -37,6 +37,15 @@ pub(crate) fn by_name(name: &str) -> Option<[f64; 24]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn diurnal_follows_its_formula() {
+        let diurnal = by_name("diurnal").unwrap();
+        for (h, f) in diurnal.iter().enumerate() {
+            let x = 0.65 + 0.35 * (2.0 * std::f64::consts::PI * (h as f64 - 15.0) / 24.0).cos();
+            assert!((f - x).abs() <= 0.005 + 1e-9, "hour {h}: {f} vs {x}");
+        }
+    }
 
     #[test]
     fn every_shape_peaks_at_one_and_stays_in_range() {

@@ -271,7 +271,7 @@ impl Validator<'_, '_> {
             .collect();
         for (region, chosen) in &sys.zones {
             let p = path!["system", "zones", region];
-            if !self.region(&p, region, Some(&sys.regions)) {
+            if !self.region(&p, region, Some(&regions)) {
                 continue;
             }
             let Some(known) = self.catalog.regions.get(region).map(|r| r.zones.clone()) else {
@@ -442,21 +442,37 @@ impl Validator<'_, '_> {
                     .help = Some(help);
                 }
                 Some(s) => {
-                    if let Some(dep) = self.placement(&p, name, s, pl, &zones) {
+                    let allowed = constraints
+                        .allowed_regions
+                        .get(name)
+                        .cloned()
+                        .unwrap_or_else(|| regions.clone());
+                    if let Some(dep) = self.placement(&p, name, s, pl, &zones, &allowed) {
                         placement.insert(name.clone(), dep);
                     }
                 }
             }
         }
-        if !placement.is_empty() {
-            for name in raw.services.keys() {
-                if !placement.contains_key(name) && !raw.placement.contains_key(name) {
-                    self.warn(
-                        Code::PlacementMissing,
-                        &path!["placement"],
-                        format!("service `{name}` has no placement; analysing this placement needs one for every service"),
-                    );
-                }
+        if !raw.placement.is_empty() {
+            let unplaced: Vec<&str> = raw
+                .services
+                .keys()
+                .filter(|n| !raw.placement.contains_key(*n))
+                .map(String::as_str)
+                .collect();
+            if !unplaced.is_empty() {
+                self.warn(
+                    Code::PlacementMissing,
+                    &path!["placement"],
+                    format!(
+                        "no placement for {}; analysing this placement needs one for every service",
+                        unplaced
+                            .iter()
+                            .map(|n| format!("`{n}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                );
             }
         }
 
@@ -497,11 +513,11 @@ impl Validator<'_, '_> {
             }
             let mut ok = Vec::new();
             for (i, r) in list.iter().enumerate() {
-                if self.region(&p.join(i), r, Some(&raw.system.regions)) {
+                if self.region(&p.join(i), r, Some(regions)) {
                     ok.push(r.clone());
                 }
             }
-            if list.is_empty() || (ok.is_empty() && !regions.is_empty() && list.len() == ok.len()) {
+            if list.is_empty() {
                 self.err(
                     Code::ResidencyConflict,
                     &p,
@@ -638,16 +654,21 @@ impl Validator<'_, '_> {
             }
         }
 
-        let slo = self.slo(&p.join("slo"), s.slo.as_ref(), Some((regions, zones, kind)));
+        let slo = self.slo(
+            &p.join("slo"),
+            s.slo.as_ref(),
+            Some(SurviveContext {
+                regions,
+                zones,
+                kind,
+                replicas: s.replicas,
+            }),
+        );
 
         let consistency = s
             .consistency
             .as_ref()
             .and_then(|c| self.word::<Consistency>(&p.join("consistency"), c, "consistency"));
-        let demand = match kind? {
-            Kind::Stateless => Demand::Stateless(self.fleet(&p, s)?),
-            k @ (Kind::Quorum | Kind::Replicated) => Demand::Store(self.store(&p, k, s)?),
-        };
         let kind = kind?;
         let consistency = match (kind, consistency) {
             (Kind::Quorum, Some(Consistency::Eventual)) => {
@@ -672,6 +693,12 @@ impl Validator<'_, '_> {
             (Kind::Quorum, None) => Consistency::Strong,
             (Kind::Replicated, None) => Consistency::Eventual,
             (_, Some(c)) => c,
+        };
+        let demand = match kind {
+            Kind::Stateless => Demand::Stateless(self.fleet(&p, s)?),
+            k @ (Kind::Quorum | Kind::Replicated) => {
+                Demand::Store(self.store(&p, k, consistency, s)?)
+            }
         };
         Some(Service {
             name: name.to_string(),
@@ -719,7 +746,7 @@ impl Validator<'_, '_> {
                 "connections_per_vcpu",
             )
             .unwrap_or(DEFAULT_CONNECTIONS_PER_VCPU);
-        let (profile_name, profile) = self.profile(&p.join("profile"), s.profile.as_ref())?;
+        let profile = self.profile(&p.join("profile"), s.profile.as_ref());
         let flash_crowd = s.flash_crowd.unwrap_or(1.0);
         if !(flash_crowd >= 1.0 && flash_crowd.is_finite()) {
             self.err(
@@ -746,6 +773,7 @@ impl Validator<'_, '_> {
                 format!("degraded_floor is the share of demand still served during a failure, in (0, 1], got {degraded_floor}"),
             );
         }
+        let (profile_name, profile) = profile?;
         if missing {
             return None;
         }
@@ -808,7 +836,13 @@ impl Validator<'_, '_> {
         }
     }
 
-    fn store(&mut self, p: &KeyPath, kind: Kind, s: &RawService) -> Option<Store> {
+    fn store(
+        &mut self,
+        p: &KeyPath,
+        kind: Kind,
+        consistency: Consistency,
+        s: &RawService,
+    ) -> Option<Store> {
         let mut missing = false;
         for (key, present) in [
             ("replicas", s.replicas.is_some()),
@@ -887,20 +921,16 @@ impl Validator<'_, '_> {
         if missing {
             return None;
         }
+        let async_possible = kind == Kind::Replicated || consistency == Consistency::Auto;
         Some(Store {
             replicas: replicas?,
             replica_vcpu: vcpu?,
             replica_memory_gib: mem?,
             write_gb_per_day: write.max(0.0),
             commit_latency_budget: commit,
-            replication_lag: lag.or(match kind {
-                Kind::Replicated => Some(Duration::from_secs(1)),
-                _ => None,
-            }),
-            failover: failover.or(match kind {
-                Kind::Replicated => Some(Duration::from_secs(60)),
-                _ => None,
-            }),
+            // Async replication settings matter whenever the store may be replicated.
+            replication_lag: lag.or(async_possible.then(|| Duration::from_secs(1))),
+            failover: failover.or(async_possible.then(|| Duration::from_secs(60))),
         })
     }
 
@@ -908,7 +938,7 @@ impl Validator<'_, '_> {
         &mut self,
         p: &KeyPath,
         raw: Option<&RawSlo>,
-        service: Option<(&[String], &BTreeMap<String, Vec<String>>, Option<Kind>)>,
+        service: Option<SurviveContext<'_>>,
     ) -> Slo {
         let Some(raw) = raw else {
             return Slo::default();
@@ -955,35 +985,11 @@ impl Validator<'_, '_> {
             let Some(d) = self.word::<Disruption>(&sp, w, "failure to survive") else {
                 continue;
             };
-            if d == Disruption::Instance {
-                // Every plan survives a single instance; accept it silently.
-            }
-            if let Some((regions, zones, _)) = service {
-                match d {
-                    Disruption::Region if regions.len() < 2 => {
-                        self.err(
-                            Code::SurvivalImpossible,
-                            &sp,
-                            format!(
-                                "surviving a region loss needs at least two regions, but this service may use only {}",
-                                if regions.is_empty() { "none".to_string() } else { regions.join(", ") }
-                            ),
-                        )
-                        .help = Some("add a candidate region to system.regions (and to the service's allowed_regions)".into());
-                    }
-                    Disruption::Zone
-                        if regions.len() < 2
-                            && regions
-                                .iter()
-                                .all(|r| zones.get(r).is_none_or(|z| z.len() < 2)) =>
-                    {
-                        self.err(
-                            Code::SurvivalImpossible,
-                            &sp,
-                            "surviving a zone loss needs at least two zones, but the service's regions offer one",
-                        );
-                    }
-                    _ => {}
+            if let Some(ctx) = &service {
+                if let Some(problem) = ctx.survival_problem(d) {
+                    self.err(Code::SurvivalImpossible, &sp, problem).help = Some(
+                        "add candidate regions or zones (and widen the service's allowed_regions), or drop the requirement".into(),
+                    );
                 }
             }
             slo.survive.insert(d);
@@ -998,6 +1004,7 @@ impl Validator<'_, '_> {
         s: &RawService,
         pl: &RawPlacement,
         zones: &BTreeMap<String, Vec<String>>,
+        allowed: &[String],
     ) -> Option<ServiceDeployment> {
         let dr = match &pl.dr {
             Some(w) => self.word::<DrPattern>(&p.join("dr"), w, "DR pattern")?,
@@ -1013,7 +1020,9 @@ impl Validator<'_, '_> {
         }
         let mut groups = Vec::new();
         for (i, g) in pl.groups.iter().enumerate() {
-            if let Some(cg) = self.group(&p.join("groups").join(i), g, zones) {
+            let gp = p.join("groups").join(i);
+            if let Some(cg) = self.group(&gp, g, zones) {
+                self.group_fits_service(&gp, name, s, &cg, allowed);
                 groups.push(cg);
             }
         }
@@ -1030,6 +1039,13 @@ impl Validator<'_, '_> {
         };
         match kind {
             Kind::Replicated => {
+                if let Some(g) = groups.iter().position(|g| g.purchase == Purchase::Spot) {
+                    self.err(
+                        Code::PlacementInvalid,
+                        &p.join("groups").join(g).join("purchase"),
+                        "store replicas must not run on spot: a reclaim takes the data with it",
+                    );
+                }
                 if count(Role::Primary) != 1 {
                     self.err(
                         Code::PlacementInvalid,
@@ -1054,6 +1070,16 @@ impl Validator<'_, '_> {
                         "quorum members must not run on spot: a reclaim can take out a majority",
                     );
                 }
+                if let Some(g) = groups
+                    .iter()
+                    .position(|g| matches!(g.role, Role::Primary | Role::Replica))
+                {
+                    self.err(
+                        Code::PlacementInvalid,
+                        &p.join("groups").join(g).join("role"),
+                        "quorum members are peers; roles `primary` and `replica` apply to replicated stores",
+                    );
+                }
             }
             Kind::Stateless => {
                 if let Some(g) = groups
@@ -1072,7 +1098,7 @@ impl Validator<'_, '_> {
         if regions.len() > 1 && dr == DrPattern::None {
             self.warn(
                 Code::PlacementInvalid,
-                &p,
+                p,
                 "placement spans several regions but sets no `dr` pattern; assuming active-active",
             );
             return Some(ServiceDeployment {
@@ -1081,6 +1107,59 @@ impl Validator<'_, '_> {
             });
         }
         Some(ServiceDeployment { dr, groups })
+    }
+
+    /// A placed group must respect the service's residency, families and architectures.
+    fn group_fits_service(
+        &mut self,
+        p: &KeyPath,
+        name: &str,
+        s: &RawService,
+        g: &CapacityGroup,
+        allowed: &[String],
+    ) {
+        if !allowed.contains(&g.region) {
+            self.err(
+                Code::ResidencyConflict,
+                &p.join("region"),
+                format!(
+                    "`{name}` may not run in `{}` (allowed: {})",
+                    g.region,
+                    allowed.join(", ")
+                ),
+            );
+        }
+        let Some(it) = self.catalog.instance_types.get(&g.instance_type) else {
+            return;
+        };
+        if let Some(families) = s.families.as_ref().filter(|f| !f.contains(&it.family)) {
+            self.err(
+                Code::PlacementInvalid,
+                &p.join("instance_type"),
+                format!(
+                    "`{}` is of family {}, not one of `{name}`'s allowed families ({})",
+                    g.instance_type,
+                    it.family,
+                    families.join(", ")
+                ),
+            );
+        }
+        if let Some(arch) = s
+            .arch
+            .as_ref()
+            .filter(|a| !a.iter().any(|w| w == it.arch.word()))
+        {
+            self.err(
+                Code::PlacementInvalid,
+                &p.join("instance_type"),
+                format!(
+                    "`{}` is {}, not one of `{name}`'s allowed architectures ({})",
+                    g.instance_type,
+                    it.arch,
+                    arch.join(", ")
+                ),
+            );
+        }
     }
 
     fn group(
@@ -1303,6 +1382,55 @@ impl Validator<'_, '_> {
                 "services in a cycle wait on each other to recover; remove one edge of the cycle"
                     .into(),
             );
+        }
+    }
+}
+
+/// What `survive` is checked against: where the service may run and what it is.
+struct SurviveContext<'c> {
+    regions: &'c [String],
+    zones: &'c BTreeMap<String, Vec<String>>,
+    kind: Option<Kind>,
+    replicas: Option<i64>,
+}
+
+impl SurviveContext<'_> {
+    fn zone_count(&self) -> usize {
+        self.regions
+            .iter()
+            .map(|r| self.zones.get(r).map_or(0, Vec::len))
+            .sum()
+    }
+
+    /// Why surviving `d` is impossible here, if it is.
+    fn survival_problem(&self, d: Disruption) -> Option<String> {
+        let regions = self.regions.len();
+        let zones = self.zone_count();
+        let quorum = self.kind == Some(Kind::Quorum);
+        let store = matches!(self.kind, Some(Kind::Quorum | Kind::Replicated));
+        match d {
+            Disruption::Region if quorum && regions < 3 => Some(format!(
+                "a quorum survives a region loss only when no region holds a majority, which needs at least 3 regions; this service may use {regions}"
+            )),
+            Disruption::Region if regions < 2 => Some(format!(
+                "surviving a region loss needs at least two regions, but this service may use {}",
+                if regions == 0 { "none".to_string() } else { self.regions.join(", ") }
+            )),
+            Disruption::Zone if quorum && zones < 3 => Some(format!(
+                "a quorum survives a zone loss only when no zone holds a majority, which needs at least 3 zones; this service may use {zones}"
+            )),
+            Disruption::Zone if zones < 2 => Some(
+                "surviving a zone loss needs at least two zones, but the service's regions offer one".into(),
+            ),
+            Disruption::Zone | Disruption::Region
+                if self.kind == Some(Kind::Replicated) && self.replicas == Some(1) =>
+            {
+                Some("a replicated store with `replicas = 1` has no copy to fail over to".into())
+            }
+            Disruption::Spot if store => Some(
+                "stores never run on spot, so there is no spot reclaim to survive; `spot` applies to stateless fleets".into(),
+            ),
+            _ => None,
         }
     }
 }

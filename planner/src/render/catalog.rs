@@ -89,13 +89,28 @@ pub fn text(c: &Catalog, f: &Filter<'_>) -> String {
             let m = c.failure.mode(*mode);
             let _ = writeln!(
                 out,
-                "  {:<22} {:>7} {:>7} / {:<7} {}",
+                "  {:<36} {:>7} {:>7} / {:<7} {}",
                 mode.key(),
                 m.rate_per_year,
                 m.median_hours,
                 m.mean_hours,
                 m.source
             );
+        }
+        for (region, modes) in &c.failure.regions {
+            for mode in Mode::ALL {
+                let Some(o) = modes.mode(*mode) else { continue };
+                let m = c.failure_mode(*mode, region);
+                let _ = writeln!(
+                    out,
+                    "  {:<36} {:>7} {:>7} / {:<7} {}",
+                    format!("{} in {region}", mode.key()),
+                    m.rate_per_year,
+                    m.median_hours,
+                    m.mean_hours,
+                    o.source.as_deref().unwrap_or(&m.source)
+                );
+            }
         }
     }
     let _ = writeln!(out, "\nsources:");

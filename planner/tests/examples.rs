@@ -1,0 +1,100 @@
+//! Every example under `examples/` is runnable and its outputs are checked in:
+//! `examples/<name>/expected/<command>.txt`. `FAULTLINE_BLESS=1` rewrites them; otherwise
+//! a difference fails with both texts shown.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap()
+}
+
+fn examples() -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(repo().join("examples"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("topology.toml").is_file())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+/// Runs `faultline <args> examples/<name>/topology.toml` from the repository root and
+/// compares stdout with the checked-in expectation.
+fn golden(dir: &Path, name: &str, args: &[&str]) {
+    let rel = dir.strip_prefix(repo()).unwrap().join("topology.toml");
+    let out = Command::new(env!("CARGO_BIN_EXE_faultline"))
+        .current_dir(repo())
+        .args(args)
+        .arg(&rel)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{}: {stderr}", rel.display());
+    let got = String::from_utf8(out.stdout).unwrap();
+    let path = dir.join("expected").join(name);
+    if std::env::var_os("FAULTLINE_BLESS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &got).unwrap();
+        return;
+    }
+    let want = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("{} is missing; run with FAULTLINE_BLESS=1", path.display()));
+    assert!(
+        got == want,
+        "{} changed.\n--- expected\n{want}\n--- got\n{got}\nRun with FAULTLINE_BLESS=1 if intended.",
+        path.display()
+    );
+}
+
+#[test]
+fn examples_validate_without_warnings() {
+    let dirs = examples();
+    assert!(dirs.len() >= 3);
+    for dir in &dirs {
+        golden(dir, "validate.txt", &["validate"]);
+        assert!(
+            dir.join("README.md").is_file(),
+            "{} has no README",
+            dir.display()
+        );
+    }
+}
+
+#[test]
+fn init_writes_each_example_and_the_starter() {
+    let tmp = tempfile::tempdir().unwrap();
+    for dir in examples() {
+        let name = dir.file_name().unwrap().to_str().unwrap();
+        let target = tmp.path().join(format!("{name}.toml"));
+        let out = Command::new(env!("CARGO_BIN_EXE_faultline"))
+            .args(["init", "--example", name])
+            .arg(&target)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{name}");
+        let written = std::fs::read_to_string(&target).unwrap();
+        assert_eq!(
+            written,
+            std::fs::read_to_string(dir.join("topology.toml")).unwrap()
+        );
+    }
+    let starter = tmp.path().join("topology.toml");
+    let run = |force: bool| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_faultline"));
+        cmd.arg("init").arg(&starter);
+        if force {
+            cmd.arg("--force");
+        }
+        cmd.output().unwrap().status.code()
+    };
+    assert_eq!(run(false), Some(0));
+    assert_eq!(run(false), Some(2), "must refuse to overwrite");
+    assert_eq!(run(true), Some(0));
+    let check = Command::new(env!("CARGO_BIN_EXE_faultline"))
+        .arg("validate")
+        .arg(&starter)
+        .output()
+        .unwrap();
+    assert_eq!(check.status.code(), Some(0));
+}
