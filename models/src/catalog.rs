@@ -121,6 +121,14 @@ pub struct SpotRegion {
     pub pools: BTreeMap<String, SpotPool>,
 }
 
+/// Which zones of a region offer each instance type.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RegionOfferings {
+    pub source: String,
+    pub zones: BTreeMap<String, Vec<String>>,
+}
+
 /// Fractions off the on-demand price for committed capacity.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
@@ -253,6 +261,10 @@ pub struct Catalog {
     pub instance_types: BTreeMap<String, InstanceType>,
     pub on_demand: BTreeMap<String, RegionPrices>,
     pub spot: BTreeMap<String, SpotRegion>,
+    /// Zones offering each instance type, where known (a refreshed catalog records
+    /// them); a type without an entry is taken to be offered in every zone.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub offerings: BTreeMap<String, RegionOfferings>,
     pub commitments: Commitments,
     pub transfer: Transfer,
     pub rtt: Rtt,
@@ -338,6 +350,9 @@ impl Catalog {
         for (name, s) in &self.spot {
             cite(path!["spot", name, "source"], &s.source);
         }
+        for (name, o) in &self.offerings {
+            cite(path!["offerings", name, "source"], &o.source);
+        }
         cite(path!["commitments", "source"], &self.commitments.source);
         cite(path!["transfer", "source"], &self.transfer.source);
         cite(path!["rtt", "source"], &self.rtt.source);
@@ -395,6 +410,9 @@ impl Catalog {
         for region in self.failure.regions.keys() {
             region_ref(path!["failure", "regions", region], region);
         }
+        for region in self.offerings.keys() {
+            region_ref(path!["offerings", region], region);
+        }
         let mut type_ref = |path: KeyPath, t: &str| {
             if !self.instance_types.contains_key(t) {
                 err(
@@ -415,6 +433,11 @@ impl Catalog {
                 type_ref(path!["spot", region, "pools", t], t);
             }
         }
+        for (region, o) in &self.offerings {
+            for t in o.zones.keys() {
+                type_ref(path!["offerings", region, "zones", t], t);
+            }
+        }
 
         // Values.
         let mut bad = |path: KeyPath, message: String| {
@@ -432,6 +455,23 @@ impl Catalog {
                     path!["regions", name, "zone_ids"],
                     format!("{} zone ids for {} zones", r.zone_ids.len(), r.zones.len()),
                 );
+            }
+        }
+        for (region, o) in &self.offerings {
+            let known = self
+                .regions
+                .get(region)
+                .map(|r| r.zones.as_slice())
+                .unwrap_or(&[]);
+            for (t, zones) in &o.zones {
+                for (i, z) in zones.iter().enumerate() {
+                    if !known.contains(z) {
+                        bad(
+                            path!["offerings", region, "zones", t, i],
+                            format!("zone `{z}` is not a zone of `{region}`"),
+                        );
+                    }
+                }
             }
         }
         for (name, t) in &self.instance_types {
@@ -526,6 +566,23 @@ impl Catalog {
             .get(region)
             .and_then(|p| p.usd_per_hour.get(instance_type))
             .copied()
+    }
+
+    /// Zones of `region` that offer `instance_type`: the recorded offerings, else every
+    /// zone of the region.
+    pub fn offered_zones(&self, region: &str, instance_type: &str) -> Vec<&str> {
+        match self
+            .offerings
+            .get(region)
+            .and_then(|o| o.zones.get(instance_type))
+        {
+            Some(z) => z.iter().map(String::as_str).collect(),
+            None => self
+                .regions
+                .get(region)
+                .map(|r| r.zones.iter().map(String::as_str).collect())
+                .unwrap_or_default(),
+        }
     }
 
     pub fn spot_pool(&self, region: &str, instance_type: &str) -> Option<&SpotPool> {

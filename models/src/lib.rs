@@ -6,6 +6,7 @@
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod catalog;
+pub mod catalog_diff;
 pub mod deployment;
 pub mod diag;
 mod did_you_mean;

@@ -47,6 +47,32 @@ pub struct ValidateArgs {
 pub enum CatalogCommand {
     /// Print the catalog, optionally narrowed to a region and family.
     Show(CatalogShowArgs),
+    /// Show what changed between two catalog files.
+    Diff(CatalogDiffArgs),
+    /// Build a catalog from the live EC2 API (needs a build with `--features aws`).
+    Refresh(CatalogRefreshArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CatalogDiffArgs {
+    pub old: PathBuf,
+    pub new: PathBuf,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct CatalogRefreshArgs {
+    /// Regions to include, comma-separated (e.g. us-east-1,eu-west-1).
+    #[arg(long, value_delimiter = ',', required = true)]
+    pub regions: Vec<String>,
+    /// Instance families to include, comma-separated; default: every family of the
+    /// base catalog.
+    #[arg(long, value_delimiter = ',')]
+    pub families: Vec<String>,
+    /// Where to write the catalog; written only once complete.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
 }
 
 #[derive(Debug, Args)]

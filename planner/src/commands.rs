@@ -48,14 +48,14 @@ pub(crate) struct Outcome {
 }
 
 impl Outcome {
-    fn ok(stdout: String) -> Self {
+    pub(crate) fn ok(stdout: String) -> Self {
         Self {
             stdout,
             ..Self::default()
         }
     }
 
-    fn input_error(stderr: String) -> Self {
+    pub(crate) fn input_error(stderr: String) -> Self {
         Self {
             stderr,
             status: Some(ExitStatus::InputError),
@@ -86,6 +86,10 @@ fn dispatch(cli: &Cli) -> Outcome {
     match &cli.command {
         Command::Validate(args) => validate(args, catalog_path),
         Command::Catalog(CatalogCommand::Show(args)) => catalog_show(args, catalog_path),
+        Command::Catalog(CatalogCommand::Diff(args)) => crate::catalog_cmd::diff(args),
+        Command::Catalog(CatalogCommand::Refresh(args)) => {
+            crate::catalog_cmd::refresh(args, catalog_path)
+        }
         Command::Init(args) => init(args),
         Command::Schema(args) => schema(args),
     }
@@ -247,7 +251,7 @@ fn schema(args: &SchemaArgs) -> Outcome {
     }
 }
 
-fn pretty(v: &serde_json::Value) -> String {
+pub(crate) fn pretty(v: &serde_json::Value) -> String {
     let mut s = serde_json::to_string_pretty(v).unwrap_or_default();
     s.push('\n');
     s

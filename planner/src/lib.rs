@@ -1,11 +1,14 @@
 //! Faultline's shell: the command-line interface, the renderers and file output around
 //! the pure models in `faultline-models`.
 
+mod catalog_cmd;
 pub mod cli;
 mod commands;
 pub mod exit;
 mod input;
 mod output;
+#[cfg(feature = "aws")]
+mod refresh;
 pub mod render;
 
 pub use exit::ExitStatus;

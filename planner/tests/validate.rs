@@ -187,3 +187,64 @@ fn a_user_catalog_replaces_the_embedded_one() {
         "0.0801"
     );
 }
+
+#[test]
+fn catalog_diff_shows_price_moves_and_removed_types() {
+    let dir = tempfile::tempdir().unwrap();
+    let embedded = faultline_models::catalog::EMBEDDED_TOML;
+    let old = dir.path().join("old.toml");
+    let new = dir.path().join("new.toml");
+    std::fs::write(&old, embedded).unwrap();
+    let changed = embedded
+        .replacen("\"m5.large\" = \"0.096\"", "\"m5.large\" = \"0.1056\"", 1)
+        .replacen("\"m5.xlarge\" = \"0.192\"", "\"m5.xlarge\" = \"0.1728\"", 1);
+    std::fs::write(&new, changed).unwrap();
+    let out = faultline()
+        .args(["catalog", "diff"])
+        .arg(&old)
+        .arg(&new)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("on-demand prices up (1):"), "{text}");
+    assert!(
+        text.contains("us-east-1       m5.large         $0.096/h → $0.1056/h (+10.0%)"),
+        "{text}"
+    );
+    assert!(text.contains("on-demand prices down (1):"), "{text}");
+    assert!(text.contains("(-10.0%)"), "{text}");
+
+    let same = faultline()
+        .args(["catalog", "diff"])
+        .arg(&old)
+        .arg(&old)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8(same.stdout)
+        .unwrap()
+        .contains("no differences"));
+}
+
+#[test]
+fn refresh_without_the_aws_feature_explains_how_to_get_it() {
+    if cfg!(feature = "aws") {
+        return;
+    }
+    let out = faultline()
+        .args([
+            "catalog",
+            "refresh",
+            "--regions",
+            "us-east-1",
+            "-o",
+            "never.toml",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8(out.stderr)
+        .unwrap()
+        .contains("--features aws"));
+    assert!(!Path::new("never.toml").exists());
+}

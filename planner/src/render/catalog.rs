@@ -186,3 +186,128 @@ pub fn json(c: &Catalog, f: &Filter<'_>) -> serde_json::Value {
         "sources": c.sources,
     })
 }
+
+/// `catalog diff` as text: what was added, removed and changed, biggest price moves
+/// first.
+pub fn diff_text(old: &str, new: &str, d: &faultline_models::catalog_diff::CatalogDiff) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "--- {old}\n+++ {new}");
+    if d.is_empty() {
+        let _ = writeln!(out, "no differences");
+        return out;
+    }
+    let list = |out: &mut String, title: &str, items: Vec<String>| {
+        if !items.is_empty() {
+            let _ = writeln!(out, "\n{title} ({}):", items.len());
+            for i in items {
+                let _ = writeln!(out, "  {i}");
+            }
+        }
+    };
+    list(
+        &mut out,
+        "regions added",
+        d.regions_added.iter().map(|r| format!("+ {r}")).collect(),
+    );
+    list(
+        &mut out,
+        "regions removed",
+        d.regions_removed.iter().map(|r| format!("- {r}")).collect(),
+    );
+    list(
+        &mut out,
+        "zones added",
+        d.zones_added
+            .iter()
+            .map(|(_, z)| format!("+ {z}"))
+            .collect(),
+    );
+    list(
+        &mut out,
+        "zones removed",
+        d.zones_removed
+            .iter()
+            .map(|(_, z)| format!("- {z}"))
+            .collect(),
+    );
+    list(
+        &mut out,
+        "instance types added",
+        d.types_added.iter().map(|t| format!("+ {t}")).collect(),
+    );
+    list(
+        &mut out,
+        "instance types removed",
+        d.types_removed.iter().map(|t| format!("- {t}")).collect(),
+    );
+    list(
+        &mut out,
+        "instance types changed",
+        d.types_changed
+            .iter()
+            .map(|c| format!("~ {} {}: {} → {}", c.instance_type, c.field, c.old, c.new))
+            .collect(),
+    );
+    let (up, down): (Vec<_>, Vec<_>) = d.prices_changed.iter().partition(|p| p.new > p.old);
+    let price = |p: &&faultline_models::catalog_diff::PriceChange| {
+        format!(
+            "{:<15} {:<16} ${}/h → ${}/h ({:+}%)",
+            p.region, p.instance_type, p.old, p.new, p.change_pct
+        )
+    };
+    list(
+        &mut out,
+        "on-demand prices up",
+        up.iter().map(price).collect(),
+    );
+    list(
+        &mut out,
+        "on-demand prices down",
+        down.iter().map(price).collect(),
+    );
+    list(
+        &mut out,
+        "on-demand prices added",
+        d.prices_added
+            .iter()
+            .map(|(r, t, p)| format!("+ {r:<15} {t:<16} ${p}/h"))
+            .collect(),
+    );
+    list(
+        &mut out,
+        "on-demand prices removed",
+        d.prices_removed
+            .iter()
+            .map(|(r, t, p)| format!("- {r:<15} {t:<16} ${p}/h"))
+            .collect(),
+    );
+    list(
+        &mut out,
+        "spot pools changed",
+        d.spot_changed
+            .iter()
+            .map(|s| {
+                format!(
+                    "~ {:<15} {:<16} savings {}% → {}%, reclaim {} → {}",
+                    s.region,
+                    s.instance_type,
+                    s.old_savings_pct,
+                    s.new_savings_pct,
+                    s.old_interruption.label(),
+                    s.new_interruption.label()
+                )
+            })
+            .collect(),
+    );
+    list(
+        &mut out,
+        "sources added",
+        d.sources_added.iter().map(|s| format!("+ {s}")).collect(),
+    );
+    list(
+        &mut out,
+        "sources removed",
+        d.sources_removed.iter().map(|s| format!("- {s}")).collect(),
+    );
+    out
+}
