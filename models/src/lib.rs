@@ -7,10 +7,12 @@
 
 pub mod catalog;
 pub mod catalog_diff;
+pub mod cost;
 pub mod deployment;
 pub mod diag;
 mod did_you_mean;
 pub mod duration;
+pub mod failure;
 mod load;
 pub mod plan;
 pub mod scenario;

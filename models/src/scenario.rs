@@ -1,11 +1,12 @@
 //! Single-failure scenarios: the disruptions the failure model enumerates in its
 //! scenario matrix and the optimizer's static-stability constraints must survive.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::deployment::{CapacityGroup, Purchase};
+use crate::deployment::{CapacityGroup, Purchase, ServiceDeployment};
 use crate::topology::Topology;
 
 /// One disruption, named by what it takes away.
@@ -90,6 +91,95 @@ pub fn infrastructure_losses(t: &Topology) -> Vec<Scenario> {
         out.push(Scenario::RegionLoss {
             region: region.clone(),
         });
+    }
+    out
+}
+
+/// Every single failure that can touch a deployment, in the order of the failure
+/// model's scenario matrix: each zone of the regions it uses (the regions' usable
+/// zones, since regional groups spread over them), each of those zones isolated, each
+/// region, each region's control plane, each pair of those regions partitioned, and
+/// each spot pool (instance type × zone) it buys from.
+pub fn single_failures(
+    t: &Topology,
+    deployments: &BTreeMap<String, ServiceDeployment>,
+) -> Vec<Scenario> {
+    let used: BTreeSet<&str> = deployments
+        .values()
+        .flat_map(|d| d.groups.iter().map(|g| g.region.as_str()))
+        .collect();
+    let regions: Vec<&String> = t
+        .regions
+        .iter()
+        .filter(|r| used.contains(r.as_str()))
+        .collect();
+    let zones_of = |r: &str| t.zones.get(r).cloned().unwrap_or_default();
+    let mut out = Vec::new();
+    for r in &regions {
+        for z in zones_of(r) {
+            out.push(Scenario::ZoneLoss {
+                region: (*r).clone(),
+                zone: z,
+            });
+        }
+    }
+    for r in &regions {
+        for z in zones_of(r) {
+            out.push(Scenario::ZoneIsolation {
+                region: (*r).clone(),
+                zone: z,
+            });
+        }
+    }
+    for r in &regions {
+        out.push(Scenario::RegionLoss {
+            region: (*r).clone(),
+        });
+    }
+    for r in &regions {
+        out.push(Scenario::ControlPlane {
+            region: (*r).clone(),
+        });
+    }
+    for (i, a) in regions.iter().enumerate() {
+        for b in &regions[i + 1..] {
+            out.push(Scenario::RegionPartition {
+                a: (*a).clone(),
+                b: (*b).clone(),
+            });
+        }
+    }
+    let mut pools = BTreeSet::new();
+    for d in deployments.values() {
+        for g in d.groups.iter().filter(|g| g.purchase == Purchase::Spot) {
+            if !regions.iter().any(|r| **r == g.region) {
+                continue;
+            }
+            // A regional group spreads evenly over the usable zones, the remainder to
+            // the first ones; only zones that get an instance use the pool.
+            let zones: Vec<String> = match &g.zone {
+                Some(z) => vec![z.clone()],
+                None => {
+                    let zs = zones_of(&g.region);
+                    let n = zs.len().max(1) as u32;
+                    zs.into_iter()
+                        .enumerate()
+                        .filter(|(k, _)| g.count / n + u32::from((*k as u32) < g.count % n) > 0)
+                        .map(|(_, z)| z)
+                        .collect()
+                }
+            };
+            for z in zones {
+                let s = Scenario::SpotReclaim {
+                    region: g.region.clone(),
+                    zone: z,
+                    instance_type: g.instance_type.clone(),
+                };
+                if pools.insert(s.clone()) {
+                    out.push(s);
+                }
+            }
+        }
     }
     out
 }

@@ -26,6 +26,10 @@ pub enum Command {
     Init(InitArgs),
     /// Print the JSON Schema of the topology format (for editor completion).
     Schema(SchemaArgs),
+    /// Find the cheapest deployment that meets every SLO and constraint.
+    Plan(PlanArgs),
+    /// Compute what breaks, how often, for how long and what is lost.
+    Analyze(AnalyzeArgs),
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
@@ -115,4 +119,45 @@ pub enum SchemaTarget {
     #[default]
     Topology,
     Catalog,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// The topology file.
+    pub topology: PathBuf,
+    /// Also write the plan as JSON to this file.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Solve a ladder of resilience levels and report what each costs.
+    #[arg(long)]
+    pub frontier: bool,
+    /// MILP backend: `microlp` (built in) or `highs` (a build with `--features highs`).
+    #[arg(long, value_name = "NAME")]
+    pub solver: Option<String>,
+    /// Wall-clock limit for the whole solve, in seconds.
+    #[arg(long, value_name = "S", default_value_t = 60.0)]
+    pub time_limit: f64,
+    /// Relative optimality gap each MILP may stop at (0.01 = 1%).
+    #[arg(long, value_name = "G", default_value_t = 0.01)]
+    pub gap: f64,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// The topology file.
+    pub topology: PathBuf,
+    /// Assess this plan (from `faultline plan --format json`) instead of the
+    /// topology's own placement.
+    #[arg(long, value_name = "FILE")]
+    pub plan: Option<PathBuf>,
+    /// Also run the Monte Carlo simulation over this many simulated years.
+    #[arg(long, value_name = "YEARS")]
+    pub simulate: Option<u64>,
+    /// Seed of the simulation's random stream: the same seed gives the same output.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub seed: u64,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
 }

@@ -92,6 +92,8 @@ fn dispatch(cli: &Cli) -> Outcome {
         }
         Command::Init(args) => init(args),
         Command::Schema(args) => schema(args),
+        Command::Plan(args) => crate::plan_cmd::run(args, catalog_path),
+        Command::Analyze(args) => crate::analyze::run(args, catalog_path),
     }
 }
 

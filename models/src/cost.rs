@@ -1,0 +1,474 @@
+//! The cost model: what a capacity group, a replication stream and a disaster-recovery
+//! pattern cost per month, from the (effective) catalog's prices and the topology's
+//! planning horizon and negotiated discount. `docs/cost-model.md` states every rule.
+//!
+//! Money is [`Decimal`] throughout; only the optimizer's solver boundary uses floats.
+
+use std::time::Duration;
+
+use rust_decimal::prelude::FromPrimitive;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::Catalog;
+use crate::deployment::{CapacityGroup, DrPattern, Purchase};
+use crate::topology::Topology;
+
+/// Hours in a billing month, the convention AWS uses for monthly estimates.
+pub const HOURS_PER_MONTH: u32 = 730;
+
+/// Every purchase option, in the order reports list them.
+pub const PURCHASES: [Purchase; 6] = [
+    Purchase::OnDemand,
+    Purchase::Spot,
+    Purchase::Reserved1y,
+    Purchase::Reserved3y,
+    Purchase::SavingsPlan1y,
+    Purchase::SavingsPlan3y,
+];
+
+/// The commitment options: paid every hour of their term whether used or not.
+pub const COMMITMENTS: [Purchase; 4] = [
+    Purchase::Reserved1y,
+    Purchase::Reserved3y,
+    Purchase::SavingsPlan1y,
+    Purchase::SavingsPlan3y,
+];
+
+/// Days in a billing month (730 h / 24).
+pub fn days_per_month() -> Decimal {
+    Decimal::from(HOURS_PER_MONTH) / Decimal::from(24)
+}
+
+/// Term of a commitment in months; `None` for on-demand and spot.
+pub fn term_months(p: Purchase) -> Option<u32> {
+    match p {
+        Purchase::Reserved1y | Purchase::SavingsPlan1y => Some(12),
+        Purchase::Reserved3y | Purchase::SavingsPlan3y => Some(36),
+        Purchase::OnDemand | Purchase::Spot => None,
+    }
+}
+
+/// Converts a solver-side or profile-derived float to money, rounded to 6 places so
+/// that float noise never reaches a report.
+pub fn decimal(x: f64) -> Decimal {
+    Decimal::from_f64(x).unwrap_or(Decimal::ZERO).round_dp(6)
+}
+
+/// Prices as the topology pays them: the effective catalog (negotiated discount and
+/// private rates already applied to on-demand prices), the planning horizon over which
+/// commitments are amortised, and the discount for prices the catalog does not adjust
+/// (data transfer).
+#[derive(Debug, Clone, Copy)]
+pub struct Pricing<'a> {
+    catalog: &'a Catalog,
+    horizon_months: u32,
+    discount: Decimal,
+}
+
+impl<'a> Pricing<'a> {
+    /// `effective` must be `topology.effective_catalog(..)`.
+    pub fn new(topology: &Topology, effective: &'a Catalog) -> Self {
+        Self {
+            catalog: effective,
+            horizon_months: topology.horizon_months.max(1),
+            discount: topology.overrides.discount,
+        }
+    }
+
+    pub fn catalog(&self) -> &'a Catalog {
+        self.catalog
+    }
+
+    pub fn horizon_months(&self) -> u32 {
+        self.horizon_months
+    }
+
+    /// Fraction off on-demand for a commitment (0 for on-demand; spot is per pool).
+    pub fn commitment_discount(&self, p: Purchase) -> Decimal {
+        let c = &self.catalog.commitments;
+        match p {
+            Purchase::Reserved1y => c.reserved_1y,
+            Purchase::Reserved3y => c.reserved_3y,
+            Purchase::SavingsPlan1y => c.savings_plan_1y,
+            Purchase::SavingsPlan3y => c.savings_plan_3y,
+            Purchase::OnDemand | Purchase::Spot => Decimal::ZERO,
+        }
+    }
+
+    /// How many months of commitment are paid per month of the horizon: a term longer
+    /// than the horizon is paid in full and spread over the horizon (a 3-year term on a
+    /// 12-month horizon costs three times its monthly rate), and a horizon that is not a
+    /// whole number of terms pays for the last term in full.
+    pub fn amortisation(&self, p: Purchase) -> Decimal {
+        match term_months(p) {
+            None => Decimal::ONE,
+            Some(term) => {
+                let h = self.horizon_months;
+                let terms = h.div_ceil(term);
+                Decimal::from(terms * term) / Decimal::from(h)
+            }
+        }
+    }
+
+    pub fn on_demand_hourly(&self, region: &str, instance_type: &str) -> Option<Decimal> {
+        self.catalog.on_demand_price(region, instance_type)
+    }
+
+    /// Whether spot capacity of this type can be bought in the region.
+    pub fn has_spot(&self, region: &str, instance_type: &str) -> bool {
+        self.catalog.spot_pool(region, instance_type).is_some()
+            && self.on_demand_hourly(region, instance_type).is_some()
+    }
+
+    /// Effective USD per instance-hour for a purchase option, amortisation included.
+    /// `None` when the catalog has no on-demand price (or, for spot, no pool).
+    pub fn hourly(&self, region: &str, instance_type: &str, p: Purchase) -> Option<Decimal> {
+        let od = self.on_demand_hourly(region, instance_type)?;
+        match p {
+            Purchase::OnDemand => Some(od),
+            Purchase::Spot => {
+                let pool = self.catalog.spot_pool(region, instance_type)?;
+                let keep = Decimal::ONE - Decimal::from(pool.savings_pct) / Decimal::from(100);
+                Some(od * keep)
+            }
+            _ => Some(od * (Decimal::ONE - self.commitment_discount(p)) * self.amortisation(p)),
+        }
+    }
+
+    /// Monthly cost of `count` instances that run `running_fraction` of the month's
+    /// hours on average (1 for a fixed fleet; less for the autoscaled part of a fleet).
+    /// Commitments are paid for every hour regardless of `running_fraction`.
+    pub fn monthly(
+        &self,
+        region: &str,
+        instance_type: &str,
+        p: Purchase,
+        count: u32,
+        running_fraction: Decimal,
+    ) -> Option<Decimal> {
+        let hourly = self.hourly(region, instance_type, p)?;
+        let fraction = if term_months(p).is_some() {
+            Decimal::ONE
+        } else {
+            running_fraction
+        };
+        Some(hourly * Decimal::from(count) * Decimal::from(HOURS_PER_MONTH) * fraction)
+    }
+
+    /// Monthly cost of a capacity group that runs all month.
+    pub fn group_monthly(&self, g: &CapacityGroup) -> Option<Decimal> {
+        self.monthly(
+            &g.region,
+            &g.instance_type,
+            g.purchase,
+            g.count,
+            Decimal::ONE,
+        )
+    }
+
+    /// USD per GB sent between two zones of one region: charged on both sides.
+    pub fn inter_az_usd_per_gb(&self) -> Decimal {
+        self.catalog.transfer.inter_az_usd_per_gb * Decimal::from(2) * self.keep()
+    }
+
+    /// USD per GB sent from one region to another (the sender pays; ingress is free).
+    pub fn inter_region_usd_per_gb(&self, from: &str, to: &str) -> Option<Decimal> {
+        let t = &self.catalog.transfer;
+        let key = if from < to {
+            format!("{from}|{to}")
+        } else {
+            format!("{to}|{from}")
+        };
+        let price = t
+            .inter_region_pair_usd_per_gb
+            .get(&key)
+            .or_else(|| t.inter_region_out_usd_per_gb.get(from))
+            .copied()?;
+        Some(price * self.keep())
+    }
+
+    /// USD per GB between two replica locations, `None` when the catalog has no price.
+    pub fn link_usd_per_gb(
+        &self,
+        from: (&str, Option<&str>),
+        to: (&str, Option<&str>),
+    ) -> Option<Decimal> {
+        if from.0 != to.0 {
+            self.inter_region_usd_per_gb(from.0, to.0)
+        } else if from.1.is_some() && from.1 == to.1 {
+            Some(Decimal::ZERO)
+        } else {
+            Some(self.inter_az_usd_per_gb())
+        }
+    }
+
+    /// Monthly cost of sending `gb_per_day` over a link priced `usd_per_gb`.
+    pub fn transfer_monthly(&self, gb_per_day: f64, usd_per_gb: Decimal) -> Decimal {
+        decimal(gb_per_day) * days_per_month() * usd_per_gb
+    }
+
+    /// The negotiated discount applies to every list price; the effective catalog
+    /// already carries it for instance prices, not for transfer.
+    fn keep(&self) -> Decimal {
+        Decimal::ONE - self.discount
+    }
+}
+
+/// What a way of recovering from a disruption gives: how long until service is back
+/// and how much recently written data may be lost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recovery {
+    #[serde(with = "duration_text")]
+    pub rto: Duration,
+    #[serde(with = "duration_text")]
+    pub rpo: Duration,
+}
+
+/// Which tier a recovery applies to: a stateless fleet holds no data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tier {
+    Fleet,
+    /// A quorum group: no committed write is lost while a majority survives. A standby
+    /// copy in another region follows it asynchronously, `standby_lag` behind.
+    Quorum {
+        standby_lag: Duration,
+    },
+    /// A primary with asynchronous replicas.
+    Async {
+        replication_lag: Duration,
+        failover: Duration,
+    },
+}
+
+/// Load-balancer health checks move traffic off a dead zone's instances.
+pub const LB_FAILOVER: Duration = Duration::from_secs(30);
+/// DNS health-check failover between regions (three 30 s checks plus a 60 s TTL).
+pub const DNS_FAILOVER: Duration = Duration::from_secs(150);
+/// Leader election in a Raft/Paxos group after losing its leader.
+pub const QUORUM_ELECTION: Duration = Duration::from_secs(10);
+/// An auto-scaling group relaunching lost instances elsewhere.
+pub const RELAUNCH: Duration = Duration::from_secs(600);
+/// Warm standby: scale the running scaled-down copy up to full size.
+pub const WARM_STANDBY_RTO: Duration = Duration::from_secs(15 * 60);
+/// Pilot light: start and scale the compute tier around the live data replica.
+pub const PILOT_LIGHT_RTO: Duration = Duration::from_secs(60 * 60);
+/// Backup and restore: rebuild the region from infrastructure code and backups.
+pub const BACKUP_RESTORE_RTO: Duration = Duration::from_secs(8 * 60 * 60);
+/// Backup and restore loses what was written since the last daily backup copy.
+pub const BACKUP_RESTORE_RPO: Duration = Duration::from_secs(24 * 60 * 60);
+/// Share of a fleet's peak capacity a warm standby keeps running.
+pub const WARM_STANDBY_SHARE: f64 = 0.25;
+/// Share of a replica's vCPU a pilot-light data replica runs on (it only applies the
+/// write stream until it is resized on failover).
+pub const PILOT_LIGHT_CPU_SHARE: f64 = 0.25;
+
+/// The recovery a tier gets from a region loss under a DR pattern, after the AWS
+/// disaster-recovery whitepaper's classes (backup/restore: hours; pilot light: tens of
+/// minutes; warm standby: minutes; active-active: near zero). `None` for
+/// [`DrPattern::None`]: the service waits for the region to return.
+pub fn region_recovery(pattern: DrPattern, tier: Tier) -> Option<Recovery> {
+    let data_rpo = match tier {
+        Tier::Fleet | Tier::Quorum { .. } => Duration::ZERO,
+        Tier::Async {
+            replication_lag, ..
+        } => replication_lag,
+    };
+    let async_rpo = match tier {
+        Tier::Fleet => Duration::ZERO,
+        Tier::Quorum { standby_lag } => standby_lag,
+        Tier::Async {
+            replication_lag, ..
+        } => replication_lag,
+    };
+    match pattern {
+        DrPattern::ActiveActive => Some(Recovery {
+            rto: match tier {
+                Tier::Fleet => DNS_FAILOVER,
+                Tier::Quorum { .. } => QUORUM_ELECTION,
+                Tier::Async { failover, .. } => failover,
+            },
+            rpo: data_rpo,
+        }),
+        DrPattern::WarmStandby => Some(Recovery {
+            rto: WARM_STANDBY_RTO,
+            rpo: async_rpo,
+        }),
+        DrPattern::PilotLight => Some(Recovery {
+            rto: PILOT_LIGHT_RTO,
+            rpo: async_rpo,
+        }),
+        DrPattern::BackupRestore => Some(Recovery {
+            rto: BACKUP_RESTORE_RTO,
+            rpo: match tier {
+                Tier::Fleet => Duration::ZERO,
+                _ => BACKUP_RESTORE_RPO,
+            },
+        }),
+        DrPattern::None => None,
+    }
+}
+
+/// The recovery a tier gets from losing one instance or one zone it is spread over.
+pub fn local_recovery(tier: Tier) -> Recovery {
+    match tier {
+        Tier::Fleet => Recovery {
+            rto: LB_FAILOVER,
+            rpo: Duration::ZERO,
+        },
+        Tier::Quorum { .. } => Recovery {
+            rto: QUORUM_ELECTION,
+            rpo: Duration::ZERO,
+        },
+        Tier::Async {
+            replication_lag,
+            failover,
+        } => Recovery {
+            rto: failover,
+            rpo: replication_lag,
+        },
+    }
+}
+
+/// Durations as the topology writes them (`"15m"`), so plans read like their input.
+pub mod duration_text {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&crate::duration::format(*d))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        let text = String::deserialize(d)?;
+        crate::duration::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use super::*;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    fn at(c: &Catalog, horizon: u32) -> Pricing<'_> {
+        Pricing {
+            catalog: c,
+            horizon_months: horizon,
+            discount: Decimal::ZERO,
+        }
+    }
+
+    #[test]
+    fn amortisation_spreads_a_term_over_the_horizon() {
+        let c = Catalog::embedded();
+        assert_eq!(at(c, 12).amortisation(Purchase::Reserved1y), Decimal::ONE);
+        assert_eq!(at(c, 12).amortisation(Purchase::Reserved3y), d("3"));
+        assert_eq!(at(c, 36).amortisation(Purchase::Reserved3y), Decimal::ONE);
+        assert_eq!(
+            at(c, 18).amortisation(Purchase::Reserved1y),
+            d("24") / d("18")
+        );
+        assert_eq!(at(c, 5).amortisation(Purchase::OnDemand), Decimal::ONE);
+    }
+
+    #[test]
+    fn spot_and_reserved_derive_from_on_demand() {
+        let c = Catalog::embedded();
+        let p = at(c, 36);
+        let od = p
+            .hourly("us-east-1", "m5.large", Purchase::OnDemand)
+            .unwrap();
+        let r3 = p
+            .hourly("us-east-1", "m5.large", Purchase::Reserved3y)
+            .unwrap();
+        assert_eq!(r3, od * (Decimal::ONE - c.commitments.reserved_3y));
+        let spot = p.hourly("us-east-1", "m5.large", Purchase::Spot).unwrap();
+        let pool = c.spot_pool("us-east-1", "m5.large").unwrap();
+        assert_eq!(
+            spot,
+            od * (Decimal::ONE - Decimal::from(pool.savings_pct) / d("100"))
+        );
+    }
+
+    #[test]
+    fn commitments_ignore_running_fraction() {
+        let c = Catalog::embedded();
+        let p = at(c, 12);
+        let half = d("0.5");
+        let full = p
+            .monthly(
+                "us-east-1",
+                "m5.large",
+                Purchase::Reserved1y,
+                2,
+                Decimal::ONE,
+            )
+            .unwrap();
+        assert_eq!(
+            p.monthly("us-east-1", "m5.large", Purchase::Reserved1y, 2, half),
+            Some(full)
+        );
+        let od = p
+            .monthly("us-east-1", "m5.large", Purchase::OnDemand, 2, half)
+            .unwrap();
+        assert_eq!(
+            od,
+            p.hourly("us-east-1", "m5.large", Purchase::OnDemand)
+                .unwrap()
+                * d("730")
+        );
+    }
+
+    #[test]
+    fn transfer_prices_use_pair_overrides() {
+        let c = Catalog::embedded();
+        let p = at(c, 12);
+        assert_eq!(
+            p.inter_region_usd_per_gb("us-east-1", "us-east-2"),
+            Some(d("0.01"))
+        );
+        assert_eq!(
+            p.inter_region_usd_per_gb("us-east-2", "us-east-1"),
+            Some(d("0.01"))
+        );
+        assert_eq!(
+            p.inter_region_usd_per_gb("sa-east-1", "us-east-1"),
+            Some(d("0.16"))
+        );
+        assert_eq!(p.inter_az_usd_per_gb(), d("0.02"));
+        assert_eq!(
+            p.link_usd_per_gb(("us-east-1", Some("a")), ("us-east-1", Some("a"))),
+            Some(Decimal::ZERO)
+        );
+    }
+
+    #[test]
+    fn recovery_follows_the_whitepaper_order() {
+        let t = Tier::Async {
+            replication_lag: Duration::from_secs(2),
+            failover: Duration::from_secs(60),
+        };
+        let rto = |p| region_recovery(p, t).unwrap().rto;
+        assert!(rto(DrPattern::ActiveActive) < rto(DrPattern::WarmStandby));
+        assert!(rto(DrPattern::WarmStandby) < rto(DrPattern::PilotLight));
+        assert!(rto(DrPattern::PilotLight) < rto(DrPattern::BackupRestore));
+        assert!(region_recovery(DrPattern::None, t).is_none());
+        assert_eq!(
+            region_recovery(
+                DrPattern::ActiveActive,
+                Tier::Quorum {
+                    standby_lag: Duration::from_secs(1)
+                }
+            )
+            .unwrap()
+            .rpo,
+            Duration::ZERO
+        );
+    }
+}

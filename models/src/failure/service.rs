@@ -1,0 +1,841 @@
+//! What each kind of service means under a failure state. Given which components are
+//! down, a service's deployment reduces to a *shape* — which instances count, which
+//! member is the designated primary or leader — once before recovery and once after
+//! (scale-up, failover, election). The analytic method turns a shape into probabilities
+//! over independent instance failures (binomial); the simulation and the scenario matrix
+//! turn it into a status from the instances actually up. Sharing the shapes is what
+//! makes the two methods compute the same model.
+
+use std::collections::BTreeMap;
+
+use statrs::distribution::{Binomial, Discrete, DiscreteCDF};
+
+use super::model::{commit_latency, Model, Sem, Target};
+
+/// Which components are down.
+pub(crate) trait Active {
+    fn on(&self, c: usize) -> bool;
+}
+
+impl Active for [usize] {
+    fn on(&self, c: usize) -> bool {
+        self.contains(&c)
+    }
+}
+
+/// Component flags indexed by component, for the simulation.
+#[derive(Debug)]
+pub(crate) struct Flags<'a>(pub &'a [bool]);
+
+impl Active for Flags<'_> {
+    fn on(&self, c: usize) -> bool {
+        self.0[c]
+    }
+}
+
+/// Status, ordered worst first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum St {
+    Down,
+    Degraded,
+    Up,
+}
+
+impl St {
+    pub(crate) fn word(self) -> &'static str {
+        match self {
+            St::Up => "ok",
+            St::Degraded => "degraded",
+            St::Down => "down",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum UState {
+    Up,
+    /// Its zone or region is down.
+    Lost,
+    /// Spot capacity reclaimed.
+    Reclaimed,
+    /// Running, but its zone is cut off.
+    Isolated,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Leader {
+    /// The leader stays; this is its cell.
+    Designated(usize),
+    /// Any member that can reach a majority can lead.
+    Any,
+    /// The leader is gone and no election has completed.
+    Wait,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Shape {
+    /// The instances of these units (unit, per-instance down probability) are capacity;
+    /// `full` when a DR standby or restore has brought up the whole demand.
+    Stateless {
+        units: Vec<(usize, f64)>,
+        full: bool,
+    },
+    /// The serving primary (its first instance is the one that matters) and the other
+    /// members it can fail over to. `None`: down until failover.
+    Replicated {
+        primary: Option<(usize, f64)>,
+        others: Vec<(usize, f64)>,
+    },
+    /// Reachable members (unit, q), who leads, which cells reach which, and the commit
+    /// latency with every one of them up (`None`: no majority).
+    Quorum {
+        cells: Vec<(usize, f64)>,
+        leader: Leader,
+        reach: Vec<Vec<bool>>,
+        latency: Option<f64>,
+    },
+}
+
+/// Probability of not being up, and of being down.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Probs {
+    pub notup: f64,
+    pub down: f64,
+}
+
+impl Probs {
+    pub(crate) const UP: Probs = Probs {
+        notup: 0.0,
+        down: 0.0,
+    };
+    pub(crate) const DOWN: Probs = Probs {
+        notup: 1.0,
+        down: 1.0,
+    };
+}
+
+/// How many instances of each unit are up, and since when a unit's first instance
+/// (the designated primary or leader) has been down.
+pub(crate) trait Counts {
+    fn up(&self, unit: usize) -> u32;
+    fn first_down_since(&self, unit: usize) -> Option<f64>;
+}
+
+/// Every instance up.
+#[derive(Debug)]
+pub(crate) struct AllUp<'a>(pub &'a Model);
+
+impl Counts for AllUp<'_> {
+    fn up(&self, unit: usize) -> u32 {
+        self.0.units[unit].count
+    }
+    fn first_down_since(&self, _: usize) -> Option<f64> {
+        None
+    }
+}
+
+const TOL: f64 = 1e-9;
+
+impl Model {
+    pub(crate) fn region_down<A: Active + ?Sized>(&self, r: usize, a: &A) -> bool {
+        a.on(self.regions[r].comp)
+    }
+
+    pub(crate) fn cp_down<A: Active + ?Sized>(&self, r: usize, a: &A) -> bool {
+        self.region_down(r, a) || a.on(self.regions[r].cp_comp)
+    }
+
+    pub(crate) fn zone_down<A: Active + ?Sized>(&self, z: usize, a: &A) -> bool {
+        a.on(self.zones[z].comp) || self.region_down(self.zones[z].region, a)
+    }
+
+    fn zone_usable<A: Active + ?Sized>(&self, z: usize, a: &A) -> bool {
+        !self.zone_down(z, a) && !a.on(self.zones[z].iso_comp)
+    }
+
+    /// Whether new instances can be launched in the region.
+    fn can_launch<A: Active + ?Sized>(&self, r: usize, a: &A) -> bool {
+        !self.cp_down(r, a)
+            && self.regions[r]
+                .zones
+                .iter()
+                .any(|z| self.zone_usable(*z, a))
+    }
+
+    pub(crate) fn unit_state<A: Active + ?Sized>(&self, u: usize, a: &A) -> UState {
+        let un = &self.units[u];
+        if self.zone_down(un.zone, a) {
+            UState::Lost
+        } else if un.pool.is_some_and(|p| a.on(p)) {
+            UState::Reclaimed
+        } else if a.on(self.zones[un.zone].iso_comp) {
+            UState::Isolated
+        } else {
+            UState::Up
+        }
+    }
+
+    fn unit_q<A: Active + ?Sized>(&self, u: usize, a: &A) -> f64 {
+        let r = &self.regions[self.units[u].region];
+        if a.on(r.cp_comp) {
+            r.q_cp
+        } else {
+            r.q
+        }
+    }
+
+    pub(crate) fn reachable<A: Active + ?Sized>(&self, r1: usize, r2: usize, a: &A) -> bool {
+        r1 == r2 || self.pair(r1, r2).is_none_or(|c| !a.on(c))
+    }
+
+    /// The service's shape before (`initial`) or after recovery.
+    pub(crate) fn shape<A: Active + ?Sized>(&self, s: usize, a: &A, initial: bool) -> Shape {
+        let svc = &self.services[s];
+        match &svc.sem {
+            Sem::Stateless {
+                demand_v,
+                demand_m,
+                active_regions,
+                restore,
+                ..
+            } => {
+                let active = |u: &usize| self.units[*u].role != crate::deployment::Role::Standby;
+                let mut units: Vec<(usize, f64)> = svc
+                    .units
+                    .iter()
+                    .filter(|u| active(u) && self.unit_state(**u, a) == UState::Up)
+                    .map(|u| (*u, self.unit_q(*u, a)))
+                    .collect();
+                if initial {
+                    return Shape::Stateless { units, full: false };
+                }
+                // Lost or cut-off instances come back in a zone that works, in their own
+                // region or another active one, if launches work there.
+                for u in svc.units.iter().filter(|u| active(u)) {
+                    let st = self.unit_state(*u, a);
+                    if matches!(st, UState::Lost | UState::Isolated) {
+                        let home = self.units[*u].region;
+                        if self.can_launch(home, a)
+                            || active_regions
+                                .iter()
+                                .any(|r| *r != home && self.can_launch(*r, a))
+                        {
+                            units.push((*u, self.regions[home].q));
+                        }
+                    }
+                }
+                units.sort_by_key(|x| x.0);
+                let (v, m) = units.iter().fold((0.0, 0.0), |(v, m), (u, _)| {
+                    let un = &self.units[*u];
+                    let n = f64::from(un.count);
+                    (v + n * un.vcpu, m + n * un.mem)
+                });
+                let short = v < demand_v * (1.0 - TOL) || m < demand_m * (1.0 - TOL);
+                let full = short
+                    && restore.iter().any(|t| match t {
+                        Target::Used(r) => self.can_launch(*r, a),
+                        Target::Unused => true,
+                    });
+                Shape::Stateless { units, full }
+            }
+            Sem::Replicated { order, .. } => {
+                let avail: Vec<usize> = order
+                    .iter()
+                    .copied()
+                    .filter(|u| self.unit_state(*u, a) == UState::Up)
+                    .collect();
+                let designated = if initial {
+                    avail.first().copied().filter(|u| *u == order[0])
+                } else {
+                    avail.first().copied()
+                };
+                let primary = designated.map(|u| (u, self.unit_q(u, a)));
+                let others = avail
+                    .iter()
+                    .copied()
+                    .filter(|u| Some(*u) != designated)
+                    .map(|u| (u, self.unit_q(u, a)))
+                    .collect();
+                Shape::Replicated { primary, others }
+            }
+            Sem::Quorum {
+                members,
+                maj,
+                leader,
+                rtt,
+                ..
+            } => {
+                let idx: Vec<usize> = (0..members.len())
+                    .filter(|k| self.unit_state(members[*k], a) == UState::Up)
+                    .collect();
+                let cells: Vec<(usize, f64)> = idx
+                    .iter()
+                    .map(|k| (members[*k], self.unit_q(members[*k], a)))
+                    .collect();
+                let reach: Vec<Vec<bool>> = idx
+                    .iter()
+                    .map(|i| {
+                        idx.iter()
+                            .map(|j| {
+                                self.reachable(
+                                    self.units[members[*i]].region,
+                                    self.units[members[*j]].region,
+                                    a,
+                                )
+                            })
+                            .collect()
+                    })
+                    .collect();
+                let avail_from = |c: usize| -> Vec<(usize, u32)> {
+                    (0..idx.len())
+                        .filter(|j| reach[c][*j])
+                        .map(|j| (idx[j], self.units[members[idx[j]]].count))
+                        .collect()
+                };
+                let lat_of = |c: usize| commit_latency(rtt, idx[c], &avail_from(c), *maj);
+                let leader_cell = idx.iter().position(|k| *k == *leader);
+                let lead = match (initial, leader_cell) {
+                    (true, Some(c)) => Leader::Designated(c),
+                    (true, None) => Leader::Wait,
+                    (false, Some(c)) if lat_of(c).is_some() => Leader::Designated(c),
+                    (false, _) => Leader::Any,
+                };
+                let latency = match lead {
+                    Leader::Designated(c) => lat_of(c),
+                    Leader::Any => (0..idx.len()).filter_map(lat_of).min_by(f64::total_cmp),
+                    Leader::Wait => None,
+                };
+                Shape::Quorum {
+                    cells,
+                    leader: lead,
+                    reach,
+                    latency,
+                }
+            }
+        }
+    }
+
+    /// Seconds from the failure to the recovered shape.
+    pub(crate) fn recovery_delay(&self, s: usize, recovered: &Shape) -> f64 {
+        match (&self.services[s].sem, recovered) {
+            (Sem::Stateless { scale_s, dr_s, .. }, Shape::Stateless { full, .. }) => {
+                if *full {
+                    *dr_s
+                } else {
+                    *scale_s
+                }
+            }
+            (Sem::Replicated { failover_s, .. }, _) => *failover_s,
+            (Sem::Quorum { election_s, .. }, _) => *election_s,
+            (Sem::Stateless { scale_s, .. }, _) => *scale_s,
+        }
+    }
+
+    /// Probabilities over independent instance failures.
+    pub(crate) fn probs(&self, s: usize, shape: &Shape) -> Probs {
+        match (&self.services[s].sem, shape) {
+            (
+                Sem::Stateless {
+                    demand_v,
+                    demand_m,
+                    floor,
+                    ..
+                },
+                Shape::Stateless { units, full },
+            ) => {
+                if *full {
+                    return Probs::UP;
+                }
+                let groups: Vec<(u32, f64, f64, f64)> = units
+                    .iter()
+                    .map(|(u, q)| {
+                        let un = &self.units[*u];
+                        (un.count, un.vcpu, un.mem, *q)
+                    })
+                    .collect();
+                stateless_probs(&groups, *demand_v, *demand_m, *floor)
+            }
+            (Sem::Replicated { failover_s, .. }, Shape::Replicated { primary, others }) => {
+                let Some((p, qp)) = primary else {
+                    return Probs::DOWN;
+                };
+                let mut all_down = qp.powi(self.units[*p].count as i32 - 1);
+                for (u, q) in others {
+                    all_down *= q.powi(self.units[*u].count as i32);
+                }
+                let w = self.regions[self.units[*p].region]
+                    .inst_dur
+                    .window_fraction(failover_s / 3600.0);
+                let notup = qp * (w + (1.0 - w) * all_down);
+                Probs { notup, down: notup }
+            }
+            (
+                Sem::Quorum {
+                    maj,
+                    election_s,
+                    budget_ms,
+                    ..
+                },
+                Shape::Quorum {
+                    cells,
+                    leader,
+                    reach,
+                    latency,
+                },
+            ) => {
+                let counts: Vec<(u32, f64)> = cells
+                    .iter()
+                    .map(|(u, q)| (self.units[*u].count, *q))
+                    .collect();
+                let fail = match leader {
+                    Leader::Wait => 1.0,
+                    Leader::Any => no_majority(&counts, reach, *maj),
+                    Leader::Designated(c) => {
+                        let (u, ql) = cells[*c];
+                        let w = self.regions[self.units[u].region]
+                            .inst_dur
+                            .window_fraction(election_s / 3600.0);
+                        let mut without = counts.clone();
+                        without[*c].0 -= 1;
+                        // Leader up: it needs maj − 1 others it reaches.
+                        let reach_c: Vec<(u32, f64)> = without
+                            .iter()
+                            .enumerate()
+                            .filter(|(j, _)| reach[*c][*j])
+                            .map(|(_, x)| *x)
+                            .collect();
+                        let short = sum_below(&reach_c, maj.saturating_sub(1));
+                        // Leader down: an election after the window, if some majority.
+                        let none = no_majority(&without, reach, *maj);
+                        (1.0 - ql) * short + ql * (w + (1.0 - w) * none)
+                    }
+                };
+                let slow = match (latency, budget_ms) {
+                    (None, _) => true,
+                    (Some(l), Some(b)) => *l > b + TOL,
+                    (Some(_), None) => false,
+                };
+                Probs {
+                    notup: if slow { 1.0 } else { fail },
+                    down: fail,
+                }
+            }
+            _ => Probs::DOWN,
+        }
+    }
+
+    /// Status from the instances actually up at time `now` (hours).
+    pub(crate) fn status<C: Counts + ?Sized>(
+        &self,
+        s: usize,
+        shape: &Shape,
+        c: &C,
+        now: f64,
+    ) -> St {
+        match (&self.services[s].sem, shape) {
+            (
+                Sem::Stateless {
+                    demand_v,
+                    demand_m,
+                    floor,
+                    ..
+                },
+                Shape::Stateless { units, full },
+            ) => {
+                if *full {
+                    return St::Up;
+                }
+                let (v, m) = units.iter().fold((0.0, 0.0), |(v, m), (u, _)| {
+                    let un = &self.units[*u];
+                    let n = f64::from(c.up(*u));
+                    (v + n * un.vcpu, m + n * un.mem)
+                });
+                capacity_status(v, m, *demand_v, *demand_m, *floor)
+            }
+            (Sem::Replicated { failover_s, .. }, Shape::Replicated { primary, others }) => {
+                let Some((p, _)) = primary else {
+                    return St::Down;
+                };
+                match c.first_down_since(*p) {
+                    None => St::Up,
+                    Some(since) => {
+                        // Compared as the simulation schedules the window's end, so the
+                        // event at that instant sees the window over.
+                        if now < since + failover_s / 3600.0 {
+                            return St::Down;
+                        }
+                        let others_up =
+                            c.up(*p) + others.iter().map(|(u, _)| c.up(*u)).sum::<u32>();
+                        if others_up > 0 {
+                            St::Up
+                        } else {
+                            St::Down
+                        }
+                    }
+                }
+            }
+            (
+                Sem::Quorum {
+                    maj,
+                    election_s,
+                    budget_ms,
+                    ..
+                },
+                Shape::Quorum {
+                    cells,
+                    leader,
+                    reach,
+                    latency,
+                },
+            ) => {
+                let ups: Vec<u32> = cells.iter().map(|(u, _)| c.up(*u)).collect();
+                let has_majority = |ups: &[u32]| {
+                    (0..ups.len()).any(|i| {
+                        ups[i] > 0
+                            && (0..ups.len())
+                                .filter(|j| reach[i][*j])
+                                .map(|j| ups[j])
+                                .sum::<u32>()
+                                >= *maj
+                    })
+                };
+                let ok = match leader {
+                    Leader::Wait => false,
+                    Leader::Any => has_majority(&ups),
+                    Leader::Designated(k) => {
+                        let u = cells[*k].0;
+                        match c.first_down_since(u) {
+                            None => {
+                                (0..ups.len())
+                                    .filter(|j| reach[*k][*j])
+                                    .map(|j| ups[j])
+                                    .sum::<u32>()
+                                    >= *maj
+                            }
+                            Some(since) => now >= since + election_s / 3600.0 && has_majority(&ups),
+                        }
+                    }
+                };
+                if !ok {
+                    St::Down
+                } else {
+                    match (latency, budget_ms) {
+                        (None, _) => St::Degraded,
+                        (Some(l), Some(b)) if *l > b + TOL => St::Degraded,
+                        _ => St::Up,
+                    }
+                }
+            }
+            _ => St::Down,
+        }
+    }
+
+    /// Capacity left as a share of demand (stateless: the scarcer of vCPU and memory),
+    /// or the share of store members available.
+    pub(crate) fn capacity_share(&self, s: usize, shape: &Shape) -> f64 {
+        let svc = &self.services[s];
+        let total: u32 = svc.units.iter().map(|u| self.units[*u].count).sum();
+        let members = |us: &mut dyn Iterator<Item = usize>| -> f64 {
+            let n: u32 = us.map(|u| self.units[u].count).sum();
+            f64::from(n) / f64::from(total.max(1))
+        };
+        match (&svc.sem, shape) {
+            (
+                Sem::Stateless {
+                    demand_v, demand_m, ..
+                },
+                Shape::Stateless { units, full },
+            ) => {
+                let (v, m) = units.iter().fold((0.0, 0.0), |(v, m), (u, _)| {
+                    let un = &self.units[*u];
+                    let n = f64::from(un.count);
+                    (v + n * un.vcpu, m + n * un.mem)
+                });
+                let share = (v / demand_v.max(1e-12)).min(m / demand_m.max(1e-12));
+                if *full {
+                    share.max(1.0)
+                } else {
+                    share
+                }
+            }
+            (_, Shape::Replicated { primary, others }) => members(
+                &mut primary
+                    .iter()
+                    .map(|x| x.0)
+                    .chain(others.iter().map(|x| x.0)),
+            ),
+            (_, Shape::Quorum { cells, .. }) => members(&mut cells.iter().map(|x| x.0)),
+            _ => 0.0,
+        }
+    }
+}
+
+pub(crate) fn capacity_status(v: f64, m: f64, dv: f64, dm: f64, floor: f64) -> St {
+    if v >= dv * (1.0 - TOL) && m >= dm * (1.0 - TOL) {
+        St::Up
+    } else if v >= floor * dv * (1.0 - TOL) && m >= floor * dm * (1.0 - TOL) {
+        St::Degraded
+    } else {
+        St::Down
+    }
+}
+
+/// Binomial pmf of the number of failed instances out of `n`, each down with `q`,
+/// for 0..=kmax, and the probability of more than kmax. `kmax` stops where the tail
+/// falls below 1e-20, far under what any figure reports.
+fn failures(n: u32, q: f64) -> (Vec<f64>, f64) {
+    if q <= 0.0 || n == 0 {
+        return (vec![1.0], 0.0);
+    }
+    if q >= 1.0 {
+        let mut v = vec![0.0; n as usize + 1];
+        v[n as usize] = 1.0;
+        return (v, 0.0);
+    }
+    let Ok(b) = Binomial::new(q, u64::from(n)) else {
+        return (vec![1.0], 0.0);
+    };
+    let mut pmf = Vec::new();
+    let mut k = 0u64;
+    loop {
+        pmf.push(b.pmf(k));
+        let tail = b.sf(k);
+        if k >= u64::from(n) || tail < 1e-20 {
+            return (pmf, tail.max(0.0));
+        }
+        k += 1;
+    }
+}
+
+/// P(not up) and P(down) of a stateless fleet whose groups (count, vCPU, GiB, q) lose
+/// instances independently: a convolution of binomials over lost vCPU and memory,
+/// keeping only the losses that still clear the degradation floor.
+pub(crate) fn stateless_probs(
+    groups: &[(u32, f64, f64, f64)],
+    dv: f64,
+    dm: f64,
+    floor: f64,
+) -> Probs {
+    let mut merged: BTreeMap<(u64, u64, u64), u32> = BTreeMap::new();
+    for (n, v, m, q) in groups {
+        *merged
+            .entry((v.to_bits(), m.to_bits(), q.to_bits()))
+            .or_default() += n;
+    }
+    let (cap_v, cap_m) = groups.iter().fold((0.0, 0.0), |(a, b), (n, v, m, _)| {
+        (a + f64::from(*n) * v, b + f64::from(*n) * m)
+    });
+    let up_v = cap_v - dv * (1.0 - TOL);
+    let up_m = cap_m - dm * (1.0 - TOL);
+    let ge_v = cap_v - floor * dv * (1.0 - TOL);
+    let ge_m = cap_m - floor * dm * (1.0 - TOL);
+    if ge_v < 0.0 || ge_m < 0.0 {
+        return Probs::DOWN;
+    }
+    // Lost capacity in exact units: vCPU counts and memory in MiB.
+    let mut dp: BTreeMap<(i64, i64), f64> = BTreeMap::new();
+    dp.insert((0, 0), 1.0);
+    let mut down = 0.0;
+    for ((vb, mb, qb), n) in merged {
+        let (v, m, q) = (f64::from_bits(vb), f64::from_bits(mb), f64::from_bits(qb));
+        let (pmf, tail) = failures(n, q);
+        let mass: f64 = dp.values().sum();
+        down += tail * mass;
+        let vi = v.round() as i64;
+        let mi = (m * 1024.0).round() as i64;
+        let mut next: BTreeMap<(i64, i64), f64> = BTreeMap::new();
+        for ((lv, lm), p) in &dp {
+            for (k, pk) in pmf.iter().enumerate() {
+                let k = k as i64;
+                let (nv, nm) = (lv + k * vi, lm + k * mi);
+                let pr = p * pk;
+                if nv as f64 > ge_v || nm as f64 / 1024.0 > ge_m {
+                    down += pr;
+                } else {
+                    *next.entry((nv, nm)).or_default() += pr;
+                }
+            }
+        }
+        dp = next;
+    }
+    let short: f64 = dp
+        .iter()
+        .filter(|((lv, lm), _)| *lv as f64 > up_v || *lm as f64 / 1024.0 > up_m)
+        .map(|(_, p)| p)
+        .sum();
+    Probs {
+        notup: (down + short).min(1.0),
+        down: down.min(1.0),
+    }
+}
+
+/// Distribution of the number of instances up over independent groups (n, q).
+fn up_pmf(groups: &[(u32, f64)]) -> Vec<f64> {
+    let mut pmf = vec![1.0];
+    for (n, q) in groups {
+        let (fail, _) = failures(*n, *q);
+        // Up = n − failed; failures beyond kmax carry < 1e-20 and are dropped.
+        let mut next = vec![0.0; pmf.len() + *n as usize];
+        for (a, pa) in pmf.iter().enumerate() {
+            for (k, pk) in fail.iter().enumerate() {
+                next[a + *n as usize - k] += pa * pk;
+            }
+        }
+        pmf = next;
+    }
+    pmf
+}
+
+/// P(fewer than `need` instances up) over the groups.
+pub(crate) fn sum_below(groups: &[(u32, f64)], need: u32) -> f64 {
+    if need == 0 {
+        return 0.0;
+    }
+    let pmf = up_pmf(groups);
+    pmf.iter().take(need as usize).sum::<f64>().min(1.0)
+}
+
+/// P(no member can lead a majority): no cell with an instance up that reaches `maj`
+/// instances up. When every cell reaches every other this is P(total < maj); otherwise
+/// (a partition that is not a clean split) the count vectors are enumerated.
+pub(crate) fn no_majority(cells: &[(u32, f64)], reach: &[Vec<bool>], maj: u32) -> f64 {
+    let complete = reach.iter().all(|r| r.iter().all(|x| *x));
+    if complete {
+        return sum_below(cells, maj);
+    }
+    let pmfs: Vec<Vec<f64>> = cells.iter().map(|(n, q)| up_pmf(&[(*n, *q)])).collect();
+    let mut x = vec![0u32; cells.len()];
+    let mut total = 0.0;
+    fn rec(
+        i: usize,
+        p: f64,
+        x: &mut Vec<u32>,
+        pmfs: &[Vec<f64>],
+        reach: &[Vec<bool>],
+        maj: u32,
+        total: &mut f64,
+    ) {
+        if p == 0.0 {
+            return;
+        }
+        if i == pmfs.len() {
+            let ok = (0..x.len()).any(|c| {
+                x[c] > 0
+                    && (0..x.len())
+                        .filter(|j| reach[c][*j])
+                        .map(|j| x[j])
+                        .sum::<u32>()
+                        >= maj
+            });
+            if !ok {
+                *total += p;
+            }
+            return;
+        }
+        for (k, pk) in pmfs[i].iter().enumerate() {
+            x[i] = k as u32;
+            rec(i + 1, p * pk, x, pmfs, reach, maj, total);
+        }
+    }
+    rec(0, 1.0, &mut x, &pmfs, reach, maj, &mut total);
+    total.min(1.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every combination of failed instances, enumerated one instance at a time.
+    fn brute(groups: &[(u32, f64, f64, f64)], dv: f64, dm: f64, floor: f64) -> Probs {
+        let inst: Vec<(f64, f64, f64)> = groups
+            .iter()
+            .flat_map(|(n, v, m, q)| std::iter::repeat_n((*v, *m, *q), *n as usize))
+            .collect();
+        let mut out = Probs {
+            notup: 0.0,
+            down: 0.0,
+        };
+        for mask in 0u32..(1 << inst.len()) {
+            let mut p = 1.0;
+            let (mut v, mut m) = (0.0, 0.0);
+            for (i, (iv, im, q)) in inst.iter().enumerate() {
+                if mask & (1 << i) != 0 {
+                    p *= q;
+                } else {
+                    p *= 1.0 - q;
+                    v += iv;
+                    m += im;
+                }
+            }
+            match capacity_status(v, m, dv, dm, floor) {
+                St::Up => {}
+                St::Degraded => out.notup += p,
+                St::Down => {
+                    out.notup += p;
+                    out.down += p;
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn mixed_fleet_matches_enumeration() {
+        // Three instance shapes with different failure probabilities; memory binds for
+        // some combinations and vCPU for others.
+        let groups = [
+            (3, 4.0, 16.0, 0.05),
+            (2, 8.0, 16.0, 0.1),
+            (4, 2.0, 4.0, 0.2),
+        ];
+        for (dv, dm, floor) in [
+            (20.0, 40.0, 0.5),
+            (30.0, 60.0, 0.8),
+            (12.0, 70.0, 0.6),
+            (36.0, 80.0, 1.0),
+        ] {
+            let got = stateless_probs(&groups, dv, dm, floor);
+            let want = brute(&groups, dv, dm, floor);
+            assert!(
+                (got.notup - want.notup).abs() < 1e-12,
+                "{dv}/{dm}: {got:?} vs {want:?}"
+            );
+            assert!(
+                (got.down - want.down).abs() < 1e-12,
+                "{dv}/{dm}: {got:?} vs {want:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn non_transitive_reach_is_enumerated() {
+        // Cells 0 and 2 cannot reach each other; 1 reaches both (a partition that is
+        // not a clean split). A majority of 3 of 5 must gather around one cell.
+        let cells = [(2u32, 0.1), (1, 0.2), (2, 0.1)];
+        let reach = vec![
+            vec![true, true, false],
+            vec![true, true, true],
+            vec![false, true, true],
+        ];
+        let got = no_majority(&cells, &reach, 3);
+        let mut want = 0.0;
+        let pmf = |n: u32, q: f64, k: u32| -> f64 {
+            let c = (0..k).fold(1.0, |a, i| a * f64::from(n - i) / f64::from(i + 1));
+            c * (1.0 - q).powi(k as i32) * q.powi((n - k) as i32)
+        };
+        for a in 0..=2 {
+            for b in 0..=1 {
+                for c in 0..=2 {
+                    let x = [a, b, c];
+                    let ok = (0..3).any(|i| {
+                        x[i] > 0 && (0..3).filter(|j| reach[i][*j]).map(|j| x[j]).sum::<u32>() >= 3
+                    });
+                    if !ok {
+                        want += pmf(2, 0.1, a) * pmf(1, 0.2, b) * pmf(2, 0.1, c);
+                    }
+                }
+            }
+        }
+        assert!((got - want).abs() < 1e-12, "{got} vs {want}");
+    }
+}

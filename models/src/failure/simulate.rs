@@ -1,0 +1,487 @@
+//! The Monte Carlo method: a discrete-event simulation of the same model over many
+//! years. Every component and every instance alternates between up (exponential) and
+//! down (log-normal) from one seeded ChaCha stream; services follow the shapes of
+//! `service.rs`, switching to their recovered shape a recovery delay after a failure
+//! arrives; downtime is accumulated per simulated year for services and journeys.
+
+use std::cmp::{Ordering, Reverse};
+use std::collections::BinaryHeap;
+
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use statrs::distribution::Normal;
+
+use super::dist::{exponential, HOURS_PER_YEAR};
+use super::model::{Model, Sem};
+use super::service::{Counts, Flags, Shape, St, UState};
+
+/// Years simulated and discarded first, so the first counted year does not start from
+/// an unusually healthy all-up state.
+pub(crate) const BURN_IN_YEARS: u64 = 1;
+
+/// Per-entity results over the simulated years.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct EntityRun {
+    pub years: u64,
+    /// Sum and sum of squares of annual down hours.
+    pub down_sum: f64,
+    pub down_sq: f64,
+    /// Annual down hours of the years that had any (the rest were zero).
+    pub down_nonzero: Vec<f64>,
+    pub degraded_sum: f64,
+    pub degraded_sq: f64,
+    /// Times the entity went down.
+    pub episodes: u64,
+    /// Failovers (async stores): sum and sum of squares of annual counts.
+    pub failovers_sum: f64,
+    pub failovers_sq: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Kind {
+    Comp(usize),
+    Inst(usize),
+    /// The recovery delay after a failure that arrived at this time has passed.
+    Phase(usize, f64),
+    /// The failover or election window after a designated instance went down.
+    Window(usize, f64),
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Ev {
+    t: f64,
+    seq: u64,
+    kind: Kind,
+}
+
+impl PartialEq for Ev {
+    fn eq(&self, o: &Self) -> bool {
+        self.cmp(o) == Ordering::Equal
+    }
+}
+impl Eq for Ev {}
+impl PartialOrd for Ev {
+    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for Ev {
+    fn cmp(&self, o: &Self) -> Ordering {
+        self.t.total_cmp(&o.t).then(self.seq.cmp(&o.seq))
+    }
+}
+
+struct Inst<'a> {
+    unit_up: &'a [u32],
+    down: &'a [bool],
+    since: &'a [f64],
+    first: &'a [usize],
+}
+
+impl Counts for Inst<'_> {
+    fn up(&self, unit: usize) -> u32 {
+        self.unit_up[unit]
+    }
+    fn first_down_since(&self, unit: usize) -> Option<f64> {
+        let i = self.first[unit];
+        if self.down[i] {
+            Some(self.since[i])
+        } else {
+            None
+        }
+    }
+}
+
+struct SvcState {
+    last_arrival: f64,
+    init: Shape,
+    rec: Shape,
+    t_h: f64,
+    differs: bool,
+    in_initial: bool,
+    /// The member an asynchronous store last served from.
+    served_by: Option<usize>,
+}
+
+struct Engine<'m> {
+    m: &'m Model,
+    rng: ChaCha8Rng,
+    normal: Normal,
+    heap: BinaryHeap<Reverse<Ev>>,
+    seq: u64,
+    comp_down: Vec<bool>,
+    comp_start: Vec<f64>,
+    comp_end: Vec<f64>,
+    inst_unit: Vec<usize>,
+    inst_down: Vec<bool>,
+    inst_since: Vec<f64>,
+    unit_up: Vec<u32>,
+    first: Vec<usize>,
+    svc: Vec<SvcState>,
+    own: Vec<St>,
+    ent: Vec<St>,
+    ent_since: Vec<f64>,
+    cur_down: Vec<f64>,
+    cur_deg: Vec<f64>,
+    cur_failovers: Vec<f64>,
+    runs: Vec<EntityRun>,
+    year_end: f64,
+    year: u64,
+}
+
+impl<'m> Engine<'m> {
+    fn push(&mut self, t: f64, kind: Kind) {
+        if t.is_finite() {
+            self.seq += 1;
+            self.heap.push(Reverse(Ev {
+                t,
+                seq: self.seq,
+                kind,
+            }));
+        }
+    }
+
+    fn inst_rate(&self, unit: usize) -> f64 {
+        self.m.regions[self.m.units[unit].region].inst_rate / HOURS_PER_YEAR
+    }
+
+    fn window_h(&self, s: usize) -> Option<f64> {
+        match &self.m.services[s].sem {
+            Sem::Replicated { failover_s, .. } => Some(failover_s / 3600.0),
+            Sem::Quorum { election_s, .. } => Some(election_s / 3600.0),
+            Sem::Stateless { .. } => None,
+        }
+    }
+
+    fn counts(&self) -> Inst<'_> {
+        Inst {
+            unit_up: &self.unit_up,
+            down: &self.inst_down,
+            since: &self.inst_since,
+            first: &self.first,
+        }
+    }
+
+    /// Recomputes a service's shapes after a component changed.
+    fn refresh(&mut self, s: usize, t: f64, arrival: bool) {
+        let flags = Flags(&self.comp_down);
+        let init = self.m.shape(s, &flags, true);
+        let rec = self.m.shape(s, &flags, false);
+        let t_h = self.m.recovery_delay(s, &rec) / 3600.0;
+        // The recovery clock runs from the youngest failure still in effect that
+        // concerns the service: a new one restarts it; when one ends, the clock goes
+        // back to the youngest of those left.
+        let last = if arrival {
+            t
+        } else {
+            self.m.services[s]
+                .relevant
+                .iter()
+                .filter(|c| self.comp_down[**c])
+                .map(|c| self.comp_start[*c])
+                .fold(f64::NEG_INFINITY, f64::max)
+        };
+        let st = &mut self.svc[s];
+        st.last_arrival = last;
+        st.differs = init != rec;
+        st.init = init;
+        st.rec = rec;
+        st.t_h = t_h;
+        let due = st.last_arrival + t_h;
+        let last = st.last_arrival;
+        if st.differs && due > t {
+            self.push(due, Kind::Phase(s, last));
+        }
+        self.update(s, t);
+    }
+
+    /// Re-evaluates a service's own status and propagates it.
+    fn update(&mut self, s: usize, t: f64) {
+        let st = &self.svc[s];
+        // The same sum the phase timer was scheduled at, so the timer sees the
+        // window over.
+        let initial = st.differs && t < st.last_arrival + st.t_h;
+        let shape = if initial { &st.init } else { &st.rec };
+        let new = self.m.status(s, shape, &self.counts(), t);
+        // A failover: the store serves from a member other than the one it served
+        // from last, and that one is gone. Going back to a returned primary is not.
+        if let (
+            St::Up,
+            Shape::Replicated {
+                primary: Some((p, _)),
+                ..
+            },
+        ) = (new, shape)
+        {
+            let p = *p;
+            if let Some(prev) = self.svc[s].served_by {
+                if prev != p && self.m.unit_state(prev, &Flags(&self.comp_down)) != UState::Up {
+                    self.cur_failovers[s] += 1.0;
+                }
+            }
+            self.svc[s].served_by = Some(p);
+        }
+        self.svc[s].in_initial = initial;
+        if new == self.own[s] {
+            return;
+        }
+        self.own[s] = new;
+        for i in 0..self.m.entities_of[s].len() {
+            let e = self.m.entities_of[s][i];
+            let st = self.entity_status(e);
+            if st != self.ent[e] {
+                self.charge(e, t);
+                if st == St::Down {
+                    self.runs[e].episodes += u64::from(self.year >= BURN_IN_YEARS);
+                }
+                self.ent[e] = st;
+            }
+        }
+    }
+
+    fn entity_status(&self, e: usize) -> St {
+        let en = &self.m.entities[e];
+        if en.up.iter().all(|x| self.own[*x] == St::Up) {
+            St::Up
+        } else if en.ge.iter().all(|x| self.own[*x] >= St::Degraded) {
+            St::Degraded
+        } else {
+            St::Down
+        }
+    }
+
+    fn charge(&mut self, e: usize, t: f64) {
+        let dt = t - self.ent_since[e];
+        match self.ent[e] {
+            St::Down => self.cur_down[e] += dt,
+            St::Degraded => self.cur_deg[e] += dt,
+            St::Up => {}
+        }
+        self.ent_since[e] = t;
+    }
+
+    fn close_year(&mut self) {
+        let t = self.year_end;
+        for e in 0..self.ent.len() {
+            self.charge(e, t);
+            if self.year >= BURN_IN_YEARS {
+                let r = &mut self.runs[e];
+                let d = self.cur_down[e];
+                r.years += 1;
+                r.down_sum += d;
+                r.down_sq += d * d;
+                if d > 0.0 {
+                    r.down_nonzero.push(d);
+                }
+                r.degraded_sum += self.cur_deg[e];
+                r.degraded_sq += self.cur_deg[e] * self.cur_deg[e];
+                if e < self.cur_failovers.len() {
+                    let f = self.cur_failovers[e];
+                    r.failovers_sum += f;
+                    r.failovers_sq += f * f;
+                }
+            }
+            self.cur_down[e] = 0.0;
+            self.cur_deg[e] = 0.0;
+        }
+        for f in &mut self.cur_failovers {
+            *f = 0.0;
+        }
+        self.year += 1;
+        self.year_end += HOURS_PER_YEAR;
+    }
+
+    fn handle(&mut self, ev: Ev) {
+        let t = ev.t;
+        match ev.kind {
+            Kind::Comp(c) => {
+                let comp = &self.m.comps[c];
+                let rate = comp.rate / HOURS_PER_YEAR;
+                if self.comp_down[c] {
+                    self.comp_down[c] = false;
+                    let next = t + exponential(&mut self.rng, rate);
+                    self.push(next, Kind::Comp(c));
+                    for i in 0..self.m.relevant_inv[c].len() {
+                        let s = self.m.relevant_inv[c][i];
+                        self.refresh(s, t, false);
+                    }
+                } else {
+                    let x = comp.dur.sample(&mut self.rng, &self.normal);
+                    if x <= 0.0 {
+                        // Replaced within the notice: no loss.
+                        let next = t + exponential(&mut self.rng, rate);
+                        self.push(next, Kind::Comp(c));
+                        return;
+                    }
+                    self.comp_down[c] = true;
+                    self.comp_start[c] = t;
+                    self.comp_end[c] = t + x;
+                    self.push(t + x, Kind::Comp(c));
+                    for i in 0..self.m.relevant_inv[c].len() {
+                        let s = self.m.relevant_inv[c][i];
+                        self.refresh(s, t, true);
+                    }
+                }
+            }
+            Kind::Inst(i) => {
+                let u = self.inst_unit[i];
+                let s = self.m.units[u].service;
+                if self.inst_down[i] {
+                    self.inst_down[i] = false;
+                    self.unit_up[u] += 1;
+                    let rate = self.inst_rate(u);
+                    let next = t + exponential(&mut self.rng, rate);
+                    self.push(next, Kind::Inst(i));
+                } else {
+                    let r = &self.m.regions[self.m.units[u].region];
+                    let d = r.inst_dur.sample(&mut self.rng, &self.normal);
+                    let mut end = t + d;
+                    // No replacement launches while the control plane is out.
+                    if self.comp_down[r.cp_comp] {
+                        end = end.max(self.comp_end[r.cp_comp]);
+                    }
+                    self.inst_down[i] = true;
+                    self.inst_since[i] = t;
+                    self.unit_up[u] -= 1;
+                    self.push(end, Kind::Inst(i));
+                    if i == self.first[u] {
+                        if let Some(w) = self.window_h(s) {
+                            self.push(t + w, Kind::Window(u, t));
+                        }
+                    }
+                }
+                self.update(s, t);
+            }
+            Kind::Phase(s, arrival) => {
+                if self.svc[s].last_arrival == arrival {
+                    self.update(s, t);
+                }
+            }
+            Kind::Window(u, since) => {
+                let i = self.first[u];
+                if self.inst_down[i] && self.inst_since[i] == since {
+                    let s = self.m.units[u].service;
+                    self.update(s, t);
+                    let st = &self.svc[s];
+                    let shape = if st.in_initial { &st.init } else { &st.rec };
+                    if let Shape::Replicated {
+                        primary: Some((p, _)),
+                        others,
+                    } = shape
+                    {
+                        let others_up = self.unit_up[*p]
+                            + others.iter().map(|(o, _)| self.unit_up[*o]).sum::<u32>();
+                        if *p == u && others_up > 0 {
+                            self.cur_failovers[s] += 1.0;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Runs `years` simulated years (after the burn-in) and returns per-entity results.
+/// `progress` is told the years done so far and the total.
+pub(crate) fn run(
+    m: &Model,
+    years: u64,
+    seed: u64,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Vec<EntityRun> {
+    let ne = m.entities.len();
+    let ns = m.services.len();
+    let mut inst_unit = Vec::with_capacity(m.instances);
+    let mut first = Vec::with_capacity(m.units.len());
+    for (u, un) in m.units.iter().enumerate() {
+        first.push(un.first_instance);
+        for _ in 0..un.count {
+            inst_unit.push(u);
+        }
+    }
+    let none: Vec<bool> = vec![false; m.comps.len()];
+    let flags = Flags(&none);
+    let svc: Vec<SvcState> = (0..ns)
+        .map(|s| {
+            let init = m.shape(s, &flags, true);
+            let rec = m.shape(s, &flags, false);
+            let served_by = match &rec {
+                Shape::Replicated { primary, .. } => primary.map(|p| p.0),
+                _ => None,
+            };
+            SvcState {
+                last_arrival: f64::NEG_INFINITY,
+                t_h: m.recovery_delay(s, &rec) / 3600.0,
+                differs: init != rec,
+                init,
+                rec,
+                in_initial: false,
+                served_by,
+            }
+        })
+        .collect();
+    let Ok(normal) = Normal::new(0.0, 1.0) else {
+        return vec![EntityRun::default(); ne];
+    };
+    let mut eng = Engine {
+        m,
+        rng: ChaCha8Rng::seed_from_u64(seed),
+        normal,
+        heap: BinaryHeap::new(),
+        seq: 0,
+        comp_down: none.clone(),
+        comp_start: vec![0.0; m.comps.len()],
+        comp_end: vec![0.0; m.comps.len()],
+        inst_unit,
+        inst_down: vec![false; m.instances],
+        inst_since: vec![0.0; m.instances],
+        unit_up: m.units.iter().map(|u| u.count).collect(),
+        first,
+        svc,
+        own: vec![St::Up; ns],
+        ent: vec![St::Up; ne],
+        ent_since: vec![0.0; ne],
+        cur_down: vec![0.0; ne],
+        cur_deg: vec![0.0; ne],
+        cur_failovers: vec![0.0; ns],
+        runs: vec![EntityRun::default(); ne],
+        year_end: HOURS_PER_YEAR,
+        year: 0,
+    };
+    // Statuses with everything up (a deployment may be short even then).
+    for s in 0..ns {
+        let st = m.status(s, &eng.svc[s].rec, &eng.counts(), 0.0);
+        eng.own[s] = st;
+    }
+    for e in 0..ne {
+        eng.ent[e] = eng.entity_status(e);
+    }
+    for c in 0..m.comps.len() {
+        let t = exponential(&mut eng.rng, m.comps[c].rate / HOURS_PER_YEAR);
+        eng.push(t, Kind::Comp(c));
+    }
+    for i in 0..m.instances {
+        let rate = eng.inst_rate(eng.inst_unit[i]);
+        let t = exponential(&mut eng.rng, rate);
+        eng.push(t, Kind::Inst(i));
+    }
+    let total = years + BURN_IN_YEARS;
+    let horizon = total as f64 * HOURS_PER_YEAR;
+    while eng.year < total {
+        let next_t = eng.heap.peek().map_or(f64::INFINITY, |Reverse(e)| e.t);
+        if next_t >= eng.year_end {
+            eng.close_year();
+            if eng.year > BURN_IN_YEARS {
+                progress(eng.year - BURN_IN_YEARS, years);
+            }
+            continue;
+        }
+        if next_t > horizon {
+            break;
+        }
+        if let Some(Reverse(ev)) = eng.heap.pop() {
+            eng.handle(ev);
+        }
+    }
+    eng.runs
+}

@@ -1,0 +1,342 @@
+//! `faultline plan` as text: the summary table, each service's instances and what
+//! bound them, the cost breakdowns, the frontier, and infeasibility explanations that
+//! point at the topology's lines. JSON output is the plan document itself.
+
+use std::fmt::Write;
+
+use faultline_models::deployment::Words;
+use faultline_models::diag::line_col;
+use faultline_models::duration;
+use faultline_models::plan::{Frontier, Layer, Plan, ServicePlan};
+use faultline_models::topology::{Disruption, Topology};
+use rust_decimal::Decimal;
+
+use crate::optimizer::Infeasible;
+
+/// Money with thousands separators: `$12,345.67`.
+pub fn usd(d: Decimal) -> String {
+    let d = d.round_dp(2);
+    let neg = d < Decimal::ZERO;
+    let s = format!("{:.2}", d.abs());
+    let (int, frac) = s.split_once('.').unwrap_or((&s, "00"));
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("{}${grouped}.{frac}", if neg { "-" } else { "" })
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.4}%", x * 100.0)
+}
+
+fn survive_words(s: &std::collections::BTreeSet<Disruption>) -> String {
+    if s.is_empty() {
+        "nothing".into()
+    } else {
+        s.iter().map(|d| d.word()).collect::<Vec<_>>().join(" + ")
+    }
+}
+
+pub fn text(plan: &Plan) -> String {
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "plan for `{}`: {}/month",
+        plan.system,
+        usd(plan.monthly_usd)
+    );
+    let mut limits = Vec::new();
+    if let Some(b) = plan.budget.monthly_budget_usd {
+        limits.push(format!(
+            "budget {} ({})",
+            usd(b),
+            if plan.budget.within_budget {
+                "within"
+            } else {
+                "OVER"
+            }
+        ));
+    }
+    if let Some(c) = plan.budget.max_monthly_usd {
+        limits.push(format!("cap {}", usd(c)));
+    }
+    limits.push(format!(
+        "commitments amortised over {} months",
+        plan.horizon_months
+    ));
+    let _ = writeln!(o, "{}; prices from {}", limits.join(", "), plan.catalog);
+    let s = &plan.solve;
+    let _ = writeln!(
+        o,
+        "solved with {} in {:.2} s: {} (objective {:.2}, best bound {:.2}, gap {:.3}%)",
+        s.backend,
+        s.seconds,
+        s.status,
+        s.objective,
+        s.best_bound,
+        s.gap * 100.0
+    );
+    o.push('\n');
+    let w = plan
+        .services
+        .keys()
+        .map(|k| k.len())
+        .max()
+        .unwrap_or(7)
+        .max(7);
+    let _ = writeln!(
+        o,
+        "{:<w$}  {:<10}  {:<8}  {:<14}  {:<20}  {:>12}  {:>12}  {:>14}",
+        "service", "kind", "consist.", "dr", "survives", "availability", "target", "$/month"
+    );
+    for (name, sp) in &plan.services {
+        let (a, t) = match &sp.availability {
+            Some(a) => (
+                pct(a.computed),
+                a.target.map(pct).unwrap_or_else(|| "-".into()),
+            ),
+            None => ("-".into(), "-".into()),
+        };
+        let _ = writeln!(
+            o,
+            "{:<w$}  {:<10}  {:<8}  {:<14}  {:<20}  {:>12}  {:>12}  {:>14}",
+            name,
+            sp.kind.word(),
+            sp.consistency.word(),
+            sp.deployment.dr.word(),
+            survive_words(&sp.survive),
+            a,
+            t,
+            usd(sp.monthly_usd)
+        );
+    }
+    if !plan.journeys.is_empty() {
+        o.push('\n');
+        for (name, a) in &plan.journeys {
+            let _ = writeln!(
+                o,
+                "journey `{name}`: availability {}{} ({:.1} min/month down)",
+                pct(a.computed),
+                a.target
+                    .map(|t| format!(" (target {})", pct(t)))
+                    .unwrap_or_default(),
+                a.downtime_minutes_per_month
+            );
+        }
+    }
+    for (name, sp) in &plan.services {
+        o.push('\n');
+        service(&mut o, name, sp);
+    }
+    o.push('\n');
+    let c = &plan.cost;
+    let by = |m: &std::collections::BTreeMap<String, Decimal>| {
+        m.iter()
+            .map(|(k, v)| format!("{k} {}", usd(*v)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let _ = writeln!(o, "cost by region: {}", by(&c.by_region));
+    let _ = writeln!(o, "cost by purchase option: {}", by(&c.by_purchase));
+    let _ = writeln!(
+        o,
+        "instances {}, standby {}, transfer {}",
+        usd(c.instances),
+        usd(c.standby),
+        usd(c.transfer)
+    );
+    for n in &plan.notes {
+        let _ = writeln!(o, "note: {n}");
+    }
+    if let Some(f) = &plan.frontier {
+        o.push('\n');
+        frontier(&mut o, f);
+    }
+    o
+}
+
+fn service(o: &mut String, name: &str, sp: &ServicePlan) {
+    let _ = writeln!(
+        o,
+        "{name}: {} {}, {}, survives {}: {}/month",
+        sp.consistency.word(),
+        sp.kind.word(),
+        sp.deployment.dr.word(),
+        survive_words(&sp.survive),
+        usd(sp.monthly_usd)
+    );
+    for l in &sp.instances {
+        let when = match l.layer {
+            Layer::Base => "always on".to_string(),
+            Layer::Peak => format!(
+                "scaled, runs {:.0}% of hours",
+                l.running_fraction * Decimal::from(100)
+            ),
+            Layer::Standby => "standby".to_string(),
+        };
+        let _ = writeln!(
+            o,
+            "  {:<16} {:>4} × {:<14} {:<16} {:<8} {:<28} {:>12}",
+            l.zone.as_deref().unwrap_or(&l.region),
+            l.count,
+            l.instance_type,
+            l.purchase.word(),
+            l.role.word(),
+            when,
+            usd(l.monthly_usd)
+        );
+    }
+    for t in &sp.transfer {
+        let _ = writeln!(
+            o,
+            "  {:<77} {:>12}",
+            format!(
+                "{} ({} GB/month at ${}/GB)",
+                t.what,
+                t.gb_per_month,
+                t.usd_per_gb.normalize()
+            ),
+            usd(t.monthly_usd)
+        );
+    }
+    let rec: Vec<String> = sp
+        .recovery
+        .iter()
+        .map(|(d, r)| {
+            format!(
+                "{} RTO {} RPO {}",
+                d.word(),
+                duration::format(r.rto),
+                duration::format(r.rpo)
+            )
+        })
+        .collect();
+    if !rec.is_empty() {
+        let _ = writeln!(o, "  recovery: {}", rec.join("; "));
+    }
+    for opt in &sp.dr_options {
+        let _ = writeln!(
+            o,
+            "  dr {}{}: {}{}",
+            opt.pattern.word(),
+            if opt.chosen { " (chosen)" } else { "" },
+            opt.monthly_usd.map(usd).unwrap_or_else(|| "-".into()),
+            opt.note
+                .as_ref()
+                .map(|n| format!(" — {n}"))
+                .unwrap_or_default()
+        );
+    }
+    for b in &sp.binding {
+        let _ = writeln!(o, "  binding {}: {}", b.constraint, b.detail);
+    }
+}
+
+fn frontier(o: &mut String, f: &Frontier) {
+    let _ = writeln!(o, "resilience frontier (every service at each level):");
+    let _ = writeln!(
+        o,
+        "  {:<22} {:>14} {:>14} {:>16} {:>12}",
+        "survives", "$/month", "availability", "down min/month", "worst RPO"
+    );
+    for l in &f.levels {
+        let _ = writeln!(
+            o,
+            "  {:<22} {:>14} {:>14} {:>16} {:>12}",
+            l.name,
+            l.monthly_usd.map(usd).unwrap_or_else(|| "n/a".into()),
+            l.availability.map(pct).unwrap_or_else(|| "-".into()),
+            l.downtime_minutes_per_month
+                .map(|d| format!("{d:.1}"))
+                .unwrap_or_else(|| "-".into()),
+            l.worst_rpo_seconds
+                .map(|s| format!("{s:.1} s"))
+                .unwrap_or_else(|| "-".into())
+        );
+        for n in &l.notes {
+            let _ = writeln!(o, "    not plannable: {n}");
+        }
+    }
+    let _ = writeln!(
+        o,
+        "what each availability target costs (each service at its cheapest sufficient level):"
+    );
+    for t in &f.targets {
+        let _ = writeln!(
+            o,
+            "  {:<10} {:>14} {:>16}{}",
+            pct(t.target),
+            t.monthly_usd
+                .map(usd)
+                .unwrap_or_else(|| "unreachable".into()),
+            t.extra_usd
+                .map(|e| format!("+{}", usd(e)))
+                .unwrap_or_default(),
+            if t.unreachable.is_empty() {
+                String::new()
+            } else {
+                format!("  ({})", t.unreachable.join(", "))
+            }
+        );
+    }
+    let _ = writeln!(o, "what each requirement costs:");
+    for m in &f.marginal {
+        let _ = writeln!(
+            o,
+            "  {:<40} {}{}",
+            format!("`{}` {}", m.service, m.requirement),
+            m.monthly_usd
+                .map(|d| format!(
+                    "{}{}/month",
+                    if d >= Decimal::ZERO { "+" } else { "" },
+                    usd(d)
+                ))
+                .unwrap_or_else(|| "-".into()),
+            m.note
+                .as_ref()
+                .map(|n| format!(" ({n})"))
+                .unwrap_or_default()
+        );
+    }
+}
+
+/// Why there is no plan, each conflict pointing at the keys behind it.
+pub fn infeasible(file: &str, text: &str, t: &Topology, inf: &Infeasible) -> String {
+    let mut o = String::new();
+    let _ = writeln!(o, "error: no plan meets every requirement of {file}");
+    for c in &inf.conflicts {
+        match &c.service {
+            Some(s) => {
+                let _ = writeln!(o, "  service `{s}`: {}", c.message);
+            }
+            None => {
+                let _ = writeln!(o, "  {}", c.message);
+            }
+        }
+        for key in &c.keys {
+            // The key itself, or the nearest enclosing key written in the file.
+            let mut k = key.as_str();
+            let span = loop {
+                if let Some(sp) = t.span(k) {
+                    break Some(sp);
+                }
+                match k.rsplit_once('.') {
+                    Some((parent, _)) => k = parent,
+                    None => break None,
+                }
+            };
+            if let Some(span) = span {
+                let (line, col) = line_col(text, span.start);
+                let _ = writeln!(o, "    --> {file}:{line}:{col} ({k})");
+            }
+        }
+        if let Some(h) = &c.help {
+            let _ = writeln!(o, "    help: {h}");
+        }
+    }
+    o
+}

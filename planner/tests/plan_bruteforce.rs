@@ -1,0 +1,432 @@
+//! Brute force on tiny instances finds the same optimum as the optimizer: every
+//! integer fleet over every allowed instance type (no dominance pruning) against the
+//! MILP on the pruned candidates, and every assignment of store members to zones and
+//! leaders against the placement enumeration.
+
+use std::collections::BTreeSet;
+
+use faultline::optimizer::backend::{self, Backend, Model};
+use faultline::optimizer::fleet::{self, Problem, RegionSpec, Shape};
+use faultline::optimizer::store::{self, Enumerator, Goal, Rtt, Rules, StoreRegion};
+use faultline::optimizer::{candidates, Options};
+use faultline_models::catalog::{Catalog, InstanceType, SpotPool};
+use faultline_models::cost::Pricing;
+use faultline_models::deployment::Arch;
+use faultline_models::topology::{self, Disruption, Topology};
+use rust_decimal::Decimal;
+
+/// The embedded catalog cut down to us-east-1 and four made-up types:
+/// `xa.small` 2 vCPU / 4 GiB, `xa.big` 4 / 8 at exactly twice the price (dominated),
+/// `xb.mem` 2 / 16 (memory-rich), `xc.odd` 3 / 6 at a slightly better vCPU price.
+fn tiny_catalog() -> Catalog {
+    let mut c = Catalog::embedded().clone();
+    c.regions.retain(|r, _| r == "us-east-1");
+    c.on_demand.retain(|r, _| r == "us-east-1");
+    c.spot.retain(|r, _| r == "us-east-1");
+    c.instance_types.clear();
+    let types = [
+        ("xa.small", "xa", 2, 4.0, "0.10"),
+        ("xa.big", "xa", 4, 8.0, "0.20"),
+        ("xb.mem", "xb", 2, 16.0, "0.16"),
+        ("xc.odd", "xc", 3, 6.0, "0.14"),
+    ];
+    let prices = &mut c.on_demand.get_mut("us-east-1").unwrap().usd_per_hour;
+    prices.clear();
+    for (name, family, vcpus, mem, price) in types {
+        c.instance_types.insert(
+            name.to_string(),
+            InstanceType {
+                family: family.to_string(),
+                vcpus,
+                memory_gib: mem,
+                arch: Arch::X86_64,
+                burstable: false,
+                source: "aws-ec2-instance-types".into(),
+            },
+        );
+        prices.insert(name.to_string(), price.parse().unwrap());
+    }
+    let pools = &mut c.spot.get_mut("us-east-1").unwrap().pools;
+    let bucket = pools.values().next().unwrap().interruption;
+    pools.clear();
+    pools.insert(
+        "xa.small".into(),
+        SpotPool {
+            interruption: bucket,
+            savings_pct: 60,
+        },
+    );
+    c
+}
+
+fn tiny_topology(c: &Catalog, service: &str) -> Topology {
+    let text = format!(
+        "version = 1\n[system]\nname = \"tiny\"\nregions = [\"us-east-1\"]\nhorizon_months = 12\n[system.zones]\nus-east-1 = [\"us-east-1a\", \"us-east-1b\"]\n{service}"
+    );
+    topology::parse(&text, c).unwrap().topology
+}
+
+/// The fleet problem of the topology's only service, with `cands` candidates.
+fn problem(t: &Topology, pricing: &Pricing<'_>, prune: bool) -> Problem {
+    let svc = t.services.values().next().unwrap();
+    let f = svc.fleet().unwrap();
+    let priced = candidates::priced(svc, pricing, "us-east-1");
+    let (non_spot, spot) = if prune {
+        (
+            candidates::non_spot_front(&priced),
+            candidates::spot_front(&priced, 3),
+        )
+    } else {
+        (
+            priced.clone(),
+            priced
+                .iter()
+                .filter(|c| c.spot.is_some())
+                .cloned()
+                .collect(),
+        )
+    };
+    let shape = Shape::of(&f.profile);
+    Problem {
+        regions: vec![RegionSpec {
+            region: "us-east-1".into(),
+            zones: t.zones["us-east-1"].clone(),
+            non_spot,
+            spot,
+        }],
+        shape,
+        demand: fleet::Demand::of(f, &shape),
+        survive: svc
+            .slo
+            .survive
+            .iter()
+            .copied()
+            .filter(|d| *d != Disruption::Instance)
+            .collect(),
+        region_loss: false,
+    }
+}
+
+/// The cheapest integer point of the model's capacity rows (no cuts, no symmetry
+/// rows) with every count in `0..=k`, by exhaustive search.
+fn brute(model: &Model, rows: &[usize], k: u32) -> f64 {
+    let n = model.cols.len();
+    let mut x = vec![0.0; n];
+    let mut best = f64::INFINITY;
+    fn rec(
+        i: usize,
+        x: &mut Vec<f64>,
+        cost: f64,
+        model: &Model,
+        rows: &[usize],
+        k: u32,
+        best: &mut f64,
+    ) {
+        if cost >= *best - 1e-9 {
+            return;
+        }
+        if i == x.len() {
+            let ok = rows.iter().all(|r| {
+                let row = &model.rows[*r];
+                let lhs: f64 = row.coefs.iter().map(|(j, c)| c * x[*j]).sum();
+                lhs >= row.rhs - 1e-9
+            });
+            if ok {
+                *best = cost;
+            }
+            return;
+        }
+        for v in 0..=k {
+            x[i] = f64::from(v);
+            rec(
+                i + 1,
+                x,
+                cost + model.cols[i].cost * f64::from(v),
+                model,
+                rows,
+                k,
+                best,
+            );
+        }
+        x[i] = 0.0;
+    }
+    rec(0, &mut x, 0.0, model, rows, k, &mut best);
+    best
+}
+
+fn check_fleet(service: &str, k: u32) {
+    let c = tiny_catalog();
+    let t = tiny_topology(&c, service);
+    let eff = t.effective_catalog(&c);
+    let pricing = Pricing::new(&t, &eff);
+    let full = problem(&t, &pricing, false).build(&pricing, 1.0);
+    let rows: Vec<usize> = full
+        .labels
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.constraint != "cut" && l.constraint != "symmetry")
+        .map(|(i, _)| i)
+        .collect();
+    let want = brute(&full.model, &rows, k);
+    assert!(want.is_finite(), "brute force found no plan");
+    for b in Backend::available() {
+        let settings = fleet::Settings {
+            backend: b,
+            time_limit: None,
+            gap: 0.0,
+        };
+        let pruned = problem(&t, &pricing, true);
+        let got = fleet::solve(&pruned, &pricing, settings, None).unwrap();
+        assert!(
+            (got.objective - want).abs() < 1e-6 * want.max(1.0),
+            "{b}: optimizer {} vs brute force {want} for\n{service}",
+            got.objective
+        );
+        // The whole pipeline prices the same plan.
+        let opts = Options {
+            backend: b,
+            gap: 0.0,
+            ..Options::default()
+        };
+        let plan = faultline::optimizer::plan_with(&t, &eff, &c, &opts, None).unwrap();
+        let total: f64 = plan.monthly_usd.to_string().parse().unwrap();
+        assert!(
+            (total - want).abs() < 0.01,
+            "{b}: plan {total} vs brute force {want}"
+        );
+    }
+}
+
+#[test]
+fn flat_fleet_surviving_a_zone() {
+    check_fleet(
+        "[services.web]\nkind = \"stateless\"\npeak_vcpu = 5\npeak_memory_gib = 14\n[services.web.slo]\nsurvive = [\"zone\"]\n",
+        4,
+    );
+}
+
+#[test]
+fn layered_fleet_with_flash_crowd_and_spot() {
+    check_fleet(
+        "[services.web]\nkind = \"stateless\"\npeak_vcpu = 6\npeak_memory_gib = 10\nprofile = \"diurnal\"\nflash_crowd = 1.5\nmax_spot_share = 0.5\n",
+        4,
+    );
+}
+
+#[test]
+fn fleet_surviving_zone_and_spot_with_a_floor() {
+    check_fleet(
+        "[services.web]\nkind = \"stateless\"\npeak_vcpu = 4\npeak_memory_gib = 8\nmax_spot_share = 0.5\ndegraded_floor = 0.75\n[services.web.slo]\nsurvive = [\"zone\", \"spot\"]\n",
+        3,
+    );
+}
+
+// ---------------------------------------------------------------------------------
+// Stores: every assignment of members to (region, zone) slots, every leader.
+// ---------------------------------------------------------------------------------
+
+struct Slot {
+    region: usize,
+    zone: usize,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn brute_store(
+    pricing: &Pricing<'_>,
+    regions: &[StoreRegion],
+    rules: &Rules,
+    rtt: &Rtt,
+) -> Option<Decimal> {
+    let slots: Vec<Slot> = regions
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.member.is_some())
+        .flat_map(|(ri, r)| {
+            (0..r.zones.len()).map(move |z| Slot {
+                region: ri,
+                zone: z,
+            })
+        })
+        .collect();
+    let n = rules.n as usize;
+    let maj = rules.majority();
+    let remain = rules.must_remain();
+    let budget = rules.budget_ms.unwrap_or(f64::INFINITY);
+    let mut best: Option<Decimal> = None;
+    // Multisets of slots: non-decreasing slot indices.
+    let mut pick = vec![0usize; n];
+    loop {
+        let mut counts = vec![0u32; regions.len()];
+        let mut zone_counts = std::collections::BTreeMap::new();
+        for s in &pick {
+            counts[slots[*s].region] += 1;
+            *zone_counts
+                .entry((slots[*s].region, slots[*s].zone))
+                .or_insert(0u32) += 1;
+        }
+        let ok_after = |rem: &[u32]| {
+            let total: u32 = rem.iter().sum();
+            total >= remain && (!rules.quorum || store::best_latency(rtt, rem, maj) <= budget)
+        };
+        let mut ok = true;
+        if rules.survive_zone {
+            for ((r, _), c) in &zone_counts {
+                let mut rem = counts.clone();
+                rem[*r] -= c;
+                ok &= ok_after(&rem);
+            }
+        }
+        if rules.survive_region {
+            for r in 0..counts.len() {
+                if counts[r] > 0 {
+                    let mut rem = counts.clone();
+                    rem[r] = 0;
+                    ok &= ok_after(&rem);
+                }
+            }
+        }
+        if ok {
+            for leader in &pick {
+                let l = &slots[*leader];
+                if rules.quorum && store::commit_latency(rtt, &counts, l.region, maj) > budget {
+                    continue;
+                }
+                let mut cost = Decimal::ZERO;
+                let mut per_gb = Decimal::ZERO;
+                let mut leader_seen = false;
+                for s in &pick {
+                    let m = &slots[*s];
+                    cost += regions[m.region].member_monthly;
+                    if m.region == l.region && m.zone == l.zone && !leader_seen {
+                        leader_seen = true;
+                        continue;
+                    }
+                    per_gb += if m.region != l.region {
+                        pricing
+                            .inter_region_usd_per_gb(
+                                &regions[l.region].region,
+                                &regions[m.region].region,
+                            )
+                            .unwrap()
+                    } else if m.zone != l.zone {
+                        pricing.inter_az_usd_per_gb()
+                    } else {
+                        Decimal::ZERO
+                    };
+                }
+                cost += pricing.transfer_monthly(rules.write_gb_per_day, per_gb);
+                if best.is_none_or(|b| cost < b) {
+                    best = Some(cost);
+                }
+            }
+        }
+        // Next multiset.
+        let mut i = n;
+        loop {
+            if i == 0 {
+                return best;
+            }
+            i -= 1;
+            if pick[i] + 1 < slots.len() {
+                pick[i] += 1;
+                for j in i + 1..n {
+                    pick[j] = pick[i];
+                }
+                break;
+            }
+        }
+    }
+}
+
+fn store_case(
+    n: u32,
+    quorum: bool,
+    budget_ms: Option<f64>,
+    survive_zone: bool,
+    survive_region: bool,
+) {
+    let c = Catalog::embedded();
+    let text = "version = 1\n[system]\nname = \"s\"\nregions = [\"us-east-1\", \"us-east-2\", \"us-west-2\"]\n[system.zones]\nus-east-1 = [\"us-east-1a\", \"us-east-1b\"]\nus-east-2 = [\"us-east-2a\", \"us-east-2b\"]\nus-west-2 = [\"us-west-2a\", \"us-west-2b\"]\n[services.db]\nkind = \"quorum\"\nreplicas = 3\nreplica_vcpu = 4\nreplica_memory_gib = 16\nfamilies = [\"m7i\"]\n";
+    let t = topology::parse(text, c).unwrap().topology;
+    let eff = t.effective_catalog(c);
+    let pricing = Pricing::new(&t, &eff);
+    let svc = &t.services["db"];
+    let regions: Vec<StoreRegion> = t
+        .regions
+        .iter()
+        .map(|r| {
+            let priced = candidates::priced(svc, &pricing, r);
+            let member = candidates::member(&priced, 4.0, 16.0);
+            StoreRegion {
+                region: r.clone(),
+                zones: t.zones[r].clone(),
+                member_monthly: member
+                    .as_ref()
+                    .map(store::member_monthly)
+                    .unwrap_or_default(),
+                member,
+            }
+        })
+        .collect();
+    let rtt = Rtt::of(&pricing, &regions);
+    let rules = Rules {
+        n,
+        quorum,
+        budget_ms,
+        survive_zone,
+        survive_region,
+        write_gb_per_day: 50.0,
+    };
+    let got = Enumerator {
+        pricing: &pricing,
+        regions: &regions,
+        rules: &rules,
+        rtt: &rtt,
+        goal: Goal::Cost,
+    }
+    .run()
+    .best
+    .map(|p| p.monthly());
+    let want = brute_store(&pricing, &regions, &rules, &rtt);
+    assert_eq!(
+        got, want,
+        "n={n} quorum={quorum} budget={budget_ms:?} zone={survive_zone} region={survive_region}"
+    );
+}
+
+#[test]
+fn store_placements_match_brute_force() {
+    for (n, quorum, budget, zone, region) in [
+        (3, true, None, true, false),
+        (3, true, Some(20.0), true, true),
+        (3, true, Some(80.0), true, true),
+        (5, true, Some(80.0), true, true),
+        (5, true, Some(20.0), false, false),
+        (3, false, None, true, false),
+        (3, false, None, true, true),
+        (2, false, None, false, true),
+        (4, false, None, true, true),
+    ] {
+        store_case(n, quorum, budget, zone, region);
+    }
+}
+
+#[test]
+fn lp_relaxation_bounds_the_integer_optimum() {
+    let c = tiny_catalog();
+    let t = tiny_topology(
+        &c,
+        "[services.web]\nkind = \"stateless\"\npeak_vcpu = 7\npeak_memory_gib = 20\nprofile = \"business-hours\"\n[services.web.slo]\nsurvive = [\"zone\"]\n",
+    );
+    let eff = t.effective_catalog(&c);
+    let pricing = Pricing::new(&t, &eff);
+    let p = problem(&t, &pricing, true);
+    let built = p.build(&pricing, 1.0);
+    for b in Backend::available() {
+        let lp = backend::relax(&built.model, b).unwrap();
+        let ip = backend::solve(&built.model, b, None, 0.0, None).unwrap();
+        assert!(lp.objective <= ip.objective + 1e-9);
+        assert!(built.model.feasible(&ip.x, 1e-9));
+        let _: BTreeSet<usize> = BTreeSet::new();
+    }
+}

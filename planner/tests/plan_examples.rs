@@ -1,0 +1,180 @@
+//! Every example's plan passes the independent checker under the requirements it was
+//! solved for, meets the SLOs as the failure model computes them, and is the same
+//! document on every run.
+
+use std::path::Path;
+use std::time::Duration;
+
+use faultline::optimizer::{self, check, Options};
+use faultline_models::catalog::Catalog;
+use faultline_models::cost::Pricing;
+use faultline_models::plan::Plan;
+use faultline_models::topology::{self, Topology};
+
+fn load(name: &str) -> Topology {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples")
+        .join(name)
+        .join("topology.toml");
+    let text = std::fs::read_to_string(path).unwrap();
+    topology::parse(&text, Catalog::embedded())
+        .unwrap()
+        .topology
+}
+
+fn options() -> Options {
+    Options {
+        gap: 0.01,
+        time_limit: Some(Duration::from_secs(20)),
+        ..Options::default()
+    }
+}
+
+fn checked(name: &str) -> (Topology, Plan) {
+    let t = load(name);
+    let c = Catalog::embedded();
+    let plan = optimizer::plan(&t, c, &options()).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let eff = t.effective_catalog(c);
+    let violations = check::plan(&t, &Pricing::new(&t, &eff), &plan, None);
+    assert!(violations.is_empty(), "{name}: {violations:#?}");
+    (t, plan)
+}
+
+fn slos_met(t: &Topology, plan: &Plan) {
+    for (name, svc) in &t.services {
+        let a = plan.services[name].availability.as_ref().expect("assessed");
+        assert_eq!(a.source, "failure-model", "{name}");
+        if let Some(target) = svc.slo.availability {
+            assert!(a.computed >= target, "{name}: {} < {target}", a.computed);
+        }
+    }
+    for (name, j) in &t.journeys {
+        if let Some(target) = j.slo.availability {
+            let a = &plan.journeys[name];
+            assert!(
+                a.computed >= target,
+                "journey {name}: {} < {target}",
+                a.computed
+            );
+        }
+    }
+}
+
+#[test]
+fn web_shop_plan_is_checked_and_meets_its_slos() {
+    let (t, plan) = checked("web-shop");
+    slos_met(&t, &plan);
+    // Single region, so nothing is active-active; the stores spread over zones.
+    assert!(plan
+        .services
+        .values()
+        .all(|s| s.deployment.dr.to_string() == "none"));
+}
+
+#[test]
+fn payments_plan_is_checked_and_meets_its_slos() {
+    let (t, plan) = checked("payments");
+    slos_met(&t, &plan);
+    let ledger = &plan.services["ledger"];
+    assert_eq!(ledger.deployment.dr.to_string(), "active-active");
+    // Residency: profiles stays in the two eastern regions.
+    assert!(plan.services["profiles"]
+        .instances
+        .iter()
+        .all(|l| l.region == "us-east-1" || l.region == "us-east-2"));
+    // `auto` was decided.
+    assert_ne!(plan.services["idempotency"].consistency.to_string(), "auto");
+}
+
+#[test]
+fn legacy_placement_plan_is_checked_and_meets_its_slos() {
+    let (t, plan) = checked("legacy-placement");
+    slos_met(&t, &plan);
+}
+
+#[test]
+fn realtime_chat_is_planned_or_explained() {
+    let t = load("realtime-chat");
+    let c = Catalog::embedded();
+    let o = Options {
+        gap: 0.05,
+        time_limit: Some(Duration::from_secs(8)),
+        ..Options::default()
+    };
+    match optimizer::plan(&t, c, &o) {
+        Ok(plan) => {
+            let eff = t.effective_catalog(c);
+            assert!(check::plan(&t, &Pricing::new(&t, &eff), &plan, None).is_empty());
+            slos_met(&t, &plan);
+        }
+        Err(e) => {
+            assert!(!e.conflicts.is_empty());
+            assert!(
+                e.conflicts
+                    .iter()
+                    .all(|c| !c.message.is_empty() && !c.keys.is_empty()),
+                "{e}"
+            );
+        }
+    }
+}
+
+fn redacted(plan: &Plan) -> String {
+    let mut v = serde_json::to_value(plan).unwrap();
+    fn scrub(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Object(m) => {
+                if m.contains_key("seconds") {
+                    m.insert("seconds".into(), serde_json::Value::Null);
+                }
+                m.values_mut().for_each(scrub);
+            }
+            serde_json::Value::Array(a) => a.iter_mut().for_each(scrub),
+            _ => {}
+        }
+    }
+    scrub(&mut v);
+    serde_json::to_string_pretty(&v).unwrap()
+}
+
+#[test]
+fn same_input_same_plan() {
+    let t = load("web-shop");
+    let c = Catalog::embedded();
+    // Solves that end on the gap, not on the clock, are deterministic.
+    let o = Options {
+        gap: 0.05,
+        time_limit: Some(Duration::from_secs(600)),
+        ..Options::default()
+    };
+    let a = optimizer::plan(&t, c, &o).unwrap();
+    let b = optimizer::plan(&t, c, &o).unwrap();
+    assert!(a.services.values().all(|s| s.solve.status != "time-limit"));
+    assert_eq!(redacted(&a), redacted(&b));
+    assert_eq!(a.id, b.id);
+    // The plan reads back as written.
+    let text = serde_json::to_string(&a).unwrap();
+    let back: Plan = serde_json::from_str(&text).unwrap();
+    assert_eq!(back.deployments(), a.deployments());
+    assert_eq!(back.monthly_usd, a.monthly_usd);
+    assert_eq!(back.deployments().len(), t.services.len());
+}
+
+#[test]
+fn the_checker_catches_a_broken_plan() {
+    let (t, mut plan) = checked("web-shop");
+    let c = Catalog::embedded();
+    let eff = t.effective_catalog(c);
+    let pricing = Pricing::new(&t, &eff);
+    // Take an instance away from the storefront: a constraint it was solved under breaks.
+    let sf = plan.services.get_mut("storefront").unwrap();
+    let l = sf.instances.iter_mut().max_by_key(|l| l.count).unwrap();
+    l.count -= 1;
+    let v = check::plan(&t, &pricing, &plan, None);
+    assert!(!v.is_empty());
+    // And a cost that does not add up.
+    let (_, mut plan) = checked("legacy-placement");
+    plan.services.get_mut("db").unwrap().monthly_usd += rust_decimal::Decimal::ONE;
+    let t = load("legacy-placement");
+    assert!(!check::plan(&t, &pricing, &plan, None).is_empty());
+}
