@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use faultline::optimizer::{self, check, Options};
 use faultline_models::catalog::Catalog;
+use faultline_models::failure;
 use faultline_models::cost::Pricing;
 use faultline_models::plan::Plan;
 use faultline_models::topology::{self, Topology};
@@ -40,7 +41,25 @@ fn checked(name: &str) -> (Topology, Plan) {
     (t, plan)
 }
 
+/// Every SLO — availability, RTO and RPO per class, and each failure to survive — of
+/// every service and journey holds in the failure model's assessment of the plan.
+fn failure_model_confirms(t: &Topology, plan: &Plan) {
+    let deployment = failure::Deployment::from_plan(plan);
+    let a = failure::assess(
+        t,
+        Catalog::embedded(),
+        &deployment,
+        &failure::Options::default(),
+        &mut |_, _| {},
+    )
+    .unwrap_or_else(|p| panic!("{p:?}"));
+    for (name, f) in a.services.iter().chain(a.journeys.iter()) {
+        assert!(f.slo.met, "{name}: {:#?}", f.slo);
+    }
+}
+
 fn slos_met(t: &Topology, plan: &Plan) {
+    failure_model_confirms(t, plan);
     for (name, svc) in &t.services {
         let a = plan.services[name].availability.as_ref().expect("assessed");
         assert_eq!(a.source, "failure-model", "{name}");

@@ -186,12 +186,14 @@ fn eval_scenario(m: &Model, c: usize) -> Vec<Eval> {
             outage: until(seq, &|x| x != St::Down),
             cap_left: None,
             cap_after: None,
+            // A journey loses the data of what it cannot run without: its steps and
+            // their hard dependencies. A soft dependency's lost writes are its own.
             data_lost_s: en
-                .up
+                .ge
                 .iter()
                 .map(|s| svc_evals[*s].data_lost_s)
                 .fold(0.0, f64::max),
-            diverges: en.up.iter().any(|s| svc_evals[*s].diverges),
+            diverges: en.ge.iter().any(|s| svc_evals[*s].diverges),
             latency: None,
             survives: true,
         });
@@ -545,7 +547,7 @@ pub(crate) fn assess(
             .ge
             .iter()
             .fold(Recovery::NONE, |a, s| a.worse(inst[*s].1));
-        let lost = en.up.iter().map(|s| inst[*s].2).fold(0.0, f64::max);
+        let lost = en.ge.iter().map(|s| inst[*s].2).fold(0.0, f64::max);
         rto[e].insert("instance".into(), out);
         rpo[e].insert("instance".into(), lost);
         if e < ns {
@@ -569,7 +571,7 @@ pub(crate) fn assess(
         let avail = 1.0 - an.notup[e];
         let en = &m.entities[e];
         let is_service = e < ns;
-        let stores: Vec<usize> = if is_service { vec![e] } else { en.up.clone() };
+        let stores: Vec<usize> = if is_service { vec![e] } else { en.ge.clone() };
         let w: Vec<f64> = stores.iter().filter_map(|s| writes_gb[*s]).collect();
         let writes = if w.is_empty() {
             None

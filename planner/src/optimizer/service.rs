@@ -104,7 +104,9 @@ pub fn spec_for(
     let mut rto = svc.slo.rto.clone();
     let mut rpo = svc.slo.rpo.clone();
     for (jname, j) in &t.journeys {
-        if !j.steps.iter().any(|s| s == name) {
+        // A journey's RTO and RPO bind every step and everything the steps hard-depend
+        // on: the failure model judges the journey on that whole set.
+        if !journey_needs(t, &j.steps, name) {
             continue;
         }
         for (target, theirs, word) in [(&mut rto, &j.slo.rto, "rto"), (&mut rpo, &j.slo.rpo, "rpo")]
@@ -1569,4 +1571,27 @@ fn placement_conflict(
         .key(format!("services.{name}.replicas"))
         .key(format!("services.{name}.slo.survive"))
         .key(format!("constraints.allowed_regions.{name}"))
+}
+
+/// Whether `name` is a step of a journey or a hard dependency, transitively, of one.
+fn journey_needs(t: &Topology, steps: &[String], name: &str) -> bool {
+    let mut stack: Vec<&str> = steps.iter().map(String::as_str).collect();
+    let mut seen = BTreeSet::new();
+    while let Some(s) = stack.pop() {
+        if s == name {
+            return true;
+        }
+        if !seen.insert(s) {
+            continue;
+        }
+        if let Some(svc) = t.services.get(s) {
+            stack.extend(
+                svc.depends_on
+                    .iter()
+                    .filter(|(_, st)| **st == faultline_models::topology::Strength::Hard)
+                    .map(|(d, _)| d.as_str()),
+            );
+        }
+    }
+    false
 }
