@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use faultline::optimizer::{self, check, Options};
 use faultline_models::catalog::Catalog;
-use faultline_models::failure;
 use faultline_models::cost::Pricing;
+use faultline_models::failure;
 use faultline_models::plan::Plan;
 use faultline_models::topology::{self, Topology};
 
