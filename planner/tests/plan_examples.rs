@@ -111,8 +111,13 @@ fn legacy_placement_plan_is_checked_and_meets_its_slos() {
     slos_met(&t, &plan);
 }
 
+/// The fleets also depend on `presence` and `push` through soft edges, which the
+/// failure model counts: with `push` in us-west-2 and the rest in us-east-1, both
+/// regions' outages add up (240 + 30 min/yr, above the 263 min that 0.9995 allows).
+/// The plan must move what holds the figure down, although `rooms` cannot survive a
+/// region loss.
 #[test]
-fn realtime_chat_is_planned_or_explained() {
+fn realtime_chat_plan_is_checked_and_meets_its_slos() {
     let t = load("realtime-chat");
     let c = Catalog::embedded();
     let o = Options {
@@ -120,22 +125,13 @@ fn realtime_chat_is_planned_or_explained() {
         time_limit: Some(Duration::from_secs(8)),
         ..Options::default()
     };
-    match optimizer::plan(&t, c, &o) {
-        Ok(plan) => {
-            let eff = t.effective_catalog(c);
-            assert!(check::plan(&t, &Pricing::new(&t, &eff), &plan, None).is_empty());
-            slos_met(&t, &plan);
-        }
-        Err(e) => {
-            assert!(!e.conflicts.is_empty());
-            assert!(
-                e.conflicts
-                    .iter()
-                    .all(|c| !c.message.is_empty() && !c.keys.is_empty()),
-                "{e}"
-            );
-        }
-    }
+    let plan = optimizer::plan(&t, c, &o).unwrap_or_else(|e| panic!("{e}"));
+    let eff = t.effective_catalog(c);
+    let violations = check::plan(&t, &Pricing::new(&t, &eff), &plan, None);
+    assert!(violations.is_empty(), "{violations:#?}");
+    slos_met(&t, &plan);
+    // The quorum's 15 ms budget keeps it in one region.
+    assert_eq!(plan.services["rooms"].deployment.dr.to_string(), "none");
 }
 
 fn redacted(plan: &Plan) -> String {

@@ -97,7 +97,7 @@ impl Ctx<'_> {
 /// Availability targets are checked with the failure model.
 pub fn plan(topology: &Topology, catalog: &Catalog, options: &Options) -> Result<Plan, Infeasible> {
     let effective = topology.effective_catalog(catalog);
-    let assessor = |p: &Plan| assess::assess(topology, catalog, p);
+    let assessor = |t: &Topology, p: &Plan| assess::assess(t, catalog, p);
     plan_with(topology, &effective, catalog, options, Some(&assessor))
 }
 
@@ -107,7 +107,9 @@ pub fn assess_plan(topology: &Topology, catalog: &Catalog, plan: &Plan) -> Asses
     assess::assess(topology, catalog, plan)
 }
 
-pub type Assessor<'a> = dyn Fn(&Plan) -> Assessed + 'a;
+/// Assesses a plan against a topology: the one being planned, or the same topology with
+/// its dependencies and journeys removed, which gives each service's own figure.
+pub type Assessor<'a> = dyn Fn(&Topology, &Plan) -> Assessed + 'a;
 
 /// [`plan`] with the effective catalog already computed and the availability assessor
 /// given (none: availability targets are not checked).
@@ -275,14 +277,17 @@ fn escalate(
     None
 }
 
-/// The service and every service it hard-depends on, transitively.
-fn hard_closure(t: &Topology, name: &str) -> Vec<String> {
+/// The service and every service it depends on, transitively, through hard and soft
+/// edges alike: the failure model counts a service as up only while all of them are up
+/// (a soft dependency's outage leaves it degraded, which is not up), so each of them
+/// can hold its availability figure down.
+fn dependency_closure(t: &Topology, name: &str) -> Vec<String> {
     let mut out = vec![name.to_string()];
     let mut i = 0;
     while i < out.len() {
         if let Some(s) = t.services.get(&out[i]) {
-            for (dep, st) in &s.depends_on {
-                if *st == faultline_models::topology::Strength::Hard && !out.contains(dep) {
+            for dep in s.depends_on.keys() {
+                if !out.contains(dep) {
                     out.push(dep.clone());
                 }
             }
@@ -292,10 +297,23 @@ fn hard_closure(t: &Topology, name: &str) -> Vec<String> {
     out
 }
 
+/// The topology with every dependency and journey removed: assessed on a plan, it gives
+/// each service's own availability, as if everything it depends on were always up.
+fn standalone(t: &Topology) -> Topology {
+    let mut alone = t.clone();
+    for svc in alone.services.values_mut() {
+        svc.depends_on.clear();
+    }
+    alone.journeys.clear();
+    alone
+}
+
 /// Re-solves services that miss their own or a journey's availability target, one
 /// resilience step at a time, until every target is met or nothing is left to add.
-/// A service's figure includes its hard dependencies, so the step goes to the weakest
-/// of the service and what it depends on.
+/// A service's figure includes everything it depends on (hard or soft), and so never
+/// exceeds any of theirs; the step therefore goes to the candidate whose *own* figure
+/// (the service alone, its dependencies up) is the weakest, the one whose failures
+/// cost the most downtime.
 fn meet_availability(
     ctx: &mut Ctx<'_>,
     assess: &Assessor<'_>,
@@ -304,8 +322,9 @@ fn meet_availability(
     start: Instant,
 ) -> Result<Plan, Infeasible> {
     let t = ctx.topology;
+    let alone = standalone(t);
     for _round in 0..16 {
-        let a = assess(&plan);
+        let a = assess(t, &plan);
         fill_availability(t, &mut plan, &a);
         let avail = |s: &str| a.services.get(s).map_or(1.0, |f| f.availability);
         // (who is short, of what target, which services could help)
@@ -315,7 +334,7 @@ fn meet_availability(
                 short.push((
                     format!("service `{name}`"),
                     target,
-                    hard_closure(t, name),
+                    dependency_closure(t, name),
                     format!("services.{name}.slo.availability"),
                 ));
             }
@@ -327,7 +346,7 @@ fn meet_availability(
             if f.availability < target {
                 let mut c: Vec<String> = Vec::new();
                 for s in &j.steps {
-                    for d in hard_closure(t, s) {
+                    for d in dependency_closure(t, s) {
                         if !c.contains(&d) {
                             c.push(d);
                         }
@@ -344,11 +363,18 @@ fn meet_availability(
         if short.is_empty() {
             return Ok(plan);
         }
+        let own_figures = assess(&alone, &plan);
+        let own = |s: &str| {
+            own_figures
+                .services
+                .get(s)
+                .map_or_else(|| avail(s), |f| f.availability)
+        };
         let mut steps: BTreeMap<String, (Spec, Step, String)> = BTreeMap::new();
         let mut conflicts = Vec::new();
         for (who, target, candidates, key) in short {
-            // The weakest candidate that can still be made more resilient; on a tie a
-            // dependency before the service that inherits its figure.
+            // The candidate weakest on its own that can still be made more resilient; on
+            // a tie a dependency before the service that depends on it.
             let pick = candidates
                 .iter()
                 .enumerate()
@@ -356,14 +382,14 @@ fn meet_availability(
                     let spec = steps.get(c).map(|s| &s.0).or_else(|| specs.get(c))?;
                     escalate(ctx, c, spec, plan.services.get(c)).map(|(n, s)| (i, c, n, s))
                 })
-                .min_by(|x, y| avail(x.1).total_cmp(&avail(y.1)).then(y.0.cmp(&x.0)));
+                .min_by(|x, y| own(x.1).total_cmp(&own(y.1)).then(y.0.cmp(&x.0)));
             match pick {
                 Some((_, c, next, step)) => {
-                    let got = avail(c);
+                    let got = own(c);
                     steps.entry(c.clone()).or_insert((
                         next,
                         step,
-                        format!("{who} targets {target} and `{c}` reached {got:.6}"),
+                        format!("{who} targets {target} and `{c}` alone reached {got:.6}"),
                     ));
                 }
                 None => {

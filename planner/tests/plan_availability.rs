@@ -1,0 +1,92 @@
+//! Availability escalation: a service's figure counts everything it depends on, soft
+//! dependencies included (a soft dependency's outage leaves it degraded, not up), so
+//! the optimizer must be able to make a soft dependency more resilient, and should
+//! pick the service whose own failures cost the most.
+
+use std::time::Duration;
+
+use faultline::optimizer::{self, check, Options};
+use faultline_models::catalog::Catalog;
+use faultline_models::cost::Pricing;
+use faultline_models::topology;
+
+/// A small fleet that soft-depends on a store with no target of its own. A region
+/// outage in us-east-1 (0.4 a year × 10 h, 240 min) alone costs more than the fleet's
+/// 0.9999 allows (53 min); one in us-west-2 (0.05 × 10 h, 30 min) does not. Only moving
+/// the store out of us-east-1 as well as the fleet meets the target (both in us-west-2:
+/// about 0.99994), and no region needs to be survived.
+const TOPOLOGY: &str = r#"
+version = 1
+
+[system]
+name = "soft-dependency"
+regions = ["us-east-1", "us-west-2"]
+home_region = "us-east-1"
+
+[system.zones]
+us-east-1 = ["us-east-1a", "us-east-1b"]
+us-west-2 = ["us-west-2a", "us-west-2b"]
+
+[services.api]
+kind = "stateless"
+peak_vcpu = 4
+peak_memory_gib = 8
+families = ["m7i"]
+
+[services.api.depends_on]
+cache = "soft"
+
+[services.api.slo]
+availability = 0.9999
+survive = ["zone"]
+
+[services.cache]
+kind = "replicated"
+replicas = 2
+replica_vcpu = 2
+replica_memory_gib = 8
+families = ["r7i"]
+
+[services.cache.slo]
+survive = ["zone"]
+"#;
+
+#[test]
+fn a_soft_dependency_is_moved_to_meet_a_target() {
+    let c = Catalog::embedded();
+    let t = topology::parse(TOPOLOGY, c).unwrap().topology;
+    let o = Options {
+        time_limit: Some(Duration::from_secs(60)),
+        ..Options::default()
+    };
+    let plan = optimizer::plan(&t, c, &o).unwrap_or_else(|e| panic!("{e}"));
+    let eff = t.effective_catalog(c);
+    let violations = check::plan(&t, &Pricing::new(&t, &eff), &plan, None);
+    assert!(violations.is_empty(), "{violations:#?}");
+
+    let api = plan.services["api"]
+        .availability
+        .as_ref()
+        .expect("assessed");
+    assert_eq!(api.source, "failure-model");
+    assert!(api.computed >= 0.9999, "api: {}", api.computed);
+    for name in ["api", "cache"] {
+        let sp = &plan.services[name];
+        assert!(
+            sp.instances.iter().all(|l| l.region != "us-east-1"),
+            "{name} stays in us-east-1: {:#?}",
+            sp.instances
+        );
+        // Leaving us-east-1 is enough: nothing has to run in two regions.
+        assert_eq!(sp.deployment.dr.to_string(), "none", "{name}");
+    }
+    // The step was taken on the store, for the fleet's target.
+    assert!(
+        plan.services["cache"]
+            .binding
+            .iter()
+            .any(|b| b.constraint == "availability" && b.detail.contains("service `api`")),
+        "{:#?}",
+        plan.services["cache"].binding
+    );
+}
