@@ -344,6 +344,30 @@ fn refresh_follows_pages_and_writes_a_catalog_that_validates() {
         "{}",
         String::from_utf8_lossy(&check.stderr)
     );
+    // It plans, priced from the merged on-demand figures.
+    let planned = faultline(
+        &p.url,
+        home.path(),
+        &[
+            "--catalog",
+            out_path.to_str().unwrap(),
+            "plan",
+            topo.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(
+        planned.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&planned.stderr)
+    );
+    let plan: serde_json::Value = serde_json::from_slice(&planned.stdout).unwrap();
+    assert!(
+        plan["monthly_usd"].as_str().is_some_and(|m| m != "0"),
+        "{plan}"
+    );
 
     // And the change against the embedded catalog can be reviewed.
     let embedded = home.path().join("embedded.toml");
