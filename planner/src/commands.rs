@@ -102,12 +102,8 @@ fn load_catalog(path: Option<&Path>) -> Result<std::borrow::Cow<'static, Catalog
 }
 
 fn validate(args: &ValidateArgs, catalog_path: Option<&Path>) -> Outcome {
-    let catalog = match input::catalog(catalog_path) {
-        Ok(c) => c,
-        Err(e) => return validate_failure(args.format, e),
-    };
-    match input::topology(&args.topology, &catalog) {
-        Ok(loaded) => {
+    match input::catalog_and_topology(&args.topology, catalog_path) {
+        Ok((_, loaded)) => {
             let t = &loaded.checked.topology;
             match args.format {
                 Format::Text => Outcome {

@@ -76,3 +76,14 @@ pub(crate) fn topology(path: &Path, catalog: &Catalog) -> Result<LoadedTopology,
         }),
     }
 }
+
+/// The catalog (embedded, or `--catalog`), then the topology checked against it: the
+/// first two steps of every command that reads a topology.
+pub(crate) fn catalog_and_topology(
+    topology_path: &Path,
+    catalog_path: Option<&Path>,
+) -> Result<(Cow<'static, Catalog>, LoadedTopology), InputError> {
+    let catalog = self::catalog(catalog_path)?;
+    let loaded = self::topology(topology_path, &catalog)?;
+    Ok((catalog, loaded))
+}

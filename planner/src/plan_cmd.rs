@@ -18,12 +18,8 @@ pub(crate) fn run(args: &PlanArgs, catalog_path: Option<&Path>) -> Outcome {
         Ok(o) => o,
         Err(msg) => return Outcome::input_error(format!("error: {msg}\n")),
     };
-    let catalog = match input::catalog(catalog_path) {
-        Ok(c) => c,
-        Err(e) => return Outcome::from(e),
-    };
-    let loaded = match input::topology(&args.topology, &catalog) {
-        Ok(l) => l,
+    let (catalog, loaded) = match input::catalog_and_topology(&args.topology, catalog_path) {
+        Ok(both) => both,
         Err(e) => return Outcome::from(e),
     };
     let topology = &loaded.checked.topology;

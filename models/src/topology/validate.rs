@@ -1070,28 +1070,19 @@ impl Validator<'_, '_> {
                         "quorum members must not run on spot: a reclaim can take out a majority",
                     );
                 }
-                if let Some(g) = groups
-                    .iter()
-                    .position(|g| matches!(g.role, Role::Primary | Role::Replica))
-                {
-                    self.err(
-                        Code::PlacementInvalid,
-                        &p.join("groups").join(g).join("role"),
-                        "quorum members are peers; roles `primary` and `replica` apply to replicated stores",
-                    );
-                }
             }
-            Kind::Stateless => {
-                if let Some(g) = groups
-                    .iter()
-                    .position(|g| matches!(g.role, Role::Primary | Role::Replica))
-                {
-                    self.err(
-                        Code::PlacementInvalid,
-                        &p.join("groups").join(g).join("role"),
-                        "roles `primary` and `replica` apply to replicated stores only",
-                    );
-                }
+            Kind::Stateless => {}
+        }
+        if kind != Kind::Replicated {
+            if let Some(g) = groups
+                .iter()
+                .position(|g| matches!(g.role, Role::Primary | Role::Replica))
+            {
+                self.err(
+                    Code::PlacementInvalid,
+                    &p.join("groups").join(g).join("role"),
+                    "roles `primary` and `replica` apply to replicated stores only",
+                );
             }
         }
         let regions: BTreeSet<&str> = groups.iter().map(|g| g.region.as_str()).collect();
