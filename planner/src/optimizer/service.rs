@@ -554,25 +554,60 @@ fn plan_fleet(
             }
         }
     }
-    let Some(chosen) = pick(cands, &order) else {
-        if errors.is_empty() {
-            errors.push(dr_conflict(name, spec, &notes, "stateless fleet"));
-        }
-        errors.dedup();
-        return Err(errors);
+    let dr = DrChoice {
+        order: &order,
+        costs: &costs,
+        notes: &notes,
+        residency: (allowed.len() < t.regions.len()).then_some(allowed.as_slice()),
     };
-    let mut binding = Vec::new();
-    for (p, why) in &notes {
-        binding.push(Binding {
-            constraint: "dr".into(),
-            detail: format!("{p} ruled out: {why}"),
-        });
-    }
-    if allowed.len() < t.regions.len() {
-        binding.push(residency(&allowed));
-    }
-    let report = options_report(&order, Tier::Fleet, &costs, &notes, chosen.pattern);
+    let (chosen, report, binding) =
+        dr.conclude(name, spec, cands, errors, Tier::Fleet, "stateless fleet")?;
     Ok((chosen, report, binding))
+}
+
+/// What DR patterns were tried for a service, what each cost and why any was ruled
+/// out: fleets and stores conclude the same way.
+struct DrChoice<'a> {
+    order: &'a [DrPattern],
+    costs: &'a BTreeMap<DrPattern, Decimal>,
+    notes: &'a BTreeMap<DrPattern, String>,
+    /// The regions a residency constraint narrowed the service to, if it did.
+    residency: Option<&'a [&'a str]>,
+}
+
+impl DrChoice<'_> {
+    /// The cheapest pattern (ties in `order`), the report of every option, and the
+    /// bindings that explain the choice; or, when none was feasible, the conflicts.
+    fn conclude(
+        &self,
+        name: &str,
+        spec: &Spec,
+        cands: Vec<Candidate>,
+        mut errors: Vec<Conflict>,
+        tier: Tier,
+        what: &str,
+    ) -> Result<(Candidate, Vec<DrOption>, Vec<Binding>), Vec<Conflict>> {
+        let Some(chosen) = pick(cands, self.order) else {
+            if errors.is_empty() {
+                errors.push(dr_conflict(name, spec, self.notes, what));
+            }
+            errors.dedup();
+            return Err(errors);
+        };
+        let mut binding: Vec<Binding> = self
+            .notes
+            .iter()
+            .map(|(p, why)| Binding {
+                constraint: "dr".into(),
+                detail: format!("{p} ruled out: {why}"),
+            })
+            .collect();
+        if let Some(allowed) = self.residency {
+            binding.push(residency(allowed));
+        }
+        let report = options_report(self.order, tier, self.costs, self.notes, chosen.pattern);
+        Ok((chosen, report, binding))
+    }
 }
 
 fn residency(allowed: &[&str]) -> Binding {
@@ -1297,29 +1332,14 @@ fn store_design(
             },
         });
     }
-    let Some(chosen) = pick(cands, &order) else {
-        if errors.is_empty() {
-            errors.push(dr_conflict(
-                name,
-                spec,
-                &notes,
-                if quorum { "quorum" } else { "store" },
-            ));
-        }
-        errors.dedup();
-        return Err(errors);
+    let dr = DrChoice {
+        order: &order,
+        costs: &costs,
+        notes: &notes,
+        residency: (allowed.len() < t.regions.len()).then_some(allowed.as_slice()),
     };
-    let mut binding = Vec::new();
-    for (p, why) in &notes {
-        binding.push(Binding {
-            constraint: "dr".into(),
-            detail: format!("{p} ruled out: {why}"),
-        });
-    }
-    if allowed.len() < t.regions.len() {
-        binding.push(residency(&allowed));
-    }
-    let report = options_report(&order, tier, &costs, &notes, chosen.pattern);
+    let what = if quorum { "quorum" } else { "store" };
+    let (chosen, report, binding) = dr.conclude(name, spec, cands, errors, tier, what)?;
     Ok((quorum, tier, chosen, report, binding))
 }
 
