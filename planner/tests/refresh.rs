@@ -26,19 +26,25 @@ fn endpoint() -> Option<String> {
     }
 }
 
-fn faultline(endpoint: &str, home: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_faultline"))
-        .args(args)
+/// `faultline` pointed at `endpoint`, with test credentials and no profile or config
+/// from the machine it runs on.
+fn command(endpoint: &str, home: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_faultline"));
+    cmd.args(args)
         .env("AWS_ENDPOINT_URL", endpoint)
         .env("AWS_ACCESS_KEY_ID", "testing")
         .env("AWS_SECRET_ACCESS_KEY", "testing")
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("AWS_CONFIG_FILE", home.join("config"))
         .env("AWS_SHARED_CREDENTIALS_FILE", home.join("credentials"))
+        .env_remove("AWS_SESSION_TOKEN")
         .env_remove("AWS_PROFILE")
-        .env_remove("AWS_REGION")
-        .output()
-        .unwrap()
+        .env_remove("AWS_REGION");
+    cmd
+}
+
+fn faultline(endpoint: &str, home: &Path, args: &[&str]) -> Output {
+    command(endpoint, home, args).output().unwrap()
 }
 
 /// What the proxy does to requests on their way to the emulator.
@@ -491,28 +497,22 @@ fn missing_credentials_are_named_as_such() {
     let Some(ep) = endpoint() else { return };
     let home = tempfile::tempdir().unwrap();
     let out_path = home.path().join("catalog.toml");
-    let out = Command::new(env!("CARGO_BIN_EXE_faultline"))
-        .args([
+    let out = command(
+        &ep,
+        home.path(),
+        &[
             "catalog",
             "refresh",
             "--regions",
             "eu-west-1",
             "-o",
             out_path.to_str().unwrap(),
-        ])
-        .env("AWS_ENDPOINT_URL", &ep)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", home.path().join("config"))
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            home.path().join("credentials"),
-        )
-        .env_remove("AWS_ACCESS_KEY_ID")
-        .env_remove("AWS_SECRET_ACCESS_KEY")
-        .env_remove("AWS_SESSION_TOKEN")
-        .env_remove("AWS_PROFILE")
-        .output()
-        .unwrap();
+        ],
+    )
+    .env_remove("AWS_ACCESS_KEY_ID")
+    .env_remove("AWS_SECRET_ACCESS_KEY")
+    .output()
+    .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("DescribeRegions failed"), "{stderr}");
