@@ -16,6 +16,7 @@ use crate::topology::Topology;
 
 /// Hours in a billing month, the convention AWS uses for monthly estimates.
 pub const HOURS_PER_MONTH: u32 = 730;
+const _: () = assert!(HOURS_PER_MONTH as f64 == crate::units::HOURS_PER_MONTH);
 
 /// Every purchase option, in the order reports list them.
 pub const PURCHASES: [Purchase; 6] = [
@@ -218,7 +219,7 @@ impl<'a> Pricing<'a> {
 /// What a way of recovering from a disruption gives: how long until service is back
 /// and how much recently written data may be lost.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Recovery {
+pub struct PlannedRecovery {
     #[serde(with = "duration_text")]
     pub rto: Duration,
     #[serde(with = "duration_text")]
@@ -267,7 +268,7 @@ pub const PILOT_LIGHT_CPU_SHARE: f64 = 0.25;
 /// disaster-recovery whitepaper's classes (backup/restore: hours; pilot light: tens of
 /// minutes; warm standby: minutes; active-active: near zero). `None` for
 /// [`DrPattern::None`]: the service waits for the region to return.
-pub fn region_recovery(pattern: DrPattern, tier: Tier) -> Option<Recovery> {
+pub fn region_recovery(pattern: DrPattern, tier: Tier) -> Option<PlannedRecovery> {
     let data_rpo = match tier {
         Tier::Fleet | Tier::Quorum { .. } => Duration::ZERO,
         Tier::Async {
@@ -282,7 +283,7 @@ pub fn region_recovery(pattern: DrPattern, tier: Tier) -> Option<Recovery> {
         } => replication_lag,
     };
     match pattern {
-        DrPattern::ActiveActive => Some(Recovery {
+        DrPattern::ActiveActive => Some(PlannedRecovery {
             rto: match tier {
                 Tier::Fleet => DNS_FAILOVER,
                 Tier::Quorum { .. } => QUORUM_ELECTION,
@@ -290,15 +291,15 @@ pub fn region_recovery(pattern: DrPattern, tier: Tier) -> Option<Recovery> {
             },
             rpo: data_rpo,
         }),
-        DrPattern::WarmStandby => Some(Recovery {
+        DrPattern::WarmStandby => Some(PlannedRecovery {
             rto: WARM_STANDBY_RTO,
             rpo: async_rpo,
         }),
-        DrPattern::PilotLight => Some(Recovery {
+        DrPattern::PilotLight => Some(PlannedRecovery {
             rto: PILOT_LIGHT_RTO,
             rpo: async_rpo,
         }),
-        DrPattern::BackupRestore => Some(Recovery {
+        DrPattern::BackupRestore => Some(PlannedRecovery {
             rto: BACKUP_RESTORE_RTO,
             rpo: match tier {
                 Tier::Fleet => Duration::ZERO,
@@ -310,20 +311,20 @@ pub fn region_recovery(pattern: DrPattern, tier: Tier) -> Option<Recovery> {
 }
 
 /// The recovery a tier gets from losing one instance or one zone it is spread over.
-pub fn local_recovery(tier: Tier) -> Recovery {
+pub fn local_recovery(tier: Tier) -> PlannedRecovery {
     match tier {
-        Tier::Fleet => Recovery {
+        Tier::Fleet => PlannedRecovery {
             rto: LB_FAILOVER,
             rpo: Duration::ZERO,
         },
-        Tier::Quorum { .. } => Recovery {
+        Tier::Quorum { .. } => PlannedRecovery {
             rto: QUORUM_ELECTION,
             rpo: Duration::ZERO,
         },
         Tier::Async {
             replication_lag,
             failover,
-        } => Recovery {
+        } => PlannedRecovery {
             rto: failover,
             rpo: replication_lag,
         },

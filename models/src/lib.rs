@@ -1,20 +1,27 @@
-//! Faultline's pure domain core: topology schema and validation, the cloud catalog,
-//! diagnostics, and the plan types shared by the optimizer and the failure model.
+//! Faultline's pure domain core, in the order data flows through it: reading users'
+//! files ([`input`], [`diag`]), the [`catalog`] and the validated [`topology`], the
+//! [`cost`] model and the optimizer's [`plan`] (or why there is none: [`infeasible`]),
+//! the [`failure`] model's assessment of a deployment, and the [`report`] document
+//! every renderer reads.
 //!
-//! Nothing in this crate performs I/O or prints; callers hand it text and get values
-//! and [`diag::Diagnostic`]s back.
+//! Nothing in this crate performs I/O, prints or reads a clock; callers hand it text
+//! and get values and [`diag::Diagnostic`]s back.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
-pub mod catalog;
-pub mod catalog_diff;
-pub mod cost;
-pub mod deployment;
 pub mod diag;
-mod did_you_mean;
+pub mod input;
+
+pub mod catalog;
+pub mod deployment;
 pub mod duration;
-pub mod failure;
-mod load;
-pub mod plan;
 pub mod scenario;
-pub mod spanned_doc;
 pub mod topology;
+pub mod units;
+
+pub mod cost;
+pub mod infeasible;
+pub mod plan;
+
+pub mod failure;
+
+pub mod report;

@@ -1,18 +1,21 @@
 //! The optimizer's output: a versioned deployment plan with its cost broken down, the
-//! constraints that drove it and the solve that produced it. The failure model reads
-//! the deployments from it (`analyze --plan`).
+//! constraints that drove it, the solve that produced it and digests of the topology
+//! and catalog it was made from. Read back with [`Plan::from_json`], which checks the
+//! version, and [`Plan::staleness`], which says what changed since it was made.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::cost::Recovery;
+use crate::catalog::Catalog;
+use crate::cost::PlannedRecovery;
 use crate::deployment::{DrPattern, Purchase, Role, ServiceDeployment};
-use crate::topology::{Consistency, Disruption, Kind};
+use crate::diag::{Code, Diagnostic, FileKind};
+use crate::topology::{Consistency, Demand, Disruption, Kind, Topology};
 
-/// Version of the plan document format.
-pub const PLAN_FORMAT_VERSION: u32 = 1;
+/// Version of the plan document format (2: `inputs` digests added).
+pub const PLAN_FORMAT_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
@@ -21,6 +24,8 @@ pub struct Plan {
     pub id: String,
     /// The topology's `system.name`.
     pub system: String,
+    /// What the plan was made from.
+    pub inputs: PlanInputs,
     /// The catalog the plan was priced with: its name and date.
     #[serde(default)]
     pub catalog: String,
@@ -42,9 +47,84 @@ pub struct Plan {
     /// Things the reader should know that are not errors.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
-    /// Cost against resilience, when `--frontier` asked for it.
+    /// Cost against resilience, when `--frontier` asked for it. It travels with the
+    /// plan so that a report made from a plan file shows it without re-solving.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub frontier: Option<Frontier>,
+}
+
+/// Digests of what a plan was made from (SHA-256 over canonical JSON of the validated
+/// topology and of the catalog), and per service what its requirements were, so a
+/// plan read back against a changed topology can say what changed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PlanInputs {
+    pub topology_digest: String,
+    pub catalog_digest: String,
+    pub services: BTreeMap<String, ServiceInput>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServiceInput {
+    /// Digest of the service's definition.
+    pub digest: String,
+    /// vCPU the service needs: a fleet's peak (with connections and flash crowd
+    /// aside), a store's replicas × their vCPU.
+    pub demand_vcpu: f64,
+}
+
+/// Lowercase hex SHA-256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    let d = sha2::Sha256::digest(bytes);
+    d.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn digest_of<T: Serialize>(v: &T) -> String {
+    // serde_json::Value sorts object keys, so the bytes do not depend on field order.
+    let canonical = serde_json::to_value(v)
+        .and_then(|v| serde_json::to_vec(&v))
+        .unwrap_or_default();
+    sha256_hex(&canonical)
+}
+
+/// Digest of a validated topology (spans excluded: moving lines changes nothing).
+pub fn topology_digest(t: &Topology) -> String {
+    digest_of(t)
+}
+
+/// Digest of a catalog.
+pub fn catalog_digest(c: &Catalog) -> String {
+    digest_of(c)
+}
+
+fn demand_vcpu(t: &Topology, service: &str) -> f64 {
+    match t.services.get(service).map(|s| &s.demand) {
+        Some(Demand::Stateless(f)) => f.peak_vcpu_needed(),
+        Some(Demand::Store(s)) => f64::from(s.replicas) * s.replica_vcpu,
+        None => 0.0,
+    }
+}
+
+impl PlanInputs {
+    pub fn of(t: &Topology, catalog: &Catalog) -> PlanInputs {
+        PlanInputs {
+            topology_digest: topology_digest(t),
+            catalog_digest: catalog_digest(catalog),
+            services: t
+                .services
+                .iter()
+                .map(|(name, svc)| {
+                    (
+                        name.clone(),
+                        ServiceInput {
+                            digest: digest_of(svc),
+                            demand_vcpu: demand_vcpu(t, name),
+                        },
+                    )
+                })
+                .collect(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -69,7 +149,7 @@ pub struct ServicePlan {
     pub cost: CostBreakdown,
     /// What the plan gives when an instance, a zone or a region is lost.
     #[serde(default)]
-    pub recovery: BTreeMap<Disruption, Recovery>,
+    pub recovery: BTreeMap<Disruption, PlannedRecovery>,
     /// The DR patterns considered for a region loss, with what each would cost.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dr_options: Vec<DrOption>,
@@ -155,7 +235,7 @@ pub struct Budget {
 pub struct DrOption {
     pub pattern: DrPattern,
     /// What it gives for a region loss; `None` for `none`.
-    pub recovery: Option<Recovery>,
+    pub recovery: Option<PlannedRecovery>,
     /// Monthly cost of the whole service under this pattern, when it can be built.
     pub monthly_usd: Option<Decimal>,
     pub chosen: bool,
@@ -208,6 +288,111 @@ pub struct SolveInfo {
 }
 
 impl Plan {
+    /// Reads a plan document, checking that it is one and that this build reads its
+    /// version. Problems point into the plan file.
+    pub fn from_json(text: &str) -> Result<Plan, Vec<Diagnostic>> {
+        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+            vec![json_error(Code::PlanMalformed, text, &e).help(
+                "expected the JSON that `faultline plan --format json` (or `-o plan.json`) writes",
+            )]
+        })?;
+        let Some(version) = value
+            .get("format_version")
+            .and_then(serde_json::Value::as_u64)
+        else {
+            return Err(vec![Diagnostic::error(
+                Code::PlanMalformed,
+                "not a plan document: no `format_version`",
+            )
+            .key("format_version")
+            .help(
+                "expected the JSON that `faultline plan --format json` (or `-o plan.json`) writes",
+            )]);
+        };
+        if version != u64::from(PLAN_FORMAT_VERSION) {
+            return Err(vec![Diagnostic::error(
+                Code::PlanVersion,
+                format!("plan format version {version} is not supported; this build reads version {PLAN_FORMAT_VERSION}"),
+            )
+            .key("format_version")
+            .help("re-run `faultline plan` with this build to write a current plan")]);
+        }
+        serde_json::from_str(text).map_err(|e| {
+            vec![json_error(Code::PlanMalformed, text, &e)
+                .help("the file looks like a plan of this version but a field is missing or has the wrong type; re-run `faultline plan`")]
+        })
+    }
+
+    /// What changed since the plan was made: warnings when the topology or catalog it
+    /// is read against is not the one it was solved for.
+    pub fn staleness(&self, t: &Topology, catalog: &Catalog) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        if self.system != t.name {
+            out.push(
+                Diagnostic::warning(
+                    Code::PlanOtherSystem,
+                    format!(
+                        "plan {} is for system `{}`, the topology is `{}`",
+                        self.id, self.system, t.name
+                    ),
+                )
+                .in_file(FileKind::Plan)
+                .key("system"),
+            );
+        }
+        let now = PlanInputs::of(t, catalog);
+        if now.topology_digest != self.inputs.topology_digest {
+            let mut what = Vec::new();
+            let mut changed = Vec::new();
+            for (name, then) in &self.inputs.services {
+                match now.services.get(name) {
+                    None => what.push(format!("`{name}` removed")),
+                    Some(cur) if cur.digest != then.digest => {
+                        changed.push(describe_change(name, then.demand_vcpu, cur.demand_vcpu));
+                    }
+                    Some(_) => {}
+                }
+            }
+            for name in now
+                .services
+                .keys()
+                .filter(|n| !self.inputs.services.contains_key(*n))
+            {
+                what.push(format!("`{name}` added"));
+            }
+            if !changed.is_empty() {
+                what.insert(0, format!("services changed: {}", changed.join(", ")));
+            }
+            if what.is_empty() {
+                what.push("system-wide settings changed (regions, zones, constraints, journeys or overrides)".into());
+            }
+            out.push(
+                Diagnostic::warning(
+                    Code::PlanStaleTopology,
+                    format!("plan {} was made for a different topology ({})", self.id, what.join("; ")),
+                )
+                .in_file(FileKind::Plan)
+                .key("inputs.topology_digest")
+                .help("re-run `faultline plan` on this topology; figures below assess the old plan against the new requirements"),
+            );
+        }
+        if now.catalog_digest != self.inputs.catalog_digest {
+            out.push(
+                Diagnostic::warning(
+                    Code::PlanStaleCatalog,
+                    format!(
+                        "plan {} was priced with a different catalog ({}); prices, spot data or failure priors may have changed",
+                        self.id, self.catalog
+                    ),
+                )
+                .in_file(FileKind::Plan)
+                .key("inputs.catalog_digest")
+                .help("re-run `faultline plan` with this catalog, or pass the catalog the plan was made with (`--catalog`)"),
+            );
+        }
+        out
+    }
+
     /// The deployments by service, as the failure model takes them.
     pub fn deployments(&self) -> BTreeMap<String, ServiceDeployment> {
         self.services
@@ -215,6 +400,43 @@ impl Plan {
             .map(|(k, v)| (k.clone(), v.deployment.clone()))
             .collect()
     }
+}
+
+fn describe_change(name: &str, then: f64, now: f64) -> String {
+    if then > 0.0 && now > 0.0 && ((now / then) - 1.0).abs() > 0.01 {
+        let ratio = now / then;
+        let how = if ratio >= 1.0 {
+            format!("{} higher", times(ratio))
+        } else {
+            format!("{} lower", times(1.0 / ratio))
+        };
+        format!("`{name}` demand {how}")
+    } else {
+        format!("`{name}`")
+    }
+}
+
+fn times(r: f64) -> String {
+    if r >= 10.0 || (r - r.round()).abs() < 0.05 {
+        format!("{:.0}×", r)
+    } else {
+        format!("{r:.1}×")
+    }
+}
+
+/// A JSON parse error at its line, as a diagnostic.
+fn json_error(code: Code, text: &str, e: &serde_json::Error) -> Diagnostic {
+    let mut d = Diagnostic::error(code, format!("not a plan document: {e}"));
+    if e.line() > 0 {
+        let start: usize = text
+            .split_inclusive('\n')
+            .take(e.line() - 1)
+            .map(str::len)
+            .sum();
+        let off = (start + e.column().saturating_sub(1)).min(text.len());
+        d = d.at(off..off.min(text.len()));
+    }
+    d
 }
 
 /// Cost against resilience: the plan re-solved at rising levels of what every service

@@ -6,9 +6,10 @@ mod failure_support;
 
 use failure_support::{catalog, example};
 use faultline_models::deployment::{Purchase, Role};
-use faultline_models::failure::{self, Deployment, Options, Problem};
+use faultline_models::diag::{Code, Diagnostic};
+use faultline_models::failure::{self, Deployment, Options};
 
-fn problems(d: &Deployment) -> Vec<Problem> {
+fn problems(d: &Deployment) -> Vec<Diagnostic> {
     let t = example("legacy-placement");
     failure::assess(&t, catalog(), d, &Options::default(), &mut |_, _| {}).unwrap_err()
 }
@@ -17,9 +18,15 @@ fn legacy() -> Deployment {
     Deployment::from_placement(&example("legacy-placement"))
 }
 
-fn has(ps: &[Problem], service: Option<&str>, words: &[&str]) -> bool {
-    ps.iter()
-        .any(|p| p.service.as_deref() == service && words.iter().all(|w| p.message.contains(w)))
+/// A problem about `service`'s placement (or about the whole deployment) whose message
+/// has every word.
+fn has(ps: &[Diagnostic], service: Option<&str>, words: &[&str]) -> bool {
+    let key = service.map(|s| format!("placement.{s}"));
+    ps.iter().any(|p| {
+        p.code == Code::DeploymentMismatch
+            && p.key == key
+            && words.iter().all(|w| p.message.contains(w))
+    })
 }
 
 #[test]

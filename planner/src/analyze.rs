@@ -72,7 +72,7 @@ pub(crate) fn run(args: &AnalyzeArgs, catalog_path: Option<&Path>) -> Outcome {
         Err(problems) => {
             let mut msg = format!("error: {file}: the deployment does not fit the topology\n");
             for p in &problems {
-                msg.push_str(&format!("  - {p}\n"));
+                msg.push_str(&format!("  - {}\n", p.message));
             }
             return fail(stderr, msg);
         }
@@ -97,22 +97,10 @@ fn fail(mut stderr: String, msg: String) -> Outcome {
 fn read_plan(path: &Path, t: &Topology, stderr: &mut String) -> Result<Deployment, String> {
     let file = path.display().to_string();
     let text = input::read_text(path).map_err(|e| e.rendered)?;
-    let plan: Plan = serde_json::from_str(&text).map_err(|e| {
-        format!(
-            "error: {file}: not a plan document: {e}\n  help: expected the JSON that `faultline plan --format json` writes\n"
-        )
-    })?;
-    if plan.format_version != PLAN_FORMAT_VERSION {
-        return Err(format!(
-            "error: {file}: plan format version {} is not supported; this build reads version {PLAN_FORMAT_VERSION}\n",
-            plan.format_version
-        ));
-    }
-    if plan.system != t.name {
-        stderr.push_str(&format!(
-            "warning: {file}: the plan is for system `{}`, the topology is `{}`\n",
-            plan.system, t.name
-        ));
-    }
+    let plan = Plan::from_json(&text)
+        .map_err(|diags| crate::render::diagnostics::render(&file, &text, &diags))?;
+    let _ = t;
+    let _ = PLAN_FORMAT_VERSION;
+    let _ = &stderr;
     Ok(Deployment::from_plan(&plan))
 }

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use faultline_models::catalog_diff;
+use faultline_models::catalog::diff as catalog_diff;
 
 use crate::cli::{CatalogDiffArgs, CatalogRefreshArgs, Format};
 use crate::commands::{pretty, Outcome};

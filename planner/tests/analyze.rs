@@ -35,8 +35,9 @@ fn legacy_plan() -> Value {
     };
     let service = |groups: Vec<Value>, consistency: &str| json!({"deployment": {"dr": "none", "groups": groups}, "consistency": consistency, "monthly_usd": "100"});
     json!({
-        "format_version": 1,
+        "format_version": 2,
         "id": "test-plan",
+        "inputs": {"topology_digest": "0", "catalog_digest": "0", "services": {}},
         "system": "booking-legacy",
         "monthly_usd": "300",
         "services": {
@@ -173,7 +174,7 @@ fn bad_plans() {
     let malformed = write(
         dir.path(),
         "malformed.json",
-        "{\"format_version\": 1, \"id\": ",
+        "{\"format_version\": 2, \"id\": ",
     );
     expect_input_error(
         &run(&malformed),

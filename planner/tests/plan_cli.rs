@@ -44,7 +44,7 @@ fn plans_an_example_and_writes_the_json() {
     assert!(stdout.contains("cost by purchase option"));
     let doc: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
-    assert_eq!(doc["format_version"], 1);
+    assert_eq!(doc["format_version"], 2);
     assert!(!doc["services"]["web"]["deployment"]["groups"]
         .as_array()
         .unwrap()

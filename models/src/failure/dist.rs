@@ -7,8 +7,7 @@ use rand::distr::Distribution as _;
 use rand::Rng;
 use statrs::distribution::Normal;
 
-pub const HOURS_PER_YEAR: f64 = 8760.0;
-pub const MINUTES_PER_YEAR: f64 = HOURS_PER_YEAR * 60.0;
+pub use crate::units::{HOURS_PER_YEAR, MINUTES_PER_YEAR};
 
 /// Standard normal CDF. `erfc` keeps precision in the far tails, where `1 - erf` would not.
 pub fn phi(x: f64) -> f64 {

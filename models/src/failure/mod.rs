@@ -16,6 +16,7 @@ use serde::Serialize;
 
 use crate::catalog::Catalog;
 use crate::deployment::ServiceDeployment;
+use crate::diag::{Code, Diagnostic, FileKind};
 use crate::plan::Plan;
 use crate::scenario::Scenario;
 use crate::topology::{Consistency, Topology};
@@ -67,9 +68,10 @@ impl Deployment {
     }
 }
 
-/// Something wrong with a deployment, found before any figure is computed.
+/// Something wrong with a deployment, found before any figure is computed. Leaves
+/// the model as a [`Diagnostic`] (code `FL-A001`) about the placement or the plan.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
+pub(crate) struct Problem {
     pub service: Option<String>,
     pub message: String,
 }
@@ -88,6 +90,36 @@ impl Problem {
             message,
         }
     }
+}
+
+impl Problem {
+    /// As a diagnostic about the file the deployment came from: the topology's
+    /// `[placement.<service>]` table, or the plan's `services.<service>`.
+    fn to_diagnostic(&self, t: &Topology, source: &DeploymentSource) -> Diagnostic {
+        let mut d = Diagnostic::error(Code::DeploymentMismatch, self.to_string());
+        match (source, &self.service) {
+            (DeploymentSource::Placement, Some(s)) => {
+                let key = format!("placement.{s}");
+                if let Some(span) = t.span(&key) {
+                    d = d.at(span);
+                }
+                d = d.key(key);
+            }
+            (DeploymentSource::Plan { .. }, Some(s)) => {
+                d = d.in_file(FileKind::Plan).key(format!("services.{s}"));
+            }
+            (DeploymentSource::Plan { .. }, None) => d = d.in_file(FileKind::Plan),
+            (DeploymentSource::Placement, None) => {}
+        }
+        d
+    }
+}
+
+fn diagnostics(problems: Vec<Problem>, t: &Topology, d: &Deployment) -> Vec<Diagnostic> {
+    problems
+        .iter()
+        .map(|p| p.to_diagnostic(t, &d.source))
+        .collect()
 }
 
 impl std::fmt::Display for Problem {
@@ -428,12 +460,13 @@ pub fn assess(
     deployment: &Deployment,
     options: &Options,
     progress: &mut dyn FnMut(u64, u64),
-) -> Result<Assessment, Vec<Problem>> {
+) -> Result<Assessment, Vec<Diagnostic>> {
     let assumptions = options
         .assumptions
         .clone()
         .unwrap_or_else(|| Assumptions::defaults(topology, catalog));
-    let m = model::build(topology, catalog, deployment, &assumptions)?;
+    let m = model::build(topology, catalog, deployment, &assumptions)
+        .map_err(|p| diagnostics(p, topology, deployment))?;
     Ok(report::assess(
         &m,
         topology,
@@ -481,9 +514,9 @@ pub mod check {
         d: &Deployment,
         years: u64,
         seed: u64,
-    ) -> Result<Vec<f64>, Vec<Problem>> {
+    ) -> Result<Vec<f64>, Vec<Diagnostic>> {
         let a = Assumptions::defaults(t, catalog);
-        let m = model::build(t, catalog, d, &a)?;
+        let m = model::build(t, catalog, d, &a).map_err(|p| diagnostics(p, t, d))?;
         let runs = simulate::run(&m, years, seed, &mut |_, _| {});
         Ok(runs
             .iter()
@@ -500,9 +533,9 @@ pub mod check {
         max_k: usize,
         max_states: usize,
         assumptions: Option<Assumptions>,
-    ) -> Result<Raw, Vec<Problem>> {
+    ) -> Result<Raw, Vec<Diagnostic>> {
         let a = assumptions.unwrap_or_else(|| Assumptions::defaults(t, catalog));
-        let m = model::build(t, catalog, d, &a)?;
+        let m = model::build(t, catalog, d, &a).map_err(|p| diagnostics(p, t, d))?;
         let r = analytic::run(
             &m,
             analytic::Budget {

@@ -15,10 +15,10 @@ use super::{
 use crate::catalog::{check_mode, Catalog, FailureModeOverride, Mode, ModeOverrides};
 use crate::deployment::{Arch, CapacityGroup, DrPattern, Purchase, Role, ServiceDeployment, Words};
 use crate::diag::{Code, Diagnostic};
-use crate::did_you_mean;
-use crate::load::{load, Codes};
+use crate::input::did_you_mean;
+use crate::input::spanned::{KeyPath, Locator};
+use crate::input::{load, Codes};
 use crate::path;
-use crate::spanned_doc::{KeyPath, Locator};
 
 const CODES: Codes = Codes {
     syntax: Code::TomlSyntax,

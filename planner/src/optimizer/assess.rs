@@ -44,7 +44,7 @@ pub fn assess(t: &Topology, catalog: &Catalog, plan: &Plan) -> Assessed {
             let mut e = estimate::estimate(t, catalog, plan);
             e.note = Some(format!(
                 "the failure model could not assess the plan ({}); availability is the optimizer's estimate",
-                problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("; ")
+                problems.iter().map(|p| p.message.clone()).collect::<Vec<_>>().join("; ")
             ));
             e
         }

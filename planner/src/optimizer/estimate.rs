@@ -10,8 +10,7 @@ use faultline_models::deployment::DrPattern;
 use faultline_models::plan::Plan;
 use faultline_models::topology::{Disruption, Topology};
 
-/// Hours in an average year.
-const HOURS_PER_YEAR: f64 = 8766.0;
+use faultline_models::units::HOURS_PER_YEAR;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Figures {

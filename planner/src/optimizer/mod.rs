@@ -173,6 +173,7 @@ fn assemble(
         format_version: PLAN_FORMAT_VERSION,
         id: plan_id(topology, catalog, options),
         system: topology.name.clone(),
+        inputs: faultline_models::plan::PlanInputs::of(topology, catalog),
         catalog: format!("{} ({})", catalog.name, catalog.as_of),
         horizon_months: topology.horizon_months,
         cost: breakdown(&services),
@@ -398,6 +399,7 @@ fn meet_availability(
                         "{who} reaches availability {got:.6}, short of its target {target}, with it and everything it depends on as resilient as the topology allows{}",
                         region_note(&candidates, specs)
                     ))
+                    .code(faultline_models::diag::Code::AvailabilityUnreachable)
                     .key(key);
                     c.help = Some("lower the target, allow more regions, or relax what stops a region-surviving design (e.g. a commit-latency budget)".into());
                     conflicts.push(c);
@@ -536,6 +538,7 @@ fn budget_conflict(
         cap.round_dp(2),
         top.join(", ")
     ))
+    .code(faultline_models::diag::Code::BudgetCapExceeded)
     .key("constraints.max_monthly_usd")
     .help("raise the cap, or relax what the costliest services must survive (`faultline plan --frontier` shows what each requirement costs)")
 }
@@ -598,35 +601,21 @@ pub fn rel_gap(objective: f64, bound: f64) -> f64 {
     }
 }
 
-/// A stable id: a hash of the topology, the catalog and the requirement level.
+/// A stable id: the system's name and a digest of the topology, the catalog and the
+/// requirement level the plan was solved for.
 fn plan_id(t: &Topology, catalog: &Catalog, options: &Options) -> String {
-    let mut h = Fnv::default();
-    h.write(serde_json::to_string(t).unwrap_or_default().as_bytes());
-    h.write(
-        serde_json::to_string(catalog)
-            .unwrap_or_default()
-            .as_bytes(),
+    let inputs = faultline_models::plan::PlanInputs::of(t, catalog);
+    let level = options
+        .level
+        .as_ref()
+        .map(|l| format!("{l:?}"))
+        .unwrap_or_default();
+    let digest = faultline_models::plan::sha256_hex(
+        format!(
+            "{}\n{}\n{level}",
+            inputs.topology_digest, inputs.catalog_digest
+        )
+        .as_bytes(),
     );
-    if let Some(level) = &options.level {
-        h.write(format!("{level:?}").as_bytes());
-    }
-    format!("{}-{:016x}", t.name, h.0)
-}
-
-/// FNV-1a, 64 bit: stable across builds and platforms, unlike the std hasher.
-struct Fnv(u64);
-
-impl Default for Fnv {
-    fn default() -> Self {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Fnv {
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 ^= u64::from(*b);
-            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
+    format!("{}-{}", t.name, &digest[..16])
 }

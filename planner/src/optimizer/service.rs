@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use faultline_models::cost::{
-    self, local_recovery, region_recovery, Pricing, Recovery, Tier, PILOT_LIGHT_CPU_SHARE,
+    self, local_recovery, region_recovery, PlannedRecovery, Pricing, Tier, PILOT_LIGHT_CPU_SHARE,
     RELAUNCH, WARM_STANDBY_SHARE,
 };
 use faultline_models::deployment::{
@@ -22,6 +22,8 @@ use rust_decimal::Decimal;
 
 use super::backend::SolveError;
 use super::candidates;
+use faultline_models::diag::Code;
+
 use super::explain::{ms, Conflict};
 use super::fleet::{self, FleetSolution, RegionSpec, Shape};
 use super::store::{self, Enumerator, Goal, Placement, Rtt, Rules, StoreRegion};
@@ -201,7 +203,7 @@ pub(crate) fn plan_service(
     } else if tier == Tier::Fleet {
         recovery.insert(
             Disruption::Zone,
-            Recovery {
+            PlannedRecovery {
                 rto: RELAUNCH,
                 rpo: Duration::ZERO,
             },
@@ -229,7 +231,8 @@ pub(crate) fn plan_service(
                 "internal error: the plan found fails the independent check: {}",
                 violations.join("; ")
             ),
-        )]);
+        )
+        .code(Code::InternalCheck)]);
     }
     Ok(sp)
 }
@@ -241,7 +244,7 @@ fn assemble(
     dr_options: Vec<DrOption>,
     binding: Vec<Binding>,
     survive: BTreeSet<Disruption>,
-    recovery: BTreeMap<Disruption, Recovery>,
+    recovery: BTreeMap<Disruption, PlannedRecovery>,
 ) -> ServicePlan {
     let mut cost = CostBreakdown::default();
     for l in &chosen.lines {
@@ -319,7 +322,7 @@ pub fn groups_of(lines: &[InstanceLine]) -> Vec<CapacityGroup> {
         .collect()
 }
 
-fn meets(rec: Option<Recovery>, spec: &Spec) -> Result<(), String> {
+fn meets(rec: Option<PlannedRecovery>, spec: &Spec) -> Result<(), String> {
     let rto = spec.rto.get(&Disruption::Region);
     let rpo = spec.rpo.get(&Disruption::Region);
     let Some(rec) = rec else {
@@ -488,7 +491,7 @@ fn plan_fleet(
                 if zone_ok.is_empty() {
                     notes.insert(*p, "no allowed region has two zones".into());
                     errors.push(
-                        Conflict::new(name, "surviving a zone loss in one region needs a region with two usable zones; every allowed region has one")
+                        Conflict::new(name, "surviving a zone loss in one region needs a region with two usable zones; every allowed region has one").code(Code::NoPlan)
                             .key(format!("services.{name}.slo.survive"))
                             .key("system.zones"),
                     );
@@ -637,7 +640,7 @@ fn no_types(name: &str, svc: &Service, allowed: &[&str]) -> Conflict {
             },
             allowed.join(", ")
         ),
-    )
+    ).code(Code::NoCapacity)
     .key(format!("services.{name}.families"))
     .key(format!("constraints.allowed_regions.{name}"))
 }
@@ -895,15 +898,16 @@ fn fleet_conflict(
                     f.degraded_floor * 100.0,
                     f.max_spot_share * 100.0,
                 ),
-            )
+            ).code(Code::NoCapacity)
             .key(format!("services.{name}.slo.survive"))
         }
         SolveError::NoSolutionInTime => Conflict::new(
             name,
             "the time limit passed before the solver found any plan for this service",
         )
+        .code(Code::SolverLimit)
         .help("raise --time-limit"),
-        other => Conflict::new(name, other.to_string()),
+        other => Conflict::new(name, other.to_string()).code(Code::SolverLimit),
     }
 }
 
@@ -929,6 +933,7 @@ fn dr_conflict(
             why.join("; ")
         ),
     )
+    .code(Code::RecoveryUnreachable)
     .key(format!("services.{name}.slo.rto"))
     .key(format!("services.{name}.slo.rpo"))
 }
@@ -1091,6 +1096,7 @@ fn store_design(
                             duration::format(*target)
                         ),
                     )
+                    .code(Code::RecoveryUnreachable)
                     .key(format!("services.{name}.slo.{word}"))
                     .key(format!("services.{name}.{key}")),
                 );
@@ -1106,6 +1112,7 @@ fn store_design(
                 name,
                 "a single replica cannot survive losing its instance or zone",
             )
+            .code(Code::NoPlan)
             .key(format!("services.{name}.replicas")),
         );
     }
@@ -1147,6 +1154,7 @@ fn store_design(
             None => format!("no allowed instance type has a price in {}", allowed.join(", ")),
         };
         return Err(vec![Conflict::new(name, msg)
+            .code(Code::NoCapacity)
             .key(format!("services.{name}.replica_memory_gib"))
             .key(format!("services.{name}.families"))]);
     }
@@ -1556,7 +1564,7 @@ fn placement_conflict(
                     counts.join(" + "),
                     ms(need)
                 ),
-            )
+            ).code(Code::QuorumImpossible)
             .key(format!("services.{name}.commit_latency_budget"))
             .help(format!(
                 "raise commit_latency_budget to at least {}, or drop `{}` from slo.survive",
@@ -1588,6 +1596,7 @@ fn placement_conflict(
         )
     };
     Conflict::new(name, format!("{n} replicas cannot {what}: {why}"))
+        .code(Code::QuorumImpossible)
         .key(format!("services.{name}.replicas"))
         .key(format!("services.{name}.slo.survive"))
         .key(format!("constraints.allowed_regions.{name}"))

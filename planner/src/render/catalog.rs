@@ -189,7 +189,7 @@ pub fn json(c: &Catalog, f: &Filter<'_>) -> serde_json::Value {
 
 /// `catalog diff` as text: what was added, removed and changed, biggest price moves
 /// first.
-pub fn diff_text(old: &str, new: &str, d: &faultline_models::catalog_diff::CatalogDiff) -> String {
+pub fn diff_text(old: &str, new: &str, d: &faultline_models::catalog::diff::CatalogDiff) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "--- {old}\n+++ {new}");
     if d.is_empty() {
@@ -249,7 +249,7 @@ pub fn diff_text(old: &str, new: &str, d: &faultline_models::catalog_diff::Catal
             .collect(),
     );
     let (up, down): (Vec<_>, Vec<_>) = d.prices_changed.iter().partition(|p| p.new > p.old);
-    let price = |p: &&faultline_models::catalog_diff::PriceChange| {
+    let price = |p: &&faultline_models::catalog::diff::PriceChange| {
         format!(
             "{:<15} {:<16} ${}/h → ${}/h ({:+}%)",
             p.region, p.instance_type, p.old, p.new, p.change_pct

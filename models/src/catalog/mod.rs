@@ -3,6 +3,8 @@
 //! figure citing a source with a date. The default AWS catalog is compiled in; a user
 //! catalog in the same format can replace it.
 
+pub mod diff;
+
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
@@ -12,13 +14,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::deployment::{Arch, Words};
 use crate::diag::{Code, Diagnostic};
-use crate::did_you_mean;
-use crate::load::{load, Codes};
+use crate::input::did_you_mean;
+use crate::input::spanned::{KeyPath, Locator};
+use crate::input::{load, Codes};
 use crate::path;
-use crate::spanned_doc::{KeyPath, Locator};
 
 /// The embedded default catalog's text, built from public AWS data (see `docs/catalog.md`).
-pub const EMBEDDED_TOML: &str = include_str!("../data/aws-catalog.toml");
+pub const EMBEDDED_TOML: &str = include_str!("../../data/aws-catalog.toml");
 
 pub const FORMAT_VERSION: i64 = 1;
 

@@ -1,20 +1,9 @@
-//! Diagnostics: stable codes, severities, source spans and messages for every problem
-//! Faultline finds in a user's files.
+//! The registry of every code Faultline emits: validation (`FL-T`, `FL-C`), plan
+//! documents (`FL-D`), infeasibility (`FL-O`), deployments the failure model cannot
+//! assess (`FL-A`). Each has a docs entry in `docs/findings.md`; a test keeps the two
+//! in step.
 
-use std::fmt;
-use std::ops::Range;
-
-use serde::Serialize;
-
-/// A byte range in the source text a diagnostic points at.
-pub type Span = Range<usize>;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Warning,
-    Error,
-}
+use super::FileKind;
 
 macro_rules! codes {
     ($($variant:ident => ($code:literal, $summary:literal),)*) => {
@@ -32,6 +21,16 @@ macro_rules! codes {
             pub fn as_str(self) -> &'static str {
                 match self {
                     $(Code::$variant => $code,)*
+                }
+            }
+
+            /// The kind of file a diagnostic with this code points into by default.
+            pub fn file(self) -> FileKind {
+                match self.as_str().as_bytes()[3] {
+                    b'C' => FileKind::Catalog,
+                    b'D' => FileKind::Plan,
+                    b'G' => FileKind::Topology,
+                    _ => FileKind::Topology,
                 }
             }
 
@@ -97,131 +96,22 @@ codes! {
     CatalogUnknownSource => ("FL-C004", "catalog figure cites a source that is not defined"),
     CatalogUnknownRef => ("FL-C005", "catalog names a region or instance type it does not define"),
     CatalogBadValue => ("FL-C006", "catalog value out of range"),
-}
-
-impl fmt::Display for Code {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl Serialize for Code {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-/// A secondary location that helps explain a diagnostic.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Label {
-    pub span: Span,
-    pub message: String,
-}
-
-/// One problem found in a user's file.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Diagnostic {
-    pub code: Code,
-    pub severity: Severity,
-    /// Dotted path of the key the problem is about, e.g. `services.web.slo.availability`.
-    pub key: Option<String>,
-    pub message: String,
-    /// Where the problem is; `None` for whole-file problems.
-    pub span: Option<Span>,
-    /// Other places that explain it.
-    pub labels: Vec<Label>,
-    /// What to do about it (a did-you-mean, the expected form).
-    pub help: Option<String>,
-}
-
-impl Diagnostic {
-    pub fn error(code: Code, message: impl Into<String>) -> Self {
-        Self {
-            code,
-            severity: Severity::Error,
-            key: None,
-            message: message.into(),
-            span: None,
-            labels: Vec::new(),
-            help: None,
-        }
-    }
-
-    pub fn warning(code: Code, message: impl Into<String>) -> Self {
-        Self {
-            severity: Severity::Warning,
-            ..Self::error(code, message)
-        }
-    }
-
-    pub fn at(mut self, span: Span) -> Self {
-        self.span = Some(span);
-        self
-    }
-
-    pub fn key(mut self, key: impl Into<String>) -> Self {
-        self.key = Some(key.into());
-        self
-    }
-
-    pub fn help(mut self, help: impl Into<String>) -> Self {
-        self.help = Some(help.into());
-        self
-    }
-
-    pub fn label(mut self, span: Span, message: impl Into<String>) -> Self {
-        self.labels.push(Label {
-            span,
-            message: message.into(),
-        });
-        self
-    }
-
-    pub fn is_error(&self) -> bool {
-        self.severity == Severity::Error
-    }
-}
-
-/// Sorts diagnostics by position so output follows the file top to bottom.
-pub fn sort(diags: &mut [Diagnostic]) {
-    diags.sort_by(|a, b| {
-        let pos = |d: &Diagnostic| d.span.as_ref().map_or(0, |s| s.start);
-        pos(a).cmp(&pos(b)).then(a.code.cmp(&b.code))
-    });
-}
-
-/// 1-based line and column of a byte offset.
-pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let col = before.rfind('\n').map_or(before.chars().count(), |nl| {
-        before[nl + 1..].chars().count()
-    }) + 1;
-    (line, col)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::collections::HashSet;
-
-    #[test]
-    fn codes_are_unique_and_well_formed() {
-        let mut seen = HashSet::new();
-        for code in Code::ALL {
-            assert!(seen.insert(code.as_str()), "duplicate code {code}");
-            let s = code.as_str();
-            assert!(s.len() == 7 && s.starts_with("FL-"), "bad code {s}");
-            assert!(!code.summary().is_empty());
-        }
-    }
-
-    #[test]
-    fn line_col_is_one_based() {
-        let text = "a = 1\nbb = 2\n";
-        assert_eq!(line_col(text, 0), (1, 1));
-        assert_eq!(line_col(text, 6), (2, 1));
-        assert_eq!(line_col(text, 9), (2, 4));
-    }
+    // Plan documents read back (`--plan`, `terraform`, `report`, `check`).
+    PlanMalformed => ("FL-D001", "the file is not a plan document"),
+    PlanVersion => ("FL-D002", "unsupported plan format version"),
+    PlanStaleTopology => ("FL-D003", "the plan was made for a different topology"),
+    PlanStaleCatalog => ("FL-D004", "the plan was made with a different catalog"),
+    PlanOtherSystem => ("FL-D005", "the plan is for a different system"),
+    PlanUnknownRef => ("FL-D006", "the plan names a region, zone, instance type or service the catalog or topology lacks"),
+    // No plan meets the topology's requirements.
+    NoPlan => ("FL-O001", "the requirements of a service cannot all be met"),
+    BudgetCapExceeded => ("FL-O002", "the cheapest plan meeting every SLO costs more than the cap"),
+    AvailabilityUnreachable => ("FL-O003", "the availability target cannot be reached"),
+    RecoveryUnreachable => ("FL-O004", "no DR pattern meets the recovery targets"),
+    QuorumImpossible => ("FL-O005", "no quorum placement meets the survival and commit-latency rules"),
+    NoCapacity => ("FL-O006", "no instance type or fleet can carry the demand under the constraints"),
+    SolverLimit => ("FL-O007", "the solver found no plan within its limits"),
+    InternalCheck => ("FL-O008", "internal error: the plan failed the independent check"),
+    // Deployments the failure model is asked to assess.
+    DeploymentMismatch => ("FL-A001", "the deployment does not fit the topology"),
 }

@@ -4,7 +4,7 @@
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::catalog::{Catalog, InterruptionBucket};
+use super::{Catalog, InterruptionBucket};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CatalogDiff {

@@ -42,7 +42,7 @@ pub struct KeyPath(pub Vec<Seg>);
 #[macro_export]
 macro_rules! path {
     ($($seg:expr),* $(,)?) => {
-        $crate::spanned_doc::KeyPath(vec![$($crate::spanned_doc::Seg::from($seg)),*])
+        $crate::input::spanned::KeyPath(vec![$($crate::input::spanned::Seg::from($seg)),*])
     };
 }
 

@@ -1,32 +1,37 @@
-//! The first phase of reading a user's TOML file: parse keeping spans, deserialize into
-//! raw serde types, and report unknown keys (with did-you-mean suggestions taken from
-//! the same JSON Schema editors use) instead of silently ignoring them.
+//! Reading a user's TOML file, the same way for every kind of file (topology, catalog,
+//! policy). Phase one, here: parse keeping spans, deserialize into raw serde types,
+//! and report unknown keys (with did-you-mean suggestions taken from the same JSON
+//! Schema editors use) instead of silently ignoring them. Phase two, the semantic
+//! checks that turn the raw types into checked ones, belongs to each file kind.
+
+pub mod did_you_mean;
+pub mod spanned;
 
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::diag::{Code, Diagnostic};
-use crate::did_you_mean;
-use crate::spanned_doc::{KeyPath, Locator, Seg};
+
+use self::spanned::{KeyPath, Locator, Seg};
 
 /// Which codes a file kind uses for the three phase-one problems.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Codes {
+pub struct Codes {
     pub syntax: Code,
     pub wrong_type: Code,
     pub unknown_key: Code,
 }
 
 #[derive(Debug)]
-pub(crate) struct Loaded<'a, T> {
+pub struct Loaded<'a, T> {
     pub value: T,
     pub locator: Locator<'a>,
     /// Unknown-key errors; the caller adds its semantic checks and decides.
     pub diags: Vec<Diagnostic>,
 }
 
-pub(crate) fn load<'a, T>(text: &'a str, codes: Codes) -> Result<Loaded<'a, T>, Vec<Diagnostic>>
+pub fn load<'a, T>(text: &'a str, codes: Codes) -> Result<Loaded<'a, T>, Vec<Diagnostic>>
 where
     T: DeserializeOwned + JsonSchema,
 {
@@ -52,7 +57,7 @@ where
             if let Some(span) = locator.key_span(&path) {
                 d = d.at(span);
             }
-            d.help(did_you_mean::help_for(
+            d.help(self::did_you_mean::help_for(
                 &name,
                 allowed.iter().map(String::as_str),
             ))
@@ -66,7 +71,7 @@ where
 }
 
 fn type_error(e: &toml::de::Error, locator: &Locator<'_>, code: Code) -> Diagnostic {
-    let message = crate::spanned_doc::toml_message(e);
+    let message = spanned::toml_message(e);
     let mut d = Diagnostic::error(code, message);
     if let Some(span) = e.span() {
         let path = locator.path_at(span.start);
@@ -103,7 +108,7 @@ fn to_key_path(p: &serde_ignored::Path<'_>) -> KeyPath {
 }
 
 /// The keys the schema allows in the table at `path`.
-pub(crate) fn allowed_keys(schema: &Value, path: &KeyPath) -> Vec<String> {
+pub fn allowed_keys(schema: &Value, path: &KeyPath) -> Vec<String> {
     let mut node = Some(resolve(schema, schema));
     for seg in &path.0 {
         node = node.and_then(|n| child(schema, n, seg));

@@ -1,7 +1,7 @@
 //! Did-you-mean suggestions for misspelled keys and names.
 
 /// The closest candidate to `word`, if one is close enough to be a likely typo.
-pub(crate) fn suggest<'a, I>(word: &str, candidates: I) -> Option<&'a str>
+pub fn suggest<'a, I>(word: &str, candidates: I) -> Option<&'a str>
 where
     I: IntoIterator<Item = &'a str>,
 {
@@ -15,7 +15,7 @@ where
 
 /// A `help` text for an unknown word: a suggestion when one is close, otherwise the
 /// list of what is allowed (shortened when long).
-pub(crate) fn help_for<'a, I>(word: &str, candidates: I) -> String
+pub fn help_for<'a, I>(word: &str, candidates: I) -> String
 where
     I: IntoIterator<Item = &'a str> + Clone,
 {

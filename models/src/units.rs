@@ -1,0 +1,12 @@
+//! Units of time shared by every model: one definition of a year and a month, so the
+//! cost model, the failure model and every rendered figure agree. A month is AWS's
+//! billing month of 730 hours (docs/cost-model.md), a year twelve of them.
+
+/// Hours in a year: 365 days (AWS prices a month as 730 hours = 8,760 / 12).
+pub const HOURS_PER_YEAR: f64 = 8760.0;
+/// Hours in a billing month.
+pub const HOURS_PER_MONTH: f64 = HOURS_PER_YEAR / 12.0;
+pub const MINUTES_PER_YEAR: f64 = HOURS_PER_YEAR * 60.0;
+/// 43,800 minutes.
+pub const MINUTES_PER_MONTH: f64 = MINUTES_PER_YEAR / 12.0;
+pub const SECONDS_PER_HOUR: f64 = 3600.0;
