@@ -18,20 +18,9 @@ use crate::topology::Topology;
 /// Version of the report document (`--format json` of `plan`, `analyze`, `report`).
 pub const REPORT_FORMAT_VERSION: u32 = 1;
 
-/// What a run is about: which part of the report its text rendering leads with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Subject {
-    /// `faultline plan`: the plan, its cost and the availability it reaches.
-    Plan,
-    /// `faultline analyze`: the assessment of a deployment.
-    Assessment,
-}
-
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub format_version: u32,
-    pub subject: Subject,
     pub system: String,
     /// The plan, when the deployment came from the optimizer (or a plan file); `None`
     /// when a hand-written placement was assessed.

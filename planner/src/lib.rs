@@ -1,22 +1,17 @@
-//! Faultline's shell: the command-line interface, the renderers and file output around
-//! the pure models in `faultline-models`.
+//! Faultline's shell around the pure models in `faultline-models`, laid out in the
+//! order data flows: the [`optimizer`] turns a topology into a plan, the [`pipeline`]
+//! takes every command from topology to report document, the [`render`]ers turn the
+//! document into each output format, and the [`cli`] — the only part that touches
+//! files, the terminal or the clock — reads arguments and input and writes output.
+//! [`aws`] refreshes the catalog from the live EC2 API (feature `aws`).
 
-mod analyze;
-mod catalog_cmd;
-pub mod cli;
-mod commands;
-pub mod exit;
-mod input;
 pub mod optimizer;
-mod output;
-mod plan_cmd;
-#[cfg(feature = "aws")]
-mod refresh;
+pub mod pipeline;
 pub mod render;
 
-pub use exit::ExitStatus;
+pub mod cli;
 
-/// Runs one parsed command line to completion and says how it ended.
-pub fn run(cli: cli::Cli) -> ExitStatus {
-    commands::run(cli)
-}
+#[cfg(feature = "aws")]
+pub mod aws;
+
+pub use cli::{run, ExitStatus};

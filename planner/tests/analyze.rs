@@ -222,3 +222,85 @@ fn zero_years_is_an_input_error() {
     let out = faultline(&["analyze", &example("legacy-placement"), "--simulate", "0"]);
     expect_input_error(&out, &["--simulate"]);
 }
+
+/// Plans `topology` into `dir/plan.json` and returns its path.
+fn plan_into(dir: &Path, topology: &str) -> PathBuf {
+    let plan = dir.join("plan.json");
+    let out = faultline(&["plan", topology, "-o", plan.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    plan
+}
+
+#[test]
+fn a_plan_read_against_a_changed_topology_says_what_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let original = std::fs::read_to_string(example("legacy-placement")).unwrap();
+    let topo = write(dir.path(), "topology.toml", &original);
+    let plan = plan_into(dir.path(), topo.to_str().unwrap());
+
+    // Unchanged: no warning.
+    let out = faultline(&[
+        "analyze",
+        topo.to_str().unwrap(),
+        "--plan",
+        plan.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        !text(&out.stderr).contains("FL-D00"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // Ten times the web fleet's demand.
+    let changed = original.replacen("peak_vcpu = 40", "peak_vcpu = 400", 1);
+    assert_ne!(changed, original, "the fixture sets web's peak_vcpu = 40");
+    write(dir.path(), "topology.toml", &changed);
+    let out = faultline(&[
+        "analyze",
+        topo.to_str().unwrap(),
+        "--plan",
+        plan.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "a stale plan is a warning: {}",
+        text(&out.stderr)
+    );
+    let err = text(&out.stderr);
+    assert!(err.contains("warning[FL-D003]"), "{err}");
+    assert!(err.contains("made for a different topology"), "{err}");
+    assert!(err.contains("`web` demand 10× higher"), "{err}");
+    assert!(err.contains("re-run `faultline plan`"), "{err}");
+    assert!(
+        err.contains(plan.to_str().unwrap()),
+        "names the plan file: {err}"
+    );
+}
+
+#[test]
+fn a_plan_read_with_a_changed_catalog_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let topo = example("legacy-placement");
+    let plan = plan_into(dir.path(), &topo);
+    let embedded = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/data/aws-catalog.toml"),
+    )
+    .unwrap();
+    let changed = embedded.replacen("name = \"aws-default\"", "name = \"aws-refreshed\"", 1);
+    assert_ne!(changed, embedded);
+    let catalog = write(dir.path(), "catalog.toml", &changed);
+    let out = faultline(&[
+        "--catalog",
+        catalog.to_str().unwrap(),
+        "analyze",
+        &topo,
+        "--plan",
+        plan.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(err.contains("warning[FL-D004]"), "{err}");
+    assert!(err.contains("different catalog"), "{err}");
+    assert!(!err.contains("FL-D003"), "the topology is the same: {err}");
+}

@@ -55,7 +55,7 @@ fn every_broken_topology_is_rejected_with_its_code_and_location() {
         assert_eq!(out.status.code(), Some(2), "{name}: exit code");
         let doc: Value = serde_json::from_slice(&out.stdout)
             .unwrap_or_else(|e| panic!("{name}: JSON output: {e}"));
-        assert_eq!(doc["valid"], false, "{name}");
+        assert_eq!(doc["ok"], false, "{name}");
         let diags = doc["diagnostics"].as_array().unwrap();
         let hit = diags
             .iter()

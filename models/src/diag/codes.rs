@@ -29,6 +29,7 @@ macro_rules! codes {
                 match self.as_str().as_bytes()[3] {
                     b'C' => FileKind::Catalog,
                     b'D' => FileKind::Plan,
+                    b'I' => FileKind::Command,
                     b'G' => FileKind::Topology,
                     _ => FileKind::Topology,
                 }
@@ -112,6 +113,10 @@ codes! {
     NoCapacity => ("FL-O006", "no instance type or fleet can carry the demand under the constraints"),
     SolverLimit => ("FL-O007", "the solver found no plan within its limits"),
     InternalCheck => ("FL-O008", "internal error: the plan failed the independent check"),
+    // The command line and the files it names.
+    UnreadableInput => ("FL-I001", "an input file cannot be read"),
+    InvalidArgument => ("FL-I002", "a command-line value is out of range or unknown"),
+    UnwritableOutput => ("FL-I003", "an output file or directory cannot be written"),
     // Deployments the failure model is asked to assess.
     DeploymentMismatch => ("FL-A001", "the deployment does not fit the topology"),
 }

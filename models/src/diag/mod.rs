@@ -36,6 +36,8 @@ pub enum FileKind {
     Policy,
     /// The baseline a comparison is made against.
     Baseline,
+    /// The command line itself (a flag's value), or a file named in the message.
+    Command,
 }
 
 impl fmt::Display for Code {

@@ -1,17 +1,27 @@
-//! Diagnostics as rustc-style text (via `codespan-reporting`) or as JSON.
+//! Diagnostics — validation errors, unreadable plans, infeasibility, bad flags — as
+//! rustc-style text (via `codespan-reporting`) or as JSON objects with 1-based lines,
+//! each naming the file it is about.
 
 use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label, Severity as CsSeverity};
-use codespan_reporting::files::SimpleFile;
+use codespan_reporting::files::SimpleFiles;
 use codespan_reporting::term::{self, Config};
-use faultline_models::diag::{line_col, Diagnostic, Severity};
+use faultline_models::diag::{line_col, Diagnostic, FileKind, Severity};
 use serde::Serialize;
 
-/// Renders diagnostics about `file` as text, followed by a one-line summary.
-pub fn render(file: &str, text: &str, diags: &[Diagnostic]) -> String {
+use super::Sources;
+
+/// Renders diagnostics as text, each file's followed by a one-line summary.
+pub fn render(sources: &Sources, diags: &[Diagnostic]) -> String {
     if diags.is_empty() {
         return String::new();
     }
-    let files = SimpleFile::new(file, text);
+    let mut files = SimpleFiles::new();
+    let mut ids = std::collections::BTreeMap::new();
+    for d in diags {
+        if let (Some(src), None) = (sources.get(d.file), ids.get(&d.file)) {
+            ids.insert(d.file, files.add(src.path.clone(), src.text.clone()));
+        }
+    }
     let config = Config::default();
     let mut out = String::new();
     for d in diags {
@@ -26,17 +36,23 @@ pub fn render(file: &str, text: &str, diags: &[Diagnostic]) -> String {
         let mut cs = CsDiagnostic::new(severity)
             .with_code(d.code.as_str())
             .with_message(message.clone());
-        let mut labels = Vec::new();
-        if let Some(span) = &d.span {
-            labels.push(Label::primary((), span.clone()).with_message(d.code.summary()));
-        }
-        for l in &d.labels {
-            labels.push(Label::secondary((), l.span.clone()).with_message(l.message.clone()));
-        }
-        cs = cs.with_labels(labels);
+        let id = ids.get(&d.file).copied();
         let mut notes = Vec::new();
-        if d.span.is_none() {
-            notes.push(format!("in {file}"));
+        if let Some(id) = id {
+            let mut labels = Vec::new();
+            if let Some(span) = &d.span {
+                labels.push(Label::primary(id, span.clone()).with_message(d.code.summary()));
+            }
+            for l in &d.labels {
+                labels.push(Label::secondary(id, l.span.clone()).with_message(l.message.clone()));
+            }
+            cs = cs.with_labels(labels);
+        }
+        if d.span.is_none() || id.is_none() {
+            let path = sources.path(d.file);
+            if !path.is_empty() && d.file != FileKind::Command {
+                notes.push(format!("in {path}"));
+            }
         }
         if let Some(help) = &d.help {
             notes.push(format!("help: {help}"));
@@ -44,12 +60,23 @@ pub fn render(file: &str, text: &str, diags: &[Diagnostic]) -> String {
         cs = cs.with_notes(notes);
         match term::emit_into_string(&config, &files, &cs) {
             Ok(s) => out.push_str(&s),
-            Err(_) => out.push_str(&format!("{file}: {message}\n")),
+            Err(_) => out.push_str(&format!("{}: {message}\n", sources.path(d.file))),
         }
     }
-    let errors = diags.iter().filter(|d| d.is_error()).count();
-    let warnings = diags.len() - errors;
-    out.push_str(&summary(file, errors, warnings));
+    let mut kinds: Vec<FileKind> = diags.iter().map(|d| d.file).collect();
+    kinds.sort();
+    kinds.dedup();
+    for kind in kinds {
+        if kind == FileKind::Command {
+            continue;
+        }
+        let errors = diags
+            .iter()
+            .filter(|d| d.file == kind && d.is_error())
+            .count();
+        let warnings = diags.iter().filter(|d| d.file == kind).count() - errors;
+        out.push_str(&summary(sources.path(kind), errors, warnings));
+    }
     out
 }
 
@@ -70,7 +97,9 @@ fn summary(file: &str, errors: usize, warnings: usize) -> String {
 pub struct JsonDiagnostic<'a> {
     pub code: &'a str,
     pub severity: Severity,
-    pub file: &'a str,
+    /// The path of the file it is about (`null` for the command line).
+    pub file: Option<&'a str>,
+    pub file_kind: FileKind,
     pub key: Option<&'a str>,
     pub line: Option<usize>,
     pub column: Option<usize>,
@@ -81,16 +110,22 @@ pub struct JsonDiagnostic<'a> {
 }
 
 /// Diagnostics as JSON objects with 1-based line and column numbers.
-pub fn to_json<'a>(file: &'a str, text: &str, diags: &'a [Diagnostic]) -> Vec<JsonDiagnostic<'a>> {
+pub fn to_json<'a>(sources: &'a Sources, diags: &'a [Diagnostic]) -> Vec<JsonDiagnostic<'a>> {
     diags
         .iter()
         .map(|d| {
-            let start = d.span.as_ref().map(|s| line_col(text, s.start));
-            let end = d.span.as_ref().map(|s| line_col(text, s.end));
+            let src = sources.get(d.file);
+            let pos = |o: usize| src.map(|s| line_col(&s.text, o));
+            let start = d.span.as_ref().and_then(|s| pos(s.start));
+            let end = d.span.as_ref().and_then(|s| pos(s.end));
             JsonDiagnostic {
                 code: d.code.as_str(),
                 severity: d.severity,
-                file,
+                file: match d.file {
+                    FileKind::Command => None,
+                    k => Some(sources.path(k)),
+                },
+                file_kind: d.file,
                 key: d.key.as_deref(),
                 line: start.map(|p| p.0),
                 column: start.map(|p| p.1),

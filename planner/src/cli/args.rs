@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub use crate::render::Format;
+
 #[derive(Debug, Parser)]
 #[command(name = "faultline", version, about, long_about = None)]
 pub struct Cli {
@@ -30,13 +32,6 @@ pub enum Command {
     Plan(PlanArgs),
     /// Compute what breaks, how often, for how long and what is lost.
     Analyze(AnalyzeArgs),
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    #[default]
-    Text,
-    Json,
 }
 
 #[derive(Debug, Args)]

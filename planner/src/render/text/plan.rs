@@ -1,17 +1,13 @@
-//! `faultline plan` as text: the summary table, each service's instances and what
-//! bound them, the cost breakdowns, the frontier, and infeasibility explanations that
-//! point at the topology's lines. JSON output is the plan document itself.
+//! A plan as text: the summary table, each service's instances and what bound them,
+//! the cost breakdowns and the frontier. (Infeasibility renders as diagnostics.)
 
 use std::fmt::Write;
 
 use faultline_models::deployment::Words;
-use faultline_models::diag::line_col;
 use faultline_models::duration;
 use faultline_models::plan::{Frontier, Layer, Plan, ServicePlan};
-use faultline_models::topology::{Disruption, Topology};
+use faultline_models::topology::Disruption;
 use rust_decimal::Decimal;
-
-use crate::optimizer::Infeasible;
 
 /// Money with thousands separators: `$12,345.67`.
 pub fn usd(d: Decimal) -> String {
@@ -72,9 +68,8 @@ pub fn text(plan: &Plan) -> String {
     let s = &plan.solve;
     let _ = writeln!(
         o,
-        "solved with {} in {:.2} s: {} (objective {:.2}, best bound {:.2}, gap {:.3}%)",
+        "solved with {}: {} (objective {:.2}, best bound {:.2}, gap {:.3}%)",
         s.backend,
-        s.seconds,
         s.status,
         s.objective,
         s.best_bound,
@@ -302,41 +297,4 @@ fn frontier(o: &mut String, f: &Frontier) {
                 .unwrap_or_default()
         );
     }
-}
-
-/// Why there is no plan, each conflict pointing at the keys behind it.
-pub fn infeasible(file: &str, text: &str, t: &Topology, inf: &Infeasible) -> String {
-    let mut o = String::new();
-    let _ = writeln!(o, "error: no plan meets every requirement of {file}");
-    for c in &inf.conflicts {
-        match &c.service {
-            Some(s) => {
-                let _ = writeln!(o, "  service `{s}`: {}", c.message);
-            }
-            None => {
-                let _ = writeln!(o, "  {}", c.message);
-            }
-        }
-        for key in &c.keys {
-            // The key itself, or the nearest enclosing key written in the file.
-            let mut k = key.as_str();
-            let span = loop {
-                if let Some(sp) = t.span(k) {
-                    break Some(sp);
-                }
-                match k.rsplit_once('.') {
-                    Some((parent, _)) => k = parent,
-                    None => break None,
-                }
-            };
-            if let Some(span) = span {
-                let (line, col) = line_col(text, span.start);
-                let _ = writeln!(o, "    --> {file}:{line}:{col} ({k})");
-            }
-        }
-        if let Some(h) = &c.help {
-            let _ = writeln!(o, "    help: {h}");
-        }
-    }
-    o
 }

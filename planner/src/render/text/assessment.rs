@@ -1,17 +1,8 @@
-//! Renders a failure assessment: a readable summary with the scenario matrix as text,
-//! and the versioned assessment document as JSON.
+//! A failure assessment as text: a readable summary with the scenario matrix.
 
 use std::fmt::Write as _;
 
 use faultline_models::failure::{Assessment, Cell, Figures, Impact, Recovery};
-
-/// The assessment document as pretty JSON, fields in document order
-/// (`format_version` first).
-pub fn json(a: &Assessment) -> String {
-    let mut s = serde_json::to_string_pretty(a).unwrap_or_default();
-    s.push('\n');
-    s
-}
 
 /// A compact duration: `45s`, `5m`, `1h 30m`, `2d 4h`.
 pub fn duration(seconds: f64) -> String {

@@ -1,25 +1,9 @@
-//! `faultline catalog show`: the catalog as aligned text tables or JSON.
+//! `faultline catalog show` and `catalog diff` as aligned text.
 
 use std::fmt::Write;
 
+use super::super::Filter;
 use faultline_models::catalog::{Catalog, Mode};
-use serde_json::json;
-
-/// What to show.
-#[derive(Debug, Default)]
-pub struct Filter<'a> {
-    pub region: Option<&'a str>,
-    pub family: Option<&'a str>,
-}
-
-impl Filter<'_> {
-    fn region(&self, r: &str) -> bool {
-        self.region.is_none_or(|f| f == r)
-    }
-    fn family(&self, f: &str) -> bool {
-        self.family.is_none_or(|x| x == f)
-    }
-}
 
 pub fn text(c: &Catalog, f: &Filter<'_>) -> String {
     let mut out = String::new();
@@ -135,61 +119,9 @@ fn confidence(s: &faultline_models::catalog::Source) -> &'static str {
     }
 }
 
-pub fn json(c: &Catalog, f: &Filter<'_>) -> serde_json::Value {
-    let regions: serde_json::Map<String, serde_json::Value> = c
-        .regions
-        .iter()
-        .filter(|(n, _)| f.region(n))
-        .map(|(name, r)| {
-            let types: serde_json::Map<String, serde_json::Value> = c
-                .instance_types
-                .iter()
-                .filter(|(_, it)| f.family(&it.family))
-                .filter_map(|(t, it)| {
-                    let od = c.on_demand_price(name, t);
-                    let spot = c.spot_pool(name, t);
-                    (od.is_some() || spot.is_some()).then(|| {
-                        (
-                            t.clone(),
-                            json!({
-                                "family": it.family,
-                                "arch": it.arch,
-                                "vcpus": it.vcpus,
-                                "memory_gib": it.memory_gib,
-                                "on_demand_usd_per_hour": od,
-                                "spot": spot,
-                            }),
-                        )
-                    })
-                })
-                .collect();
-            (
-                name.clone(),
-                json!({
-                    "name": r.name,
-                    "zones": r.zones,
-                    "on_demand_source": c.on_demand.get(name).map(|p| &p.source),
-                    "spot_source": c.spot.get(name).map(|p| &p.source),
-                    "instance_types": types,
-                }),
-            )
-        })
-        .collect();
-    json!({
-        "catalog": c.name,
-        "cloud": c.cloud,
-        "as_of": c.as_of,
-        "regions": regions,
-        "commitments": c.commitments,
-        "transfer": c.transfer,
-        "failure": c.failure,
-        "sources": c.sources,
-    })
-}
-
 /// `catalog diff` as text: what was added, removed and changed, biggest price moves
 /// first.
-pub fn diff_text(old: &str, new: &str, d: &faultline_models::catalog::diff::CatalogDiff) -> String {
+pub fn diff(old: &str, new: &str, d: &faultline_models::catalog::diff::CatalogDiff) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "--- {old}\n+++ {new}");
     if d.is_empty() {

@@ -1,0 +1,109 @@
+//! `faultline plan`: solve a topology for its cheapest plan, report it, and with
+//! `--frontier` what each level of resilience costs.
+
+use std::io::IsTerminal;
+use std::path::Path;
+use std::time::Duration;
+
+use crate::cli::args::PlanArgs;
+use crate::cli::input::{self, InputError};
+use crate::cli::outcome::{self, Outcome};
+use crate::cli::output;
+use crate::optimizer::{Backend, Options};
+use crate::pipeline::{self, Deploy, Progress, Request};
+use crate::render::{json::pretty, Doc, View};
+
+pub fn run(args: &PlanArgs, catalog: Option<&Path>) -> Result<Outcome, InputError> {
+    let options = options(args)?;
+    let inputs = input::catalog_and_topology(&args.topology, catalog)?;
+    let request = Request {
+        deploy: Deploy::Optimize {
+            options,
+            frontier: args.frontier,
+        },
+        assess: None,
+    };
+    let show = args.frontier && std::io::stderr().is_terminal();
+    let mut progress = |p: Progress| {
+        if let (true, Progress::Frontier(msg)) = (show, p) {
+            let _ = output::emit(
+                std::io::stderr().lock(),
+                format!("\r\x1b[2K{msg}").as_bytes(),
+            );
+        }
+    };
+    let result = pipeline::run(&inputs.topology, &inputs.catalog, &request, &mut progress);
+    if show {
+        let _ = output::emit(std::io::stderr().lock(), b"\r\x1b[2K");
+    }
+    let report = result.map_err(|d| InputError::new(d, inputs.sources.clone()))?;
+    if let (Some(path), Some(plan)) = (&args.output, &report.plan) {
+        if output::is_stdout(path) {
+            // `-o -`: the plan document is what stdout carries.
+            return Ok(Outcome::ok(pretty(plan)).with_warnings(&inputs.sources, &inputs.warnings));
+        }
+        output::write_file(path, pretty(plan).as_bytes())?;
+    }
+    let stdout = outcome::render(
+        &Doc::Report(&report, View::Plan),
+        args.format,
+        &inputs.sources,
+    )?;
+    Ok(Outcome::ok(stdout).with_warnings(&inputs.sources, &inputs.warnings))
+}
+
+fn options(args: &PlanArgs) -> Result<Options, InputError> {
+    let available = Backend::available();
+    let backend = match &args.solver {
+        None => *available.first().ok_or_else(|| {
+            InputError::flag(
+                "--solver",
+                "this build has no MILP backend; build with `--features microlp` or `--features highs`",
+            )
+        })?,
+        Some(name) => {
+            let Some(b) = Backend::from_name(name) else {
+                return Err(InputError::flag(
+                    "--solver",
+                    format!(
+                        "unknown solver `{name}`; known solvers: {}",
+                        Backend::all_names().join(", ")
+                    ),
+                ));
+            };
+            if !available.contains(&b) {
+                return Err(InputError::flag(
+                    "--solver",
+                    format!(
+                        "this build has no `{name}` backend; rebuild with `cargo build --release --features {name}` (built in: {})",
+                        available.iter().map(|b| b.name()).collect::<Vec<_>>().join(", ")
+                    ),
+                ));
+            }
+            b
+        }
+    };
+    // At most a day: a limit that large is a safety net, never a plan's pace.
+    const MAX_TIME_LIMIT: f64 = 86_400.0;
+    if !(args.time_limit > 0.0 && args.time_limit <= MAX_TIME_LIMIT) {
+        return Err(InputError::flag(
+            "--time-limit",
+            format!(
+                "a number of seconds in (0, {MAX_TIME_LIMIT}], got {}",
+                args.time_limit
+            ),
+        ));
+    }
+    if !(0.0..1.0).contains(&args.gap) {
+        return Err(InputError::flag(
+            "--gap",
+            format!("a fraction in [0, 1), got {}", args.gap),
+        ));
+    }
+    Ok(Options {
+        backend,
+        time_limit: Some(Duration::from_secs_f64(args.time_limit)),
+        gap: args.gap,
+        level: None,
+    })
+}

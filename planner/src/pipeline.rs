@@ -1,0 +1,95 @@
+//! The one path from a validated topology to the report document, taken by every
+//! command: a deployment (solved by the optimizer, read from a plan, or the topology's
+//! own placement) → the failure model's assessment of it → the [`Report`] every
+//! renderer reads. Pure of files and terminals: progress goes to a callback.
+
+use faultline_models::catalog::Catalog;
+use faultline_models::diag::Diagnostic;
+use faultline_models::failure::{self, Deployment};
+use faultline_models::plan::Plan;
+use faultline_models::report::{Assumptions, Report, REPORT_FORMAT_VERSION};
+use faultline_models::topology::Topology;
+
+use crate::optimizer::{self, frontier};
+
+/// Where the deployment comes from.
+#[derive(Debug, Clone)]
+pub enum Deploy {
+    /// Solve for the cheapest plan; with the frontier when asked.
+    Optimize {
+        options: optimizer::Options,
+        frontier: bool,
+    },
+    /// A plan read back from a file (its staleness is checked).
+    Plan(Box<Plan>),
+    /// The topology's own `[placement.*]` tables.
+    Placement,
+}
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub deploy: Deploy,
+    /// How to run the failure model; `None` skips the assessment (a plan's own
+    /// availability figures, from the optimizer's use of the same model, remain).
+    pub assess: Option<failure::Options>,
+}
+
+/// What the pipeline reports as it goes, for a progress line.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Progress {
+    /// A step of the frontier, in words.
+    Frontier(String),
+    /// Simulated years done of the total.
+    Simulation { done: u64, total: u64 },
+}
+
+/// Runs the pipeline. `Err` holds every problem that stopped it (infeasibility, a
+/// deployment that does not fit); warnings that did not stop it are the report's
+/// findings.
+pub fn run(
+    topology: &Topology,
+    catalog: &Catalog,
+    request: &Request,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Report, Vec<Diagnostic>> {
+    let mut findings = Vec::new();
+    let (plan, deployment) = match &request.deploy {
+        Deploy::Optimize { options, frontier } => {
+            let mut plan = optimizer::plan(topology, catalog, options)
+                .map_err(|inf| inf.to_diagnostics(topology))?;
+            if *frontier {
+                let f = frontier::run(topology, catalog, options, &plan, &mut |msg: &str| {
+                    progress(Progress::Frontier(msg.to_string()));
+                });
+                plan.frontier = Some(f);
+            }
+            let d = Deployment::from_plan(&plan);
+            (Some(plan), d)
+        }
+        Deploy::Plan(plan) => {
+            findings.extend(plan.staleness(topology, catalog));
+            let d = Deployment::from_plan(plan);
+            (Some((**plan).clone()), d)
+        }
+        Deploy::Placement => (None, Deployment::from_placement(topology)),
+    };
+    let assessment = match &request.assess {
+        None => None,
+        Some(options) => Some(failure::assess(
+            topology,
+            catalog,
+            &deployment,
+            options,
+            &mut |done, total| progress(Progress::Simulation { done, total }),
+        )?),
+    };
+    Ok(Report {
+        format_version: REPORT_FORMAT_VERSION,
+        system: topology.name.clone(),
+        assumptions: Assumptions::new(topology, catalog, plan.as_ref()),
+        plan,
+        assessment,
+        findings,
+    })
+}
