@@ -13,10 +13,28 @@ pub fn parse(text: &str) -> Result<Duration, String> {
             "`{trimmed}` is negative; durations must be zero or more"
         ));
     }
-    humantime::parse_duration(trimmed).map_err(|e| {
+    // `M` is months to the parser and minutes to most readers: ask which.
+    if let Some(i) = trimmed.find('M') {
+        let before = trimmed[..i].trim_end();
+        if before.ends_with(|c: char| c.is_ascii_digit()) && !trimmed[i..].starts_with("Mi") {
+            return Err(format!(
+                "`{trimmed}` uses `M`, which means months; write `m` for minutes, or days (`60d`) for months"
+            ));
+        }
+    }
+    let d = humantime::parse_duration(trimmed).map_err(|e| {
         format!("`{trimmed}` is not a duration ({e}); write a number and a unit, such as \"30s\", \"15m\" or \"2h\"")
-    })
+    })?;
+    if d > MAX {
+        return Err(format!(
+            "`{trimmed}` is more than a year; recovery times, lags and budgets are at most 365 days"
+        ));
+    }
+    Ok(d)
 }
+
+/// The longest duration a topology may state.
+pub const MAX: Duration = Duration::from_secs(365 * 24 * 3600);
 
 /// Formats a duration compactly for reports.
 pub fn format(d: Duration) -> String {
@@ -40,5 +58,13 @@ mod tests {
         assert!(parse("-5m").unwrap_err().contains("negative"));
         assert!(parse("15").is_err());
         assert!(parse("soon").is_err());
+    }
+
+    #[test]
+    fn rejects_months_and_more_than_a_year() {
+        let e = parse("2M").unwrap_err();
+        assert!(e.contains("months") && e.contains("`m` for minutes"), "{e}");
+        assert!(parse("400d").unwrap_err().contains("more than a year"));
+        assert_eq!(parse("365d").unwrap(), MAX);
     }
 }

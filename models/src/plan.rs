@@ -14,6 +14,11 @@ use crate::deployment::{DrPattern, Purchase, Role, ServiceDeployment};
 use crate::diag::{Code, Diagnostic, FileKind};
 use crate::topology::{Consistency, Demand, Disruption, Kind, Topology};
 
+/// Most instances in one capacity group of a plan, and in one service: a topology may
+/// ask for at most a million vCPU per service, which a plan covers with far fewer.
+pub const MAX_GROUP_COUNT: u32 = 100_000;
+pub const MAX_SERVICE_INSTANCES: u64 = 1_000_000;
+
 /// Version of the plan document format (2: `inputs` digests added).
 pub const PLAN_FORMAT_VERSION: u32 = 2;
 
@@ -321,6 +326,86 @@ impl Plan {
             vec![json_error(Code::PlanMalformed, text, &e)
                 .help("the file looks like a plan of this version but a field is missing or has the wrong type; re-run `faultline plan`")]
         })
+    }
+
+    /// Whether the plan can be used with this catalog: every region, zone and instance
+    /// type exists, and every count is one the models can carry. Errors, pointing
+    /// into the plan file (whether it fits the topology is the failure model's check).
+    pub fn check_against(&self, catalog: &Catalog) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        let bad = |key: String, message: String| {
+            Diagnostic::error(Code::PlanUnknownRef, message)
+                .key(key)
+                .help(
+                "re-run `faultline plan`, or pass the catalog the plan was made with (`--catalog`)",
+            )
+        };
+        for (name, sp) in &self.services {
+            let mut total: u64 = 0;
+            for (i, g) in sp.deployment.groups.iter().enumerate() {
+                let key = format!("services.{name}.deployment.groups.{i}");
+                match catalog.regions.get(&g.region) {
+                    None => out.push(bad(
+                        format!("{key}.region"),
+                        format!(
+                            "service `{name}`: `{}` is not a region of the catalog",
+                            crate::input::clip(&g.region)
+                        ),
+                    )),
+                    Some(r) => {
+                        if let Some(z) = g.zone.as_ref().filter(|z| !r.zones.contains(z)) {
+                            out.push(bad(
+                                format!("{key}.zone"),
+                                format!(
+                                    "service `{name}`: `{}` is not a zone of `{}`",
+                                    crate::input::clip(z),
+                                    g.region
+                                ),
+                            ));
+                        }
+                    }
+                }
+                if !catalog.instance_types.contains_key(&g.instance_type) {
+                    out.push(bad(
+                        format!("{key}.instance_type"),
+                        format!(
+                            "service `{name}`: `{}` is not an instance type of the catalog",
+                            crate::input::clip(&g.instance_type)
+                        ),
+                    ));
+                }
+                if g.count == 0 || g.count > MAX_GROUP_COUNT {
+                    out.push(
+                        Diagnostic::error(
+                            Code::PlanMalformed,
+                            format!(
+                                "a capacity group holds 1 to {MAX_GROUP_COUNT} instances, got {}",
+                                g.count
+                            ),
+                        )
+                        .key(format!("{key}.count")),
+                    );
+                }
+                total += u64::from(g.count);
+            }
+            let groups_ok = sp
+                .deployment
+                .groups
+                .iter()
+                .all(|g| (1..=MAX_GROUP_COUNT).contains(&g.count));
+            if groups_ok && total > MAX_SERVICE_INSTANCES {
+                out.push(
+                    Diagnostic::error(
+                        Code::PlanMalformed,
+                        format!(
+                            "`{name}` has {total} instances; a service has at most {MAX_SERVICE_INSTANCES}"
+                        ),
+                    )
+                    .key(format!("services.{name}.deployment.groups")),
+                );
+            }
+        }
+        out
     }
 
     /// What changed since the plan was made: warnings when the topology or catalog it

@@ -68,6 +68,10 @@ pub fn run(
             (Some(plan), d)
         }
         Deploy::Plan(plan) => {
+            let errors = plan.check_against(catalog);
+            if !errors.is_empty() {
+                return Err(errors);
+            }
             findings.extend(plan.staleness(topology, catalog));
             let d = Deployment::from_plan(plan);
             (Some((**plan).clone()), d)

@@ -200,6 +200,7 @@ fn bad_plans() {
 
     let mut v = legacy_plan();
     v["services"]["db"]["deployment"]["groups"][1]["region"] = json!("eu-west-1");
+    v["services"]["db"]["deployment"]["groups"][1]["zone"] = json!("eu-west-1a");
     let p = write(dir.path(), "region.json", &v.to_string());
     expect_input_error(
         &run(&p),
@@ -208,6 +209,19 @@ fn bad_plans() {
             "service `db`",
             "`eu-west-1`",
             "not a candidate region",
+        ],
+    );
+
+    let mut v = legacy_plan();
+    v["services"]["db"]["deployment"]["groups"][1]["zone"] = json!("us-east-2z");
+    let p = write(dir.path(), "zone.json", &v.to_string());
+    expect_input_error(
+        &run(&p),
+        &[
+            "zone.json",
+            "FL-D006",
+            "service `db`",
+            "`us-east-2z` is not a zone of `us-east-2`",
         ],
     );
 

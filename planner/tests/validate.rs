@@ -189,44 +189,6 @@ fn a_user_catalog_replaces_the_embedded_one() {
 }
 
 #[test]
-fn catalog_diff_shows_price_moves_and_removed_types() {
-    let dir = tempfile::tempdir().unwrap();
-    let embedded = faultline_models::catalog::EMBEDDED_TOML;
-    let old = dir.path().join("old.toml");
-    let new = dir.path().join("new.toml");
-    std::fs::write(&old, embedded).unwrap();
-    let changed = embedded
-        .replacen("\"m5.large\" = \"0.096\"", "\"m5.large\" = \"0.1056\"", 1)
-        .replacen("\"m5.xlarge\" = \"0.192\"", "\"m5.xlarge\" = \"0.1728\"", 1);
-    std::fs::write(&new, changed).unwrap();
-    let out = faultline()
-        .args(["catalog", "diff"])
-        .arg(&old)
-        .arg(&new)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("on-demand prices up (1):"), "{text}");
-    assert!(
-        text.contains("us-east-1       m5.large         $0.096/h → $0.1056/h (+10.0%)"),
-        "{text}"
-    );
-    assert!(text.contains("on-demand prices down (1):"), "{text}");
-    assert!(text.contains("(-10.0%)"), "{text}");
-
-    let same = faultline()
-        .args(["catalog", "diff"])
-        .arg(&old)
-        .arg(&old)
-        .output()
-        .unwrap();
-    assert!(String::from_utf8(same.stdout)
-        .unwrap()
-        .contains("no differences"));
-}
-
-#[test]
 fn refresh_without_the_aws_feature_explains_how_to_get_it() {
     if cfg!(feature = "aws") {
         return;
@@ -247,4 +209,138 @@ fn refresh_without_the_aws_feature_explains_how_to_get_it() {
         .unwrap()
         .contains("--features aws"));
     assert!(!Path::new("never.toml").exists());
+}
+
+fn legacy() -> String {
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/legacy-placement/topology.toml"),
+    )
+    .unwrap()
+}
+
+/// Validates `text` and returns (exit code, stderr).
+fn validate_text(text: &str) -> (Option<i32>, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("topology.toml");
+    std::fs::write(&path, text).unwrap();
+    let out = faultline().arg("validate").arg(&path).output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_huge_name_is_not_echoed_whole() {
+    let name = "x".repeat(5_000_000);
+    let text = legacy().replacen(
+        "name = \"booking-legacy\"",
+        &format!("name = \"{name}\""),
+        1,
+    );
+    let (code, err) = validate_text(&text);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("FL-T029"), "{}", &err[..err.len().min(2000)]);
+    assert!(err.len() < 4_000, "stderr is {} bytes", err.len());
+    assert!(
+        err.contains("(5000002 characters)") || err.contains("more bytes"),
+        "{err}"
+    );
+}
+
+#[test]
+fn huge_numbers_are_bounded_and_printed_short() {
+    let text = legacy().replacen("peak_vcpu = 40", "peak_vcpu = 1e308", 1);
+    let (code, err) = validate_text(&text);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("FL-T017"), "{err}");
+    assert!(err.contains("got 1e308"), "{err}");
+    assert!(err.contains("up to 1000000"), "{err}");
+    assert!(
+        !err.contains("00000000000000000000"),
+        "no 309-digit number: {err}"
+    );
+
+    // Each value in range, their quotient not: caught before the optimizer sees inf.
+    let text = legacy().replacen(
+        "peak_vcpu = 40",
+        "peak_vcpu = 40\npeak_connections = 1e10\nconnections_per_vcpu = 1e-308",
+        1,
+    );
+    let (code, err) = validate_text(&text);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("services.web.connections_per_vcpu"), "{err}");
+    assert!(
+        err.contains("more than the 1000000 a service may need"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_duration_in_months_is_questioned() {
+    let text = legacy().replacen("rto = { zone = \"15m\" }", "rto = { zone = \"2M\" }", 1);
+    let (code, err) = validate_text(&text);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("FL-T014"), "{err}");
+    assert!(err.contains("means months"), "{err}");
+    assert!(err.contains("`m` for minutes"), "{err}");
+}
+
+#[test]
+fn simulation_length_is_bounded() {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/legacy-placement/topology.toml");
+    let out = faultline()
+        .args([
+            "analyze",
+            path.to_str().unwrap(),
+            "--simulate",
+            "99999999999",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--simulate") && err.contains("10000000"),
+        "{err}"
+    );
+}
+
+#[test]
+fn json_commands_print_a_json_error_document() {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/legacy-placement/topology.toml");
+    let text = legacy().replacen(
+        "monthly_budget_usd = 4000",
+        "monthly_budget_usd = 4000\n\n[constraints]\nmax_monthly_usd = 10",
+        1,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let capped = dir.path().join("capped.toml");
+    std::fs::write(&capped, text).unwrap();
+    for args in [
+        vec!["plan", capped.to_str().unwrap(), "--format", "json"],
+        vec!["analyze", "missing.toml", "--format", "json"],
+        vec![
+            "analyze",
+            path.to_str().unwrap(),
+            "--format",
+            "json",
+            "--simulate",
+            "0",
+        ],
+        vec!["catalog", "show", "--region", "mars-1", "--format", "json"],
+    ] {
+        let out = faultline().args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let doc: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{args:?}: stdout is not JSON: {e}"));
+        assert_eq!(doc["ok"], false, "{args:?}");
+        assert!(doc["errors"].as_u64().unwrap() >= 1, "{args:?}");
+        assert!(doc["diagnostics"][0]["code"]
+            .as_str()
+            .unwrap()
+            .starts_with("FL-"));
+    }
 }

@@ -1,168 +1,198 @@
-//! What changed between two catalogs: regions, zones, instance types, on-demand prices
-//! and spot pools, for reviewing a refreshed catalog before using it.
+//! What changed between two catalogs, for reviewing a refreshed or edited catalog
+//! before planning with it. Every figure is compared — regions and zones, instance
+//! types, prices, spot pools, offerings, commitment discounts, transfer prices, RTTs,
+//! failure priors, sources — by walking both catalogs' documents leaf by leaf, so a
+//! section added to the catalog format is compared without code here. Lists of names
+//! (a region's zones, a type's offering zones) compare as sets.
 
 use rust_decimal::Decimal;
 use serde::Serialize;
+use serde_json::Value;
 
-use super::{Catalog, InterruptionBucket};
+use super::Catalog;
 
+/// Every change, in the catalog's section order, each section sorted by key (on-demand
+/// prices by the size of the move, largest first).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CatalogDiff {
-    pub regions_added: Vec<String>,
-    pub regions_removed: Vec<String>,
-    /// `(region, zone)`.
-    pub zones_added: Vec<(String, String)>,
-    pub zones_removed: Vec<(String, String)>,
-    pub types_added: Vec<String>,
-    pub types_removed: Vec<String>,
-    /// Instance types whose vCPU, memory or architecture changed.
-    pub types_changed: Vec<TypeChange>,
-    /// On-demand prices that went up or down, largest relative change first.
-    pub prices_changed: Vec<PriceChange>,
-    /// `(region, type, price)` present only in the new catalog.
-    pub prices_added: Vec<(String, String, Decimal)>,
-    pub prices_removed: Vec<(String, String, Decimal)>,
-    pub spot_changed: Vec<SpotChange>,
-    pub sources_added: Vec<String>,
-    pub sources_removed: Vec<String>,
+    pub changes: Vec<Change>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct TypeChange {
-    pub instance_type: String,
-    pub field: &'static str,
-    pub old: String,
-    pub new: String,
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChangeKind {
+    Added,
+    Removed,
+    Changed,
 }
 
+/// One leaf that differs.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct PriceChange {
-    pub region: String,
-    pub instance_type: String,
-    pub old: Decimal,
-    pub new: Decimal,
-    /// Relative change in percent, rounded to 0.1.
-    pub change_pct: Decimal,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct SpotChange {
-    pub region: String,
-    pub instance_type: String,
-    pub old_savings_pct: u8,
-    pub new_savings_pct: u8,
-    pub old_interruption: InterruptionBucket,
-    pub new_interruption: InterruptionBucket,
+pub struct Change {
+    /// The top-level table: `regions`, `on_demand`, `rtt`, `failure`, …
+    pub section: String,
+    /// The dotted key below the section, e.g. `us-east-1.usd_per_hour.m5.large`.
+    pub key: String,
+    pub kind: ChangeKind,
+    /// The value in the old catalog (`null` when added).
+    pub old: Value,
+    /// The value in the new catalog (`null` when removed).
+    pub new: Value,
+    /// For numbers that changed: the relative change in percent, rounded to 0.1.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change_pct: Option<Decimal>,
 }
 
 impl CatalogDiff {
     pub fn is_empty(&self) -> bool {
-        *self == CatalogDiff::default()
+        self.changes.is_empty()
+    }
+
+    /// Sections with changes, in order, with their changes.
+    pub fn sections(&self) -> Vec<(&str, Vec<&Change>)> {
+        let mut out: Vec<(&str, Vec<&Change>)> = Vec::new();
+        for c in &self.changes {
+            match out.last_mut() {
+                Some((s, list)) if *s == c.section => list.push(c),
+                _ => out.push((&c.section, vec![c])),
+            }
+        }
+        out
     }
 }
 
-fn added_removed<'a, I, J>(old: I, new: J) -> (Vec<String>, Vec<String>)
-where
-    I: Iterator<Item = &'a String> + Clone,
-    J: Iterator<Item = &'a String> + Clone,
-{
-    let added = new
-        .clone()
-        .filter(|k| !old.clone().any(|o| o == *k))
-        .cloned()
-        .collect();
-    let removed = old
-        .filter(|k| !new.clone().any(|n| n == *k))
-        .cloned()
-        .collect();
-    (added, removed)
-}
+/// The catalog's sections in the order the file writes them.
+const SECTIONS: &[&str] = &[
+    "version",
+    "name",
+    "cloud",
+    "as_of",
+    "sources",
+    "regions",
+    "instance_types",
+    "on_demand",
+    "spot",
+    "offerings",
+    "commitments",
+    "transfer",
+    "rtt",
+    "failure",
+];
 
 /// Compares `old` with `new`.
 pub fn diff(old: &Catalog, new: &Catalog) -> CatalogDiff {
-    let mut d = CatalogDiff::default();
-    (d.regions_added, d.regions_removed) = added_removed(old.regions.keys(), new.regions.keys());
-    for (name, r) in &new.regions {
-        let Some(o) = old.regions.get(name) else {
-            continue;
-        };
-        let (added, removed) = added_removed(o.zones.iter(), r.zones.iter());
-        d.zones_added
-            .extend(added.into_iter().map(|z| (name.clone(), z)));
-        d.zones_removed
-            .extend(removed.into_iter().map(|z| (name.clone(), z)));
-    }
-    (d.types_added, d.types_removed) =
-        added_removed(old.instance_types.keys(), new.instance_types.keys());
-    for (t, n) in &new.instance_types {
-        let Some(o) = old.instance_types.get(t) else {
-            continue;
-        };
-        let mut change = |field: &'static str, a: String, b: String| {
-            if a != b {
-                d.types_changed.push(TypeChange {
-                    instance_type: t.clone(),
-                    field,
-                    old: a,
-                    new: b,
-                });
-            }
-        };
-        change("vcpus", o.vcpus.to_string(), n.vcpus.to_string());
-        change(
-            "memory_gib",
-            o.memory_gib.to_string(),
-            n.memory_gib.to_string(),
-        );
-        change("arch", o.arch.to_string(), n.arch.to_string());
-    }
-    for (region, prices) in &new.on_demand {
-        let old_prices = old.on_demand.get(region);
-        for (t, p) in &prices.usd_per_hour {
-            match old_prices.and_then(|o| o.usd_per_hour.get(t)) {
-                Some(o) if o != p => d.prices_changed.push(PriceChange {
-                    region: region.clone(),
-                    instance_type: t.clone(),
-                    old: *o,
-                    new: *p,
-                    change_pct: ((*p - *o) / *o * Decimal::ONE_HUNDRED).round_dp(1),
-                }),
-                Some(_) => {}
-                None => d.prices_added.push((region.clone(), t.clone(), *p)),
-            }
-        }
-    }
-    for (region, prices) in &old.on_demand {
-        for (t, p) in &prices.usd_per_hour {
-            if new.on_demand_price(region, t).is_none() {
-                d.prices_removed.push((region.clone(), t.clone(), *p));
-            }
-        }
-    }
-    d.prices_changed.sort_by(|a, b| {
-        b.change_pct
-            .abs()
-            .cmp(&a.change_pct.abs())
-            .then_with(|| (&a.region, &a.instance_type).cmp(&(&b.region, &b.instance_type)))
-    });
-    for (region, spot) in &new.spot {
-        for (t, n) in &spot.pools {
-            if let Some(o) = old.spot_pool(region, t) {
-                if o != n {
-                    d.spot_changed.push(SpotChange {
-                        region: region.clone(),
-                        instance_type: t.clone(),
-                        old_savings_pct: o.savings_pct,
-                        new_savings_pct: n.savings_pct,
-                        old_interruption: o.interruption,
-                        new_interruption: n.interruption,
-                    });
+    let a = serde_json::to_value(old).unwrap_or(Value::Null);
+    let b = serde_json::to_value(new).unwrap_or(Value::Null);
+    let mut changes = Vec::new();
+    walk(&mut Vec::new(), &a, &b, &mut changes);
+    let rank = |s: &str| {
+        SECTIONS
+            .iter()
+            .position(|x| *x == s)
+            .unwrap_or(SECTIONS.len())
+    };
+    changes.sort_by(|x, y| {
+        rank(&x.section)
+            .cmp(&rank(&y.section))
+            .then_with(|| x.section.cmp(&y.section))
+            .then_with(|| {
+                if x.section == "on_demand" {
+                    let m = |c: &Change| c.change_pct.map(|p| p.abs()).unwrap_or(Decimal::MAX);
+                    m(y).cmp(&m(x))
+                } else {
+                    std::cmp::Ordering::Equal
                 }
+            })
+            .then_with(|| x.key.cmp(&y.key))
+            .then_with(|| x.kind.cmp(&y.kind))
+    });
+    CatalogDiff { changes }
+}
+
+fn push(path: &[String], kind: ChangeKind, old: Value, new: Value, out: &mut Vec<Change>) {
+    let change_pct = match (&old, &new) {
+        (Value::Number(_) | Value::String(_), Value::Number(_) | Value::String(_))
+            if kind == ChangeKind::Changed =>
+        {
+            pct(&old, &new)
+        }
+        _ => None,
+    };
+    let (section, key) = match path.split_first() {
+        Some((s, rest)) => (s.clone(), rest.join(".")),
+        None => (String::new(), String::new()),
+    };
+    out.push(Change {
+        section,
+        key,
+        kind,
+        old,
+        new,
+        change_pct,
+    });
+}
+
+/// A number, or a decimal written as a string (prices and discounts are).
+fn number(v: &Value) -> Option<Decimal> {
+    match v {
+        Value::Number(n) => n
+            .as_f64()
+            .and_then(|f| Decimal::try_from(f).ok())
+            .or_else(|| n.as_i64().map(Decimal::from)),
+        Value::String(s) => s.parse().ok(),
+        _ => None,
+    }
+}
+
+fn pct(old: &Value, new: &Value) -> Option<Decimal> {
+    let (o, n) = (number(old)?, number(new)?);
+    if o.is_zero() {
+        return None;
+    }
+    Some(((n - o) / o * Decimal::ONE_HUNDRED).round_dp(1))
+}
+
+fn walk(path: &mut Vec<String>, a: &Value, b: &Value, out: &mut Vec<Change>) {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let mut keys: Vec<&String> = x.keys().chain(y.keys()).collect();
+            keys.sort();
+            keys.dedup();
+            for k in keys {
+                path.push(k.clone());
+                match (x.get(k), y.get(k)) {
+                    (Some(p), Some(q)) => walk(path, p, q, out),
+                    (Some(p), None) => push(path, ChangeKind::Removed, p.clone(), Value::Null, out),
+                    (None, Some(q)) => push(path, ChangeKind::Added, Value::Null, q.clone(), out),
+                    (None, None) => {}
+                }
+                path.pop();
             }
         }
+        (Value::Array(x), Value::Array(y)) if all_strings(x) && all_strings(y) => {
+            for v in y.iter().filter(|v| !x.contains(v)) {
+                push(path, ChangeKind::Added, Value::Null, v.clone(), out);
+            }
+            for v in x.iter().filter(|v| !y.contains(v)) {
+                push(path, ChangeKind::Removed, v.clone(), Value::Null, out);
+            }
+        }
+        (p, q) if p != q && !same_number(p, q) => {
+            push(path, ChangeKind::Changed, p.clone(), q.clone(), out);
+        }
+        _ => {}
     }
-    (d.sources_added, d.sources_removed) = added_removed(old.sources.keys(), new.sources.keys());
-    d
+}
+
+fn all_strings(v: &[Value]) -> bool {
+    v.iter().all(Value::is_string)
+}
+
+/// `0.1` and `"0.10"` are the same price.
+fn same_number(a: &Value, b: &Value) -> bool {
+    matches!((a, b), (Value::String(_), Value::String(_)))
+        && number(a).is_some()
+        && number(a) == number(b)
 }
 
 #[cfg(test)]
@@ -195,12 +225,15 @@ mod tests {
             .push("us-east-2d".into());
         new.instance_types.remove("t3.nano");
         let d = diff(old, &new);
-        assert_eq!(d.prices_changed.len(), 1);
-        assert_eq!(d.prices_changed[0].change_pct, Decimal::from(10));
-        assert_eq!(
-            d.zones_added,
-            vec![("us-east-2".into(), "us-east-2d".into())]
-        );
-        assert_eq!(d.types_removed, vec!["t3.nano".to_string()]);
+        let price = d.changes.iter().find(|c| c.section == "on_demand").unwrap();
+        assert_eq!(price.key, "us-east-1.usd_per_hour.m5.large");
+        assert_eq!(price.change_pct, Some(Decimal::from(10)));
+        assert!(d.changes.iter().any(|c| c.section == "regions"
+            && c.key == "us-east-2.zones"
+            && c.kind == ChangeKind::Added
+            && c.new == "us-east-2d"));
+        assert!(d.changes.iter().any(|c| c.section == "instance_types"
+            && c.key == "t3.nano"
+            && c.kind == ChangeKind::Removed));
     }
 }

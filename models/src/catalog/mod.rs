@@ -273,7 +273,16 @@ pub struct Catalog {
     pub failure: FailurePriors,
 }
 
+/// The longest round trip a catalog may state: twice the Earth's circumference in
+/// fibre takes about 400 ms; anything above a second is a typo.
+const MAX_RTT_MS: f64 = 1000.0;
+/// How far the two directions of one RTT may differ: the embedded measurements differ
+/// by at most 22% (eu-west-1 ↔ eu-west-2, 18 vs 14 ms) and 16 ms.
+const RTT_ASYMMETRY: f64 = 0.25;
+const RTT_ASYMMETRY_MS: f64 = 20.0;
+
 const CODES: Codes = Codes {
+    kind: "catalog",
     syntax: Code::CatalogSyntax,
     wrong_type: Code::CatalogSyntax,
     unknown_key: Code::CatalogUnknownKey,
@@ -520,6 +529,95 @@ impl Catalog {
                     format!("a discount is a fraction in [0, 1), got {v}"),
                 );
             }
+        }
+        let t = &self.transfer;
+        if t.inter_az_usd_per_gb < Decimal::ZERO {
+            bad(
+                path!["transfer", "inter_az_usd_per_gb"],
+                format!(
+                    "a transfer price must be zero or more, got {}",
+                    t.inter_az_usd_per_gb
+                ),
+            );
+        }
+        for (table, prices) in [
+            (
+                "inter_region_out_usd_per_gb",
+                &t.inter_region_out_usd_per_gb,
+            ),
+            (
+                "inter_region_pair_usd_per_gb",
+                &t.inter_region_pair_usd_per_gb,
+            ),
+        ] {
+            for (k, v) in prices {
+                if *v < Decimal::ZERO {
+                    bad(
+                        path!["transfer", table, k],
+                        format!("a transfer price must be zero or more, got {v}"),
+                    );
+                }
+            }
+        }
+        for (from, row) in &self.rtt.ms {
+            for (to, ms) in row {
+                if !positive(*ms) || *ms > MAX_RTT_MS {
+                    bad(
+                        path!["rtt", "ms", from, to],
+                        format!(
+                            "a round-trip time is a positive number of milliseconds up to {MAX_RTT_MS}, got {}",
+                            crate::input::number(*ms)
+                        ),
+                    );
+                    continue;
+                }
+                // A round trip is the same both ways; measurements from either end
+                // differ by vantage point, never by much.
+                if let Some(back) = self.rtt.ms.get(to).and_then(|r| r.get(from)) {
+                    let gap = (ms - back).abs();
+                    if from < to
+                        && positive(*back)
+                        && gap > RTT_ASYMMETRY_MS.max(RTT_ASYMMETRY * ms.max(*back))
+                    {
+                        bad(
+                            path!["rtt", "ms", from, to],
+                            format!(
+                                "{from} → {to} is {ms} ms but {to} → {from} is {back} ms; a round trip is the same both ways (measurements may differ by {:.0}% or {RTT_ASYMMETRY_MS} ms)",
+                                RTT_ASYMMETRY * 100.0
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+        let sp = &self.failure.spot;
+        if !(sp.notice_seconds.is_finite() && sp.notice_seconds >= 0.0) {
+            bad(
+                path!["failure", "spot", "notice_seconds"],
+                format!(
+                    "a notice is zero or more seconds, got {}",
+                    sp.notice_seconds
+                ),
+            );
+        }
+        if !positive(sp.replacement_median_hours) {
+            bad(
+                path!["failure", "spot", "replacement_median_hours"],
+                format!(
+                    "a median duration must be positive, got {}",
+                    sp.replacement_median_hours
+                ),
+            );
+        } else if !(sp.replacement_mean_hours.is_finite()
+            && sp.replacement_mean_hours >= sp.replacement_median_hours)
+        {
+            bad(
+                path!["failure", "spot", "replacement_mean_hours"],
+                format!(
+                    "a log-normal duration's mean ({} h) must be at least its median ({} h)",
+                    sp.replacement_mean_hours, sp.replacement_median_hours
+                ),
+            );
         }
         for mode in Mode::ALL {
             let m = self.failure.mode(*mode);

@@ -77,6 +77,39 @@ pub struct Diagnostic {
     pub help: Option<String>,
 }
 
+/// Words of a message longer than this are shortened: a message quotes the user's
+/// names and values, and a 50 MB name must not be echoed whole.
+const MAX_WORD: usize = 120;
+
+/// The message with every over-long word shortened to its start and its length.
+pub fn clip(message: String) -> String {
+    if message.len() <= MAX_WORD
+        || !message
+            .split_whitespace()
+            .any(|w| w.chars().count() > MAX_WORD)
+    {
+        return message;
+    }
+    let mut out = String::with_capacity(MAX_WORD * 4);
+    let mut rest = message.as_str();
+    while !rest.is_empty() {
+        let ws = rest.len() - rest.trim_start().len();
+        out.push_str(&rest[..ws]);
+        rest = &rest[ws..];
+        let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        let word = &rest[..end];
+        let n = word.chars().count();
+        if n > MAX_WORD {
+            out.extend(word.chars().take(MAX_WORD / 2));
+            out.push_str(&format!("… ({n} characters)"));
+        } else {
+            out.push_str(word);
+        }
+        rest = &rest[end..];
+    }
+    out
+}
+
 impl Diagnostic {
     pub fn error(code: Code, message: impl Into<String>) -> Self {
         Self {
@@ -84,7 +117,7 @@ impl Diagnostic {
             severity: Severity::Error,
             file: code.file(),
             key: None,
-            message: message.into(),
+            message: clip(message.into()),
             span: None,
             labels: Vec::new(),
             help: None,
@@ -110,19 +143,19 @@ impl Diagnostic {
     }
 
     pub fn key(mut self, key: impl Into<String>) -> Self {
-        self.key = Some(key.into());
+        self.key = Some(clip(key.into()));
         self
     }
 
     pub fn help(mut self, help: impl Into<String>) -> Self {
-        self.help = Some(help.into());
+        self.help = Some(clip(help.into()));
         self
     }
 
     pub fn label(mut self, span: Span, message: impl Into<String>) -> Self {
         self.labels.push(Label {
             span,
-            message: message.into(),
+            message: clip(message.into()),
         });
         self
     }

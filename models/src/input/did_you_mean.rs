@@ -5,6 +5,10 @@ pub fn suggest<'a, I>(word: &str, candidates: I) -> Option<&'a str>
 where
     I: IntoIterator<Item = &'a str>,
 {
+    // Nothing of that length is a typo of a short name (and comparing it would be slow).
+    if word.len() > 200 {
+        return None;
+    }
     candidates
         .into_iter()
         .map(|c| (strsim::jaro_winkler(word, c), c))

@@ -18,9 +18,36 @@ use self::spanned::{KeyPath, Locator, Seg};
 /// Which codes a file kind uses for the three phase-one problems.
 #[derive(Debug, Clone, Copy)]
 pub struct Codes {
+    /// What the file is (`topology`, `catalog`, `policy`), for messages.
+    pub kind: &'static str,
     pub syntax: Code,
     pub wrong_type: Code,
     pub unknown_key: Code,
+}
+
+/// Top-level tables that tell the kinds of Faultline files apart, so a file passed in
+/// the wrong place gets "this looks like a topology" rather than a missing field.
+const MARKERS: &[(&str, &[&str], &str)] = &[
+    (
+        "topology",
+        &["system", "services"],
+        "pass it as the topology argument, not with `--catalog`",
+    ),
+    (
+        "catalog",
+        &["instance_types", "on_demand", "spot"],
+        "pass it with `--catalog FILE`",
+    ),
+    ("policy", &["rules", "gate"], "pass it with `--policy FILE`"),
+];
+
+/// The kind of Faultline file `root` looks like, when it is clearly one.
+fn looks_like(root: &toml::de::DeTable<'_>) -> Option<(&'static str, &'static str)> {
+    MARKERS.iter().find_map(|(kind, keys, how)| {
+        keys.iter()
+            .any(|k| root.contains_key(*k))
+            .then_some((*kind, *how))
+    })
 }
 
 #[derive(Debug)]
@@ -36,6 +63,31 @@ where
     T: DeserializeOwned + JsonSchema,
 {
     let locator = Locator::parse(text, codes.syntax)?;
+    if let Some((kind, how)) =
+        looks_like(locator.root().get_ref()).filter(|(k, _)| *k != codes.kind)
+    {
+        let own = MARKERS.iter().find(|(k, _, _)| *k == codes.kind);
+        let has_own = own.is_some_and(|(_, keys, _)| {
+            keys.iter()
+                .any(|k| locator.root().get_ref().contains_key(*k))
+        });
+        if !has_own {
+            return Err(vec![Diagnostic::error(
+                codes.wrong_type,
+                format!("this looks like a {kind}, not a {}", codes.kind),
+            )
+            .help(format!(
+                "{how}; a {} file starts with {}",
+                codes.kind,
+                own.map(|(_, keys, _)| keys
+                    .iter()
+                    .map(|k| format!("[{k}]"))
+                    .collect::<Vec<_>>()
+                    .join(" or "))
+                    .unwrap_or_default()
+            ))]);
+        }
+    }
     let de = toml::Deserializer::from(locator.root().clone());
     let mut ignored: Vec<KeyPath> = Vec::new();
     let value: T = serde_ignored::deserialize(de, |p| ignored.push(to_key_path(&p)))
@@ -166,5 +218,26 @@ fn collect_properties(root: &Value, node: &Value, keys: &mut Vec<String>) {
         if let Some(props) = alt.get("properties").and_then(Value::as_object) {
             keys.extend(props.keys().cloned());
         }
+    }
+}
+
+/// A number for a message: plain when short, in scientific notation when it would run
+/// to many digits (`1e308` is not echoed as 309 of them).
+pub fn number(x: f64) -> String {
+    if x.is_finite() && x != 0.0 && !(1e-4..1e9).contains(&x.abs()) {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
+    }
+}
+
+/// A user's value for a message, shortened when long (a 50 MB name is not echoed).
+pub fn clip(s: &str) -> std::borrow::Cow<'_, str> {
+    const MAX: usize = 80;
+    if s.chars().count() <= MAX {
+        std::borrow::Cow::Borrowed(s)
+    } else {
+        let head: String = s.chars().take(MAX).collect();
+        std::borrow::Cow::Owned(format!("{head}… ({} characters)", s.chars().count()))
     }
 }

@@ -21,6 +21,7 @@ use crate::input::{load, Codes};
 use crate::path;
 
 const CODES: Codes = Codes {
+    kind: "topology",
     syntax: Code::TomlSyntax,
     wrong_type: Code::WrongType,
     unknown_key: Code::UnknownKey,
@@ -28,6 +29,17 @@ const CODES: Codes = Codes {
 
 const DEFAULT_HORIZON_MONTHS: u32 = 12;
 const DEFAULT_CONNECTIONS_PER_VCPU: f64 = 1000.0;
+
+// Upper bounds no real system comes near, so that every product the optimizer and the
+// failure model form stays finite: a million vCPU is ten thousand of the largest
+// instances.
+const MAX_VCPU: f64 = 1e6;
+const MAX_MEMORY_GIB: f64 = 1e7;
+const MAX_CONNECTIONS: f64 = 1e10;
+/// One replica runs on one instance; the largest in any catalog has a few hundred vCPU.
+const MAX_REPLICA_VCPU: f64 = 1e4;
+const MAX_WRITE_GB_PER_DAY: f64 = 1e7;
+const MAX_USD: f64 = 1e12;
 
 const STATELESS_KEYS: &[&str] = &[
     "peak_vcpu",
@@ -152,13 +164,25 @@ impl Validator<'_, '_> {
         }
     }
 
-    fn positive(&mut self, path: &KeyPath, value: Option<f64>, what: &str) -> Option<f64> {
+    /// A positive number no larger than `max` (which no real system comes near: a
+    /// bound that catches `1e308` and keeps every later product finite).
+    fn positive(
+        &mut self,
+        path: &KeyPath,
+        value: Option<f64>,
+        what: &str,
+        max: f64,
+    ) -> Option<f64> {
         let v = value?;
-        if !(v > 0.0 && v.is_finite()) {
+        if !(v > 0.0 && v <= max) {
             self.err(
                 Code::NonPositiveDemand,
                 path,
-                format!("{what} must be a positive number, got {v}"),
+                format!(
+                    "{what} must be a positive number up to {}, got {}",
+                    crate::input::number(max),
+                    crate::input::number(v)
+                ),
             );
             return None;
         }
@@ -178,11 +202,15 @@ impl Validator<'_, '_> {
 
     fn money(&mut self, path: &KeyPath, value: Option<f64>, what: &str) -> Option<Decimal> {
         let v = value?;
-        if !(v > 0.0 && v.is_finite()) {
+        if !(v > 0.0 && v <= MAX_USD) {
             self.err(
                 Code::NonPositiveMoney,
                 path,
-                format!("{what} must be a positive amount of USD, got {v}"),
+                format!(
+                    "{what} must be a positive amount of USD up to {}, got {}",
+                    crate::input::number(MAX_USD),
+                    crate::input::number(v)
+                ),
             );
             return None;
         }
@@ -728,24 +756,38 @@ impl Validator<'_, '_> {
                 missing = true;
             }
         }
-        let vcpu = self.positive(&p.join("peak_vcpu"), s.peak_vcpu, "peak_vcpu");
+        let vcpu = self.positive(&p.join("peak_vcpu"), s.peak_vcpu, "peak_vcpu", MAX_VCPU);
         let mem = self.positive(
             &p.join("peak_memory_gib"),
             s.peak_memory_gib,
             "peak_memory_gib",
+            MAX_MEMORY_GIB,
         );
         let conns = self.positive(
             &p.join("peak_connections"),
             s.peak_connections,
             "peak_connections",
+            MAX_CONNECTIONS,
         );
         let cpv = self
             .positive(
                 &p.join("connections_per_vcpu"),
                 s.connections_per_vcpu,
                 "connections_per_vcpu",
+                MAX_CONNECTIONS,
             )
             .unwrap_or(DEFAULT_CONNECTIONS_PER_VCPU);
+        if let Some(c) = conns.filter(|c| c / cpv > MAX_VCPU) {
+            self.err(
+                Code::NonPositiveDemand,
+                &p.join("connections_per_vcpu"),
+                format!(
+                    "peak_connections / connections_per_vcpu asks for {} vCPU, more than the {} a service may need",
+                    crate::input::number(c / cpv),
+                    crate::input::number(MAX_VCPU)
+                ),
+            );
+        }
         let profile = self.profile(&p.join("profile"), s.profile.as_ref());
         let flash_crowd = s.flash_crowd.unwrap_or(1.0);
         if !(flash_crowd >= 1.0 && flash_crowd.is_finite()) {
@@ -753,7 +795,8 @@ impl Validator<'_, '_> {
                 Code::FlashCrowdTooLow,
                 &p.join("flash_crowd"),
                 format!(
-                    "flash_crowd multiplies the peak and must be at least 1, got {flash_crowd}"
+                    "flash_crowd multiplies the peak and must be at least 1, got {}",
+                    crate::input::number(flash_crowd)
                 ),
             );
         }
@@ -762,7 +805,10 @@ impl Validator<'_, '_> {
             self.err(
                 Code::SpotShareOutOfRange,
                 &p.join("max_spot_share"),
-                format!("max_spot_share is a fraction in [0, 1], got {max_spot_share}"),
+                format!(
+                    "max_spot_share is a fraction in [0, 1], got {}",
+                    crate::input::number(max_spot_share)
+                ),
             );
         }
         let degraded_floor = s.degraded_floor.unwrap_or(1.0);
@@ -770,7 +816,7 @@ impl Validator<'_, '_> {
             self.err(
                 Code::FractionOutOfRange,
                 &p.join("degraded_floor"),
-                format!("degraded_floor is the share of demand still served during a failure, in (0, 1], got {degraded_floor}"),
+                format!("degraded_floor is the share of demand still served during a failure, in (0, 1], got {}", crate::input::number(degraded_floor)),
             );
         }
         let (profile_name, profile) = profile?;
@@ -898,18 +944,28 @@ impl Validator<'_, '_> {
             }
             (_, n) => n.and_then(|n| u32::try_from(n).ok()),
         };
-        let vcpu = self.positive(&p.join("replica_vcpu"), s.replica_vcpu, "replica_vcpu");
+        let vcpu = self.positive(
+            &p.join("replica_vcpu"),
+            s.replica_vcpu,
+            "replica_vcpu",
+            MAX_REPLICA_VCPU,
+        );
         let mem = self.positive(
             &p.join("replica_memory_gib"),
             s.replica_memory_gib,
             "replica_memory_gib",
+            MAX_MEMORY_GIB,
         );
         let write = s.write_gb_per_day.unwrap_or(0.0);
-        if !(write >= 0.0 && write.is_finite()) {
+        if !(0.0..=MAX_WRITE_GB_PER_DAY).contains(&write) {
             self.err(
                 Code::NonPositiveDemand,
                 &p.join("write_gb_per_day"),
-                format!("write_gb_per_day must be zero or more, got {write}"),
+                format!(
+                    "write_gb_per_day must be zero or more, up to {}, got {}",
+                    crate::input::number(MAX_WRITE_GB_PER_DAY),
+                    crate::input::number(write)
+                ),
             );
         }
         let commit = self.duration(
@@ -959,7 +1015,10 @@ impl Validator<'_, '_> {
                 self.err(
                     Code::AvailabilityOutOfRange,
                     &p.join("availability"),
-                    format!("availability must be strictly between 0 and 1, got {a}"),
+                    format!(
+                        "availability must be strictly between 0 and 1, got {}",
+                        crate::input::number(a)
+                    ),
                 )
                 .help = Some(help);
             }

@@ -38,6 +38,7 @@ pub enum Command {
 pub struct ValidateArgs {
     /// The topology file.
     pub topology: PathBuf,
+    /// Output format: `text` for people, `json` for programs.
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
 }
@@ -54,8 +55,11 @@ pub enum CatalogCommand {
 
 #[derive(Debug, Args)]
 pub struct CatalogDiffArgs {
+    /// The catalog before (e.g. the one plans were made with).
     pub old: PathBuf,
+    /// The catalog after (e.g. one written by `catalog refresh`).
     pub new: PathBuf,
+    /// `text` lists the changes by section; `json` is one array of changes.
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
 }
@@ -82,6 +86,7 @@ pub struct CatalogShowArgs {
     /// Only this instance family (e.g. m7g).
     #[arg(long)]
     pub family: Option<String>,
+    /// Output format: `text` for people, `json` for programs.
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
 }
@@ -135,6 +140,7 @@ pub struct PlanArgs {
     /// Relative optimality gap each MILP may stop at (0.01 = 1%).
     #[arg(long, value_name = "G", default_value_t = 0.01)]
     pub gap: f64,
+    /// Output format: `text` for people, `json` for programs.
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
 }
@@ -147,12 +153,14 @@ pub struct AnalyzeArgs {
     /// topology's own placement.
     #[arg(long, value_name = "FILE")]
     pub plan: Option<PathBuf>,
-    /// Also run the Monte Carlo simulation over this many simulated years.
+    /// Also run the Monte Carlo simulation over this many simulated years (1 to
+    /// 10,000,000).
     #[arg(long, value_name = "YEARS")]
     pub simulate: Option<u64>,
     /// Seed of the simulation's random stream: the same seed gives the same output.
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub seed: u64,
+    /// Output format: `text` for people, `json` for programs.
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
 }

@@ -17,9 +17,12 @@ pub fn render(sources: &Sources, diags: &[Diagnostic]) -> String {
     }
     let mut files = SimpleFiles::new();
     let mut ids = std::collections::BTreeMap::new();
+    let mut shown = std::collections::BTreeMap::new();
     for d in diags {
         if let (Some(src), None) = (sources.get(d.file), ids.get(&d.file)) {
-            ids.insert(d.file, files.add(src.path.clone(), src.text.clone()));
+            let clipped = Clipped::new(&src.text);
+            ids.insert(d.file, files.add(src.path.clone(), clipped.text.clone()));
+            shown.insert(d.file, clipped);
         }
     }
     let config = Config::default();
@@ -38,13 +41,13 @@ pub fn render(sources: &Sources, diags: &[Diagnostic]) -> String {
             .with_message(message.clone());
         let id = ids.get(&d.file).copied();
         let mut notes = Vec::new();
-        if let Some(id) = id {
+        if let (Some(id), Some(c)) = (id, shown.get(&d.file)) {
             let mut labels = Vec::new();
             if let Some(span) = &d.span {
-                labels.push(Label::primary(id, span.clone()).with_message(d.code.summary()));
+                labels.push(Label::primary(id, c.map(span)).with_message(d.code.summary()));
             }
             for l in &d.labels {
-                labels.push(Label::secondary(id, l.span.clone()).with_message(l.message.clone()));
+                labels.push(Label::secondary(id, c.map(&l.span)).with_message(l.message.clone()));
             }
             cs = cs.with_labels(labels);
         }
@@ -78,6 +81,58 @@ pub fn render(sources: &Sources, diags: &[Diagnostic]) -> String {
         out.push_str(&summary(sources.path(kind), errors, warnings));
     }
     out
+}
+
+/// A file's text as a snippet shows it: lines longer than [`MAX_LINE`] bytes are cut
+/// (a 50 MB line is not echoed), with spans moved to match.
+struct Clipped {
+    text: String,
+    /// Per line: its start in the original, its start in `text`, the bytes kept.
+    lines: Vec<(usize, usize, usize)>,
+}
+
+const MAX_LINE: usize = 240;
+
+impl Clipped {
+    fn new(original: &str) -> Clipped {
+        let mut text = String::new();
+        let mut lines = Vec::new();
+        let mut start = 0;
+        for line in original.split_inclusive('\n') {
+            let body = line.strip_suffix('\n').unwrap_or(line);
+            let new_start = text.len();
+            if body.len() > MAX_LINE {
+                let mut cut = MAX_LINE;
+                while !body.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                text.push_str(&body[..cut]);
+                text.push_str(&format!("… ({} more bytes)", body.len() - cut));
+                if line.ends_with('\n') {
+                    text.push('\n');
+                }
+                lines.push((start, new_start, cut));
+            } else {
+                text.push_str(line);
+                lines.push((start, new_start, line.len()));
+            }
+            start += line.len();
+        }
+        Clipped { text, lines }
+    }
+
+    fn offset(&self, o: usize) -> usize {
+        let i = self.lines.partition_point(|l| l.0 <= o).saturating_sub(1);
+        match self.lines.get(i) {
+            Some((old, new, kept)) => new + (o - old).min(*kept),
+            None => o.min(self.text.len()),
+        }
+    }
+
+    fn map(&self, span: &std::ops::Range<usize>) -> std::ops::Range<usize> {
+        let start = self.offset(span.start);
+        start..self.offset(span.end).max(start)
+    }
 }
 
 fn summary(file: &str, errors: usize, warnings: usize) -> String {

@@ -14,11 +14,21 @@ use crate::cli::output;
 use crate::pipeline::{self, Deploy, Progress, Request};
 use crate::render::{Doc, View};
 
+/// Ten million simulated years resolve a once-a-century event to a fraction of a
+/// percent and take minutes; more is never needed.
+const MAX_SIMULATED_YEARS: u64 = 10_000_000;
+
+/// Off a terminal, a progress line at most this often (and only once a run is slow).
+const QUIET_PROGRESS: std::time::Duration = std::time::Duration::from_secs(10);
+
 pub fn run(args: &AnalyzeArgs, catalog: Option<&Path>) -> Result<Outcome, InputError> {
-    if args.simulate == Some(0) {
+    if let Some(y) = args
+        .simulate
+        .filter(|y| !(1..=MAX_SIMULATED_YEARS).contains(y))
+    {
         return Err(InputError::flag(
             "--simulate",
-            "give at least 1 simulated year",
+            format!("a number of simulated years from 1 to {MAX_SIMULATED_YEARS}, got {y}"),
         ));
     }
     let mut inputs = input::catalog_and_topology(&args.topology, catalog)?;
@@ -51,19 +61,34 @@ pub fn run(args: &AnalyzeArgs, catalog: Option<&Path>) -> Result<Outcome, InputE
     };
     let show = std::io::stderr().is_terminal();
     let mut last_pct = u64::MAX;
+    let started = std::time::Instant::now();
+    let mut last_line = started;
     let mut progress = |p: Progress| {
         let Progress::Simulation { done, total } = p else {
             return;
         };
-        if !show || total == 0 {
+        if total == 0 {
             return;
         }
         let pct = done * 100 / total;
-        if pct != last_pct {
-            last_pct = pct;
+        if show {
+            if pct != last_pct {
+                last_pct = pct;
+                let _ = output::emit(
+                    std::io::stderr().lock(),
+                    format!("\r\x1b[2Ksimulating: {done}/{total} years ({pct}%)").as_bytes(),
+                );
+            }
+        } else if last_line.elapsed() >= QUIET_PROGRESS && done < total {
+            // A log (CI) gets a plain line now and then, so a long run is not silent.
+            last_line = std::time::Instant::now();
             let _ = output::emit(
                 std::io::stderr().lock(),
-                format!("\r\x1b[2Ksimulating: {done}/{total} years ({pct}%)").as_bytes(),
+                format!(
+                    "simulating: {done}/{total} years ({pct}%), {:.0} s so far\n",
+                    started.elapsed().as_secs_f64()
+                )
+                .as_bytes(),
             );
         }
     };

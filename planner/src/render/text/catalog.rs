@@ -3,6 +3,7 @@
 use std::fmt::Write;
 
 use super::super::Filter;
+use faultline_models::catalog::diff::{CatalogDiff, ChangeKind};
 use faultline_models::catalog::{Catalog, Mode};
 
 pub fn text(c: &Catalog, f: &Filter<'_>) -> String {
@@ -119,127 +120,52 @@ fn confidence(s: &faultline_models::catalog::Source) -> &'static str {
     }
 }
 
-/// `catalog diff` as text: what was added, removed and changed, biggest price moves
-/// first.
-pub fn diff(old: &str, new: &str, d: &faultline_models::catalog::diff::CatalogDiff) -> String {
+/// `catalog diff` as text: each section's changes, biggest price moves first.
+pub fn diff(old: &str, new: &str, d: &CatalogDiff) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "--- {old}\n+++ {new}");
     if d.is_empty() {
         let _ = writeln!(out, "no differences");
         return out;
     }
-    let list = |out: &mut String, title: &str, items: Vec<String>| {
-        if !items.is_empty() {
-            let _ = writeln!(out, "\n{title} ({}):", items.len());
-            for i in items {
-                let _ = writeln!(out, "  {i}");
-            }
+    for (section, changes) in d.sections() {
+        let _ = writeln!(
+            out,
+            "\n{section} ({} change{}):",
+            changes.len(),
+            if changes.len() == 1 { "" } else { "s" }
+        );
+        for c in changes {
+            let key = if c.key.is_empty() { section } else { &c.key };
+            let _ = match c.kind {
+                ChangeKind::Added => writeln!(out, "  + {key} = {}", value(&c.new)),
+                ChangeKind::Removed => writeln!(out, "  - {key} (was {})", value(&c.old)),
+                ChangeKind::Changed => writeln!(
+                    out,
+                    "  ~ {key}: {} → {}{}",
+                    value(&c.old),
+                    value(&c.new),
+                    c.change_pct
+                        .map(|p| format!(" ({p:+.1}%)"))
+                        .unwrap_or_default()
+                ),
+            };
         }
-    };
-    list(
-        &mut out,
-        "regions added",
-        d.regions_added.iter().map(|r| format!("+ {r}")).collect(),
-    );
-    list(
-        &mut out,
-        "regions removed",
-        d.regions_removed.iter().map(|r| format!("- {r}")).collect(),
-    );
-    list(
-        &mut out,
-        "zones added",
-        d.zones_added
-            .iter()
-            .map(|(_, z)| format!("+ {z}"))
-            .collect(),
-    );
-    list(
-        &mut out,
-        "zones removed",
-        d.zones_removed
-            .iter()
-            .map(|(_, z)| format!("- {z}"))
-            .collect(),
-    );
-    list(
-        &mut out,
-        "instance types added",
-        d.types_added.iter().map(|t| format!("+ {t}")).collect(),
-    );
-    list(
-        &mut out,
-        "instance types removed",
-        d.types_removed.iter().map(|t| format!("- {t}")).collect(),
-    );
-    list(
-        &mut out,
-        "instance types changed",
-        d.types_changed
-            .iter()
-            .map(|c| format!("~ {} {}: {} → {}", c.instance_type, c.field, c.old, c.new))
-            .collect(),
-    );
-    let (up, down): (Vec<_>, Vec<_>) = d.prices_changed.iter().partition(|p| p.new > p.old);
-    let price = |p: &&faultline_models::catalog::diff::PriceChange| {
-        format!(
-            "{:<15} {:<16} ${}/h → ${}/h ({:+}%)",
-            p.region, p.instance_type, p.old, p.new, p.change_pct
-        )
-    };
-    list(
-        &mut out,
-        "on-demand prices up",
-        up.iter().map(price).collect(),
-    );
-    list(
-        &mut out,
-        "on-demand prices down",
-        down.iter().map(price).collect(),
-    );
-    list(
-        &mut out,
-        "on-demand prices added",
-        d.prices_added
-            .iter()
-            .map(|(r, t, p)| format!("+ {r:<15} {t:<16} ${p}/h"))
-            .collect(),
-    );
-    list(
-        &mut out,
-        "on-demand prices removed",
-        d.prices_removed
-            .iter()
-            .map(|(r, t, p)| format!("- {r:<15} {t:<16} ${p}/h"))
-            .collect(),
-    );
-    list(
-        &mut out,
-        "spot pools changed",
-        d.spot_changed
-            .iter()
-            .map(|s| {
-                format!(
-                    "~ {:<15} {:<16} savings {}% → {}%, reclaim {} → {}",
-                    s.region,
-                    s.instance_type,
-                    s.old_savings_pct,
-                    s.new_savings_pct,
-                    s.old_interruption.label(),
-                    s.new_interruption.label()
-                )
-            })
-            .collect(),
-    );
-    list(
-        &mut out,
-        "sources added",
-        d.sources_added.iter().map(|s| format!("+ {s}")).collect(),
-    );
-    list(
-        &mut out,
-        "sources removed",
-        d.sources_removed.iter().map(|s| format!("- {s}")).collect(),
+    }
+    let _ = writeln!(
+        out,
+        "\n{} change{} in all",
+        d.changes.len(),
+        if d.changes.len() == 1 { "" } else { "s" }
     );
     out
+}
+
+/// A value as the catalog file would write it, compactly.
+fn value(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => "nothing".into(),
+        other => other.to_string(),
+    }
 }
