@@ -348,6 +348,31 @@ pub mod duration_text {
 }
 
 #[cfg(test)]
+mod apportion_tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn parts_add_up_to_the_rounded_total() {
+        // Rounded one by one these give 1002.14 + 584.99 + 229.86 + 6.08 = 1823.07.
+        let parts = [d("1002.1449"), d("584.9949"), d("229.8649"), d("6.0801")];
+        let r = apportion(&parts);
+        assert_eq!(r.iter().copied().sum::<Decimal>(), d("1823.08"));
+        assert_eq!(r, vec![d("1002.15"), d("584.99"), d("229.86"), d("6.08")]);
+    }
+
+    #[test]
+    fn exact_cents_are_kept() {
+        let parts = [d("1.10"), d("2.20"), d("0")];
+        assert_eq!(apportion(&parts), parts.to_vec());
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use std::str::FromStr;
 
@@ -471,5 +496,113 @@ mod tests {
             .rpo,
             Duration::ZERO
         );
+    }
+}
+
+/// What a deployment costs a month, priced by the same rules as the optimizer's plans:
+/// every capacity group all month at its purchase option's effective hourly rate
+/// (commitments amortised over the horizon), plus each store's replication traffic —
+/// its writes sent from the first member group (the primary, or the quorum's leader
+/// as written) to every other member, at the link's price.
+pub fn deployment_cost(
+    t: &Topology,
+    pricing: &Pricing<'_>,
+    services: &std::collections::BTreeMap<String, crate::deployment::ServiceDeployment>,
+) -> crate::plan::CostBreakdown {
+    use crate::deployment::{Role, Words};
+    let mut out = crate::plan::CostBreakdown::default();
+    for (name, d) in services {
+        let mut service = Decimal::ZERO;
+        for g in &d.groups {
+            let monthly = pricing.group_monthly(g).unwrap_or_default();
+            service += monthly;
+            *out.by_region.entry(g.region.clone()).or_default() += monthly;
+            *out.by_purchase
+                .entry(g.purchase.word().to_string())
+                .or_default() += monthly;
+            if g.role == Role::Standby {
+                out.standby += monthly;
+            } else {
+                out.instances += monthly;
+            }
+        }
+        let writes = t
+            .services
+            .get(name)
+            .and_then(|s| s.store())
+            .map_or(0.0, |s| s.write_gb_per_day);
+        let source = d
+            .groups
+            .iter()
+            .find(|g| g.role == Role::Primary)
+            .or_else(|| d.groups.iter().find(|g| g.role == Role::Active));
+        if let (Some(src), true) = (source, writes > 0.0) {
+            for g in d.groups.iter().filter(|g| !std::ptr::eq(*g, src)) {
+                let per_gb = pricing
+                    .link_usd_per_gb(
+                        (&src.region, src.zone.as_deref()),
+                        (&g.region, g.zone.as_deref()),
+                    )
+                    .unwrap_or_default();
+                let monthly = pricing.transfer_monthly(writes, per_gb) * Decimal::from(g.count);
+                service += monthly;
+                *out.by_region.entry(src.region.clone()).or_default() += monthly;
+                *out.by_purchase.entry("transfer".into()).or_default() += monthly;
+                out.transfer += monthly;
+            }
+        }
+        out.by_service.insert(name.clone(), service);
+    }
+    out.round_to_cents();
+    out
+}
+
+/// Rounds `parts` to cents so that they add up to their total rounded to cents
+/// (largest-remainder apportionment): a breakdown shown to the cent never misses its
+/// total by a cent. Ties go to the earlier part.
+pub fn apportion(parts: &[Decimal]) -> Vec<Decimal> {
+    let cents = Decimal::from(100);
+    let total = (parts.iter().copied().sum::<Decimal>() * cents).round();
+    let floors: Vec<Decimal> = parts.iter().map(|p| (p * cents).floor()).collect();
+    let mut left = total - floors.iter().copied().sum::<Decimal>();
+    let mut order: Vec<usize> = (0..parts.len()).collect();
+    order.sort_by(|a, b| {
+        let ra = parts[*a] * cents - floors[*a];
+        let rb = parts[*b] * cents - floors[*b];
+        rb.cmp(&ra).then(a.cmp(b))
+    });
+    let mut out = floors;
+    for i in order {
+        if left <= Decimal::ZERO {
+            break;
+        }
+        out[i] += Decimal::ONE;
+        left -= Decimal::ONE;
+    }
+    out.into_iter().map(|c| c / cents).collect()
+}
+
+/// [`apportion`] over a map's values, in place.
+pub fn apportion_map(m: &mut std::collections::BTreeMap<String, Decimal>) {
+    let parts: Vec<Decimal> = m.values().copied().collect();
+    for (v, r) in m.values_mut().zip(apportion(&parts)) {
+        *v = r;
+    }
+}
+
+impl crate::plan::CostBreakdown {
+    /// The breakdown's total, before or after rounding: the sum of its three kinds.
+    pub fn total(&self) -> Decimal {
+        self.instances + self.standby + self.transfer
+    }
+
+    /// Rounds every line to cents once, so each view (by service, by region, by
+    /// purchase option, by kind) adds up to the same total.
+    pub fn round_to_cents(&mut self) {
+        apportion_map(&mut self.by_service);
+        apportion_map(&mut self.by_region);
+        apportion_map(&mut self.by_purchase);
+        let kinds = apportion(&[self.instances, self.standby, self.transfer]);
+        (self.instances, self.standby, self.transfer) = (kinds[0], kinds[1], kinds[2]);
     }
 }

@@ -4,10 +4,11 @@
 //! renderer reads. Pure of files and terminals: progress goes to a callback.
 
 use faultline_models::catalog::Catalog;
+use faultline_models::cost::{deployment_cost, Pricing};
 use faultline_models::diag::Diagnostic;
 use faultline_models::failure::{self, Deployment};
 use faultline_models::plan::Plan;
-use faultline_models::report::{Assumptions, Report, REPORT_FORMAT_VERSION};
+use faultline_models::report::{requirement_findings, Assumptions, Report, REPORT_FORMAT_VERSION};
 use faultline_models::topology::Topology;
 
 use crate::optimizer::{self, frontier};
@@ -88,12 +89,29 @@ pub fn run(
             &mut |done, total| progress(Progress::Simulation { done, total }),
         )?),
     };
+    if let Some(a) = &assessment {
+        findings.extend(requirement_findings(
+            topology,
+            catalog,
+            &deployment.services,
+            a,
+        ));
+    }
+    let cost = match &plan {
+        Some(p) => p.cost.clone(),
+        None => {
+            let effective = topology.effective_catalog(catalog);
+            let pricing = Pricing::new(topology, &effective);
+            deployment_cost(topology, &pricing, &deployment.services)
+        }
+    };
     Ok(Report {
         format_version: REPORT_FORMAT_VERSION,
         system: topology.name.clone(),
         assumptions: Assumptions::new(topology, catalog, plan.as_ref()),
         plan,
         assessment,
+        cost: Some(cost),
         findings,
     })
 }

@@ -119,4 +119,8 @@ codes! {
     UnwritableOutput => ("FL-I003", "an output file or directory cannot be written"),
     // Deployments the failure model is asked to assess.
     DeploymentMismatch => ("FL-A001", "the deployment does not fit the topology"),
+    SpotShareExceeded => ("FL-A002", "the deployment runs more of a fleet on spot than max_spot_share allows"),
+    SurviveUnmet => ("FL-A003", "the deployment does not survive a failure its SLO says it must"),
+    RecoveryTargetMissed => ("FL-A004", "the deployment misses an RTO or RPO target"),
+    AvailabilityMissed => ("FL-A005", "the deployment's availability is below its target"),
 }

@@ -125,6 +125,7 @@ fn catalog(c: &Catalog, f: &Filter<'_>) -> Value {
         "regions": regions,
         "commitments": c.commitments,
         "transfer": c.transfer,
+        "rtt": c.rtt,
         "failure": c.failure,
         "sources": c.sources,
     })

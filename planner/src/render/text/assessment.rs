@@ -143,8 +143,8 @@ fn figures_rows(
     items: &std::collections::BTreeMap<String, Figures>,
     with_kind: bool,
 ) -> Vec<Vec<String>> {
-    items
-        .iter()
+    super::natural(items)
+        .into_iter()
         .map(|(name, f)| {
             let mut r = vec![name.clone()];
             if with_kind {
@@ -174,8 +174,8 @@ fn rto_rows(
     items: &std::collections::BTreeMap<String, Figures>,
     classes: &[&str],
 ) -> Vec<Vec<String>> {
-    items
-        .iter()
+    super::natural(items)
+        .into_iter()
         .map(|(name, f)| {
             let mut r = vec![name.clone()];
             for c in classes {
@@ -187,8 +187,8 @@ fn rto_rows(
 }
 
 fn sim_rows(items: &std::collections::BTreeMap<String, Figures>) -> Vec<Vec<String>> {
-    items
-        .iter()
+    super::natural(items)
+        .into_iter()
         .filter_map(|(name, f)| {
             let s = f.simulation.as_ref()?;
             let e = &s.downtime_minutes_per_year;

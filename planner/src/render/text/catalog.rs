@@ -32,8 +32,10 @@ pub fn text(c: &Catalog, f: &Filter<'_>) -> String {
         types.sort_by(|a, b| (&a.1.family, a.1.vcpus, a.0).cmp(&(&b.1.family, b.1.vcpus, b.0)));
         for (t, it) in types {
             let od = c.on_demand_price(name, t);
-            let spot = c.spot_pool(name, t);
-            if od.is_none() && spot.is_none() {
+            // Spot is priced off on-demand: without an on-demand price a pool's
+            // savings mean nothing, and the optimizer never uses it.
+            let spot = c.spot_pool(name, t).filter(|_| od.is_some());
+            if od.is_none() {
                 continue;
             }
             let _ = writeln!(
@@ -66,6 +68,16 @@ pub fn text(c: &Catalog, f: &Filter<'_>) -> String {
             "\ntransfer: inter-AZ ${}/GB each way (source {})",
             c.transfer.inter_az_usd_per_gb, c.transfer.source
         );
+        transfer_and_rtt(&mut out, c, &|_| true);
+    } else if f.region.is_some() {
+        let _ = writeln!(
+            out,
+            "\ntransfer: inter-AZ ${}/GB each way (source {})",
+            c.transfer.inter_az_usd_per_gb, c.transfer.source
+        );
+        transfer_and_rtt(&mut out, c, &|r| f.region(r));
+    }
+    if f.region.is_none() && f.family.is_none() {
         let _ = writeln!(
             out,
             "\nfailure priors (rate per year; duration median / mean hours):"
@@ -110,6 +122,79 @@ pub fn text(c: &Catalog, f: &Filter<'_>) -> String {
         );
     }
     out
+}
+
+/// Inter-region transfer prices and the RTT matrix, for the regions `keep` selects as
+/// the sending (row) side; every region as the receiving side.
+fn transfer_and_rtt(out: &mut String, c: &Catalog, keep: &dyn Fn(&str) -> bool) {
+    let regions: Vec<&String> = c.regions.keys().collect();
+    let _ = writeln!(
+        out,
+        "\ninter-region transfer, $/GB sent (the sender pays; source {}):",
+        c.transfer.source
+    );
+    for r in regions.iter().filter(|r| keep(r)) {
+        let out_price = c.transfer.inter_region_out_usd_per_gb.get(*r);
+        let pairs: Vec<String> = c
+            .transfer
+            .inter_region_pair_usd_per_gb
+            .iter()
+            .filter(|(k, _)| k.split('|').any(|x| x == r.as_str()))
+            .map(|(k, v)| {
+                let other = k.split('|').find(|x| *x != r.as_str()).unwrap_or(k);
+                format!("{other} ${v}")
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "  {r:<15} ${}/GB to other regions{}",
+            out_price.map_or("-".to_string(), |p| p.to_string()),
+            if pairs.is_empty() {
+                String::new()
+            } else {
+                format!("; to {}", pairs.join(", "))
+            }
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nround-trip times, ms, from the row's region to the column's (source {}):",
+        c.rtt.source
+    );
+    // AWS's short region codes (eu-central-1 → euc1, ap-southeast-2 → apse2) keep the
+    // columns narrow enough for a terminal.
+    let short = |r: &str| -> String {
+        r.split('-')
+            .map(|p| match p {
+                "north" => "n",
+                "south" => "s",
+                "east" => "e",
+                "west" => "w",
+                "central" => "c",
+                "northeast" => "ne",
+                "northwest" => "nw",
+                "southeast" => "se",
+                "southwest" => "sw",
+                other => other,
+            })
+            .collect()
+    };
+    let mut header = format!("  {:<15}", "");
+    for col in &regions {
+        header.push_str(&format!(" {:>6}", short(col)));
+    }
+    let _ = writeln!(out, "{header}");
+    for row in regions.iter().filter(|r| keep(r)) {
+        let mut line = format!("  {row:<15}");
+        for col in &regions {
+            let v = c.rtt.ms.get(*row).and_then(|m| m.get(*col));
+            line.push_str(&format!(
+                " {:>6}",
+                v.map_or("-".to_string(), |x| format!("{x:.0}"))
+            ));
+        }
+        let _ = writeln!(out, "{line}");
+    }
 }
 
 fn confidence(s: &faultline_models::catalog::Source) -> &'static str {

@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use faultline_models::deployment::Words;
 use faultline_models::duration;
-use faultline_models::plan::{Frontier, Layer, Plan, ServicePlan};
+use faultline_models::plan::{CostBreakdown, Frontier, Layer, Plan, ServicePlan};
 use faultline_models::topology::Disruption;
 use rust_decimal::Decimal;
 
@@ -88,7 +88,7 @@ pub fn text(plan: &Plan) -> String {
         "{:<w$}  {:<10}  {:<8}  {:<14}  {:<20}  {:>12}  {:>12}  {:>14}",
         "service", "kind", "consist.", "dr", "survives", "availability", "target", "$/month"
     );
-    for (name, sp) in &plan.services {
+    for (name, sp) in super::natural(&plan.services) {
         let (a, t) = match &sp.availability {
             Some(a) => (
                 pct(a.computed),
@@ -101,7 +101,7 @@ pub fn text(plan: &Plan) -> String {
             "{:<w$}  {:<10}  {:<8}  {:<14}  {:<20}  {:>12}  {:>12}  {:>14}",
             name,
             sp.kind.word(),
-            sp.consistency.word(),
+            consistency(sp),
             sp.deployment.dr.word(),
             survive_words(&sp.survive),
             a,
@@ -111,7 +111,7 @@ pub fn text(plan: &Plan) -> String {
     }
     if !plan.journeys.is_empty() {
         o.push('\n');
-        for (name, a) in &plan.journeys {
+        for (name, a) in super::natural(&plan.journeys) {
             let _ = writeln!(
                 o,
                 "journey `{name}`: availability {}{} ({:.1} min/month down)",
@@ -123,27 +123,12 @@ pub fn text(plan: &Plan) -> String {
             );
         }
     }
-    for (name, sp) in &plan.services {
+    for (name, sp) in super::natural(&plan.services) {
         o.push('\n');
         service(&mut o, name, sp);
     }
     o.push('\n');
-    let c = &plan.cost;
-    let by = |m: &std::collections::BTreeMap<String, Decimal>| {
-        m.iter()
-            .map(|(k, v)| format!("{k} {}", usd(*v)))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let _ = writeln!(o, "cost by region: {}", by(&c.by_region));
-    let _ = writeln!(o, "cost by purchase option: {}", by(&c.by_purchase));
-    let _ = writeln!(
-        o,
-        "instances {}, standby {}, transfer {}",
-        usd(c.instances),
-        usd(c.standby),
-        usd(c.transfer)
-    );
+    cost_lines(&mut o, &plan.cost);
     for n in &plan.notes {
         let _ = writeln!(o, "note: {n}");
     }
@@ -154,12 +139,45 @@ pub fn text(plan: &Plan) -> String {
     o
 }
 
+/// A cost breakdown's lines: by region, by purchase option, and the three kinds of
+/// spend. Shared by plans and analysed placements, so both read the same.
+pub fn cost_lines(o: &mut String, c: &CostBreakdown) {
+    let by = |m: &std::collections::BTreeMap<String, Decimal>| {
+        m.iter()
+            .map(|(k, v)| format!("{k} {}", usd(*v)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if !c.by_service.is_empty() {
+        let _ = writeln!(o, "cost by service: {}", by(&c.by_service));
+    }
+    let _ = writeln!(o, "cost by region: {}", by(&c.by_region));
+    let _ = writeln!(o, "cost by purchase option: {}", by(&c.by_purchase));
+    let _ = writeln!(
+        o,
+        "instances {}, standby {}, transfer {}",
+        usd(c.instances),
+        usd(c.standby),
+        usd(c.transfer)
+    );
+}
+
+/// A store's consistency; a stateless fleet holds no data, so it has none.
+fn consistency(sp: &ServicePlan) -> &'static str {
+    match sp.kind {
+        faultline_models::topology::Kind::Stateless => "-",
+        _ => sp.consistency.word(),
+    }
+}
+
 fn service(o: &mut String, name: &str, sp: &ServicePlan) {
     let _ = writeln!(
         o,
-        "{name}: {} {}, {}, survives {}: {}/month",
-        sp.consistency.word(),
-        sp.kind.word(),
+        "{name}: {}, {}, survives {}: {}/month",
+        match sp.kind {
+            faultline_models::topology::Kind::Stateless => "stateless".to_string(),
+            k => format!("{} {}", sp.consistency.word(), k.word()),
+        },
         sp.deployment.dr.word(),
         survive_words(&sp.survive),
         usd(sp.monthly_usd)
