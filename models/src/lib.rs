@@ -2,7 +2,7 @@
 //! files ([`input`], [`diag`]), the [`catalog`] and the validated [`topology`], the
 //! [`cost`] model and the optimizer's [`plan`] (or why there is none: [`infeasible`]),
 //! the [`failure`] model's assessment of a deployment, and the [`report`] document
-//! every renderer reads.
+//! every renderer reads; the gate [`policy`] that `faultline check` applies to them.
 //!
 //! Nothing in this crate performs I/O, prints or reads a clock; callers hand it text
 //! and get values and [`diag::Diagnostic`]s back.
@@ -25,3 +25,5 @@ pub mod plan;
 pub mod failure;
 
 pub mod report;
+
+pub mod policy;

@@ -1,6 +1,7 @@
 //! The registry of every code Faultline emits: validation (`FL-T`, `FL-C`), plan
 //! documents (`FL-D`), infeasibility (`FL-O`), deployments the failure model cannot
-//! assess (`FL-A`). Each has a docs entry in `docs/findings.md`; a test keeps the two
+//! assess (`FL-A`), gate policy files and inline suppressions (`FL-P`) and the gate's
+//! rules (`FL-G`). Each has a docs entry in `docs/findings.md`; a test keeps the two
 //! in step.
 
 use super::FileKind;
@@ -31,6 +32,7 @@ macro_rules! codes {
                     b'D' => FileKind::Plan,
                     b'I' => FileKind::Command,
                     b'G' => FileKind::Topology,
+                    b'P' => FileKind::Policy,
                     _ => FileKind::Topology,
                 }
             }
@@ -90,6 +92,7 @@ codes! {
     UnknownEnumValue => ("FL-T041", "value is not one of the allowed words"),
     SelfDependency => ("FL-T042", "service depends on itself"),
     PlacementMissing => ("FL-T043", "placement does not cover a service"),
+    InvalidTag => ("FL-T044", "tag key or value is not usable on AWS"),
     // Catalog files.
     CatalogSyntax => ("FL-C001", "the catalog file is not valid TOML or has the wrong shape"),
     CatalogUnknownKey => ("FL-C002", "unknown key in the catalog"),
@@ -123,4 +126,32 @@ codes! {
     SurviveUnmet => ("FL-A003", "the deployment does not survive a failure its SLO says it must"),
     RecoveryTargetMissed => ("FL-A004", "the deployment misses an RTO or RPO target"),
     AvailabilityMissed => ("FL-A005", "the deployment's availability is below its target"),
+    // Gate policy files, and the inline suppressions gate findings honour.
+    PolicySyntax => ("FL-P001", "the policy file is not valid TOML"),
+    PolicyWrongType => ("FL-P002", "a policy key has the wrong type or a required key is missing"),
+    PolicyUnknownKey => ("FL-P003", "unknown key in the policy"),
+    PolicyVersion => ("FL-P004", "unsupported policy format version"),
+    PolicyBadValue => ("FL-P005", "policy value out of range or not one of the allowed words"),
+    PolicyUnknownName => ("FL-P006", "the policy names a service, journey or region the topology or catalog does not have"),
+    PolicyNeedsBaseline => ("FL-P007", "a rule compares against a baseline but none was given"),
+    SuppressionMalformed => ("FL-P008", "an inline suppression comment is malformed"),
+    SuppressionUnknownCode => ("FL-P009", "an inline suppression names a code that is not a gate rule"),
+    BaselineMalformed => ("FL-P010", "the baseline findings file is not one this build reads"),
+    // Architecture-review gate rules (`faultline check`).
+    GateMaxMonthlyCost => ("FL-G001", "the plan costs more per month than the policy allows"),
+    GateCostChange => ("FL-G002", "the monthly cost moved against the baseline by more than the policy allows"),
+    GateMinAvailability => ("FL-G003", "a service or journey is less available than the policy requires"),
+    GateMaxDowntime => ("FL-G004", "a service or journey is down longer per year than the policy allows"),
+    GateAvailabilityRegression => ("FL-G005", "availability fell against the baseline by more than the policy allows"),
+    GateMaxRto => ("FL-G006", "recovering from a disruption takes longer than the policy allows"),
+    GateMaxRpo => ("FL-G007", "a disruption can lose more data than the policy allows"),
+    GateSurvive => ("FL-G008", "a service does not survive a failure the policy requires it to survive"),
+    GateQuorumSurvival => ("FL-G009", "a strongly consistent store loses its quorum under a failure it must survive"),
+    GateCrossRegionDependency => ("FL-G010", "a hard dependency crosses regions beyond the latency budget"),
+    GateCriticalSpot => ("FL-G011", "a critical service runs more of its capacity on spot than the policy allows"),
+    GateMaxCommitment => ("FL-G012", "capacity is committed for a longer term than the policy allows"),
+    GateResidency => ("FL-G013", "a service runs in a region the policy does not allow"),
+    GateRequiredTags => ("FL-G014", "a tag the policy requires is missing"),
+    GateSuppressionExpired => ("FL-G015", "an inline suppression has expired"),
+    GateSuppressionUnused => ("FL-G016", "an inline suppression matches no finding"),
 }

@@ -38,7 +38,22 @@ const MARKERS: &[(&str, &[&str], &str)] = &[
         &["instance_types", "on_demand", "spot"],
         "pass it with `--catalog FILE`",
     ),
-    ("policy", &["rules", "gate"], "pass it with `--policy FILE`"),
+    (
+        "policy",
+        &[
+            "fail_on",
+            "max_monthly_cost",
+            "cost_change",
+            "min_availability",
+            "max_downtime",
+            "max_rto",
+            "max_rpo",
+            "quorum_survival",
+            "residency",
+            "required_tags",
+        ],
+        "pass it with `--policy FILE`",
+    ),
 ];
 
 /// The kind of Faultline file `root` looks like, when it is clearly one.

@@ -79,6 +79,10 @@ pub struct Topology {
     pub placement: BTreeMap<String, ServiceDeployment>,
     pub constraints: Constraints,
     pub overrides: Overrides,
+    /// `system.tags`. Skipped when empty so that topologies without tags keep the
+    /// digest they had before tags existed.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
     /// Key spans in the source file, by dotted key path (`services.web.slo`), so
     /// later stages can point findings at the line that caused them.
     #[serde(skip)]
@@ -97,6 +101,9 @@ pub struct Service {
     pub arch: Vec<Arch>,
     pub depends_on: BTreeMap<String, Strength>,
     pub slo: Slo,
+    /// The service's own tags (without the system's).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
 }
 
 /// What a service needs.

@@ -49,6 +49,10 @@ pub struct RawSystem {
     pub monthly_budget_usd: Option<f64>,
     /// Months over which reserved capacity is amortised (default 12).
     pub horizon_months: Option<i64>,
+    /// Tags for every resource of the system (owner, cost centre, …); services add
+    /// their own. A gate policy can require some (`required_tags`).
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
 }
 
 /// A service: a `stateless` fleet, a `quorum` group or a `replicated` store.
@@ -101,6 +105,9 @@ pub struct RawService {
     #[serde(default)]
     pub depends_on: BTreeMap<String, String>,
     pub slo: Option<RawSlo>,
+    /// Tags for this service's resources; they add to (and win over) `system.tags`.
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]

@@ -519,8 +519,35 @@ impl Validator<'_, '_> {
             placement,
             constraints,
             overrides,
+            tags: self.tags(&path!["system", "tags"], &sys.tags),
             spans: BTreeMap::new(),
         }
+    }
+
+    /// Tags as AWS accepts them: keys of 1–128 characters not starting with the
+    /// reserved `aws:` prefix, values of at most 256 characters (EC2 tag restrictions).
+    fn tags(&mut self, p: &KeyPath, raw: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+        for (k, v) in raw {
+            let path = p.join(k);
+            let klen = k.chars().count();
+            if klen == 0 || klen > 128 || k.to_ascii_lowercase().starts_with("aws:") {
+                self.err_key(
+                    Code::InvalidTag,
+                    &path,
+                    format!("tag key `{k}` cannot be used"),
+                )
+                .help =
+                    Some("a tag key has 1–128 characters and does not start with `aws:`".into());
+            }
+            if v.chars().count() > 256 {
+                self.err(
+                    Code::InvalidTag,
+                    &path,
+                    format!("the value of tag `{k}` is longer than 256 characters"),
+                );
+            }
+        }
+        raw.clone()
     }
 
     fn constraints(&mut self, raw: &RawTopology, regions: &[String]) -> Constraints {
@@ -737,6 +764,7 @@ impl Validator<'_, '_> {
             arch,
             depends_on,
             slo,
+            tags: self.tags(&p.join("tags"), &s.tags),
         })
     }
 
