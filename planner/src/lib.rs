@@ -7,6 +7,8 @@
 
 pub mod optimizer;
 pub mod pipeline;
+
+pub mod gate;
 pub mod render;
 
 pub mod cli;

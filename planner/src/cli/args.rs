@@ -32,6 +32,10 @@ pub enum Command {
     Plan(PlanArgs),
     /// Compute what breaks, how often, for how long and what is lost.
     Analyze(AnalyzeArgs),
+    /// Review the architecture against a policy: exit 1 on violations (the CI gate).
+    Check(CheckArgs),
+    /// Show cost and availability changes between two topologies or plans.
+    Diff(DiffArgs),
 }
 
 #[derive(Debug, Args)]
@@ -119,6 +123,8 @@ pub enum SchemaTarget {
     #[default]
     Topology,
     Catalog,
+    /// The gate policy format (`faultline check --policy`).
+    Policy,
 }
 
 #[derive(Debug, Args)]
@@ -161,6 +167,62 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub seed: u64,
     /// Output format: `text` for people, `json` for programs.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The topology file.
+    pub topology: PathBuf,
+    /// The gate policy (docs/policy.md).
+    #[arg(long, value_name = "FILE")]
+    pub policy: PathBuf,
+    /// Check this plan (from `faultline plan -o`) instead of planning the topology.
+    #[arg(long, value_name = "FILE")]
+    pub plan: Option<PathBuf>,
+    /// The deployment to compare against (usually the target branch's): a topology,
+    /// planned here, or a plan file.
+    #[arg(long, value_name = "TOPOLOGY|PLAN")]
+    pub baseline: Option<PathBuf>,
+    /// Findings accepted earlier; only findings not in it fail the check.
+    #[arg(long, value_name = "FILE")]
+    pub baseline_findings: Option<PathBuf>,
+    /// Write every finding of this run to FILE as accepted findings (then pass).
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+    /// Lowest severity that fails the check; default: the policy's `fail_on`, else error.
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+    /// The date inline suppressions expire against (default: today in UTC).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub today: Option<String>,
+    /// Also write the result in another format to a file; repeatable.
+    #[arg(long = "report", value_name = "FORMAT=FILE")]
+    pub reports: Vec<String>,
+    /// Wall-clock limit for planning (the topology, and a topology baseline), seconds.
+    #[arg(long, value_name = "S", default_value_t = 60.0)]
+    pub time_limit: f64,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The base: a topology (planned here) or a plan file.
+    pub base: PathBuf,
+    /// The head: a topology or a plan file.
+    pub head: PathBuf,
+    /// Wall-clock limit for planning each topology, seconds.
+    #[arg(long, value_name = "S", default_value_t = 60.0)]
+    pub time_limit: f64,
+    /// `text`, `json` or `markdown`.
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
 }

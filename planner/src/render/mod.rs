@@ -5,7 +5,13 @@
 //! a span) comes in [`Sources`].
 
 pub mod diagnostics;
+pub mod gate;
+pub mod github;
+pub mod gitlab;
 pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod sarif;
 pub mod text;
 
 use std::collections::BTreeMap;
@@ -24,6 +30,16 @@ pub enum Format {
     Text,
     /// Versioned JSON documents for programs.
     Json,
+    /// A pull-request comment or job summary (`check`, `diff`).
+    Markdown,
+    /// JUnit XML, one test case per rule × subject (`check`).
+    Junit,
+    /// SARIF 2.1.0 for code scanning (`check`).
+    Sarif,
+    /// GitHub Actions workflow-command annotations (`check`).
+    Github,
+    /// GitLab Code Quality report (`check`).
+    Gitlab,
 }
 
 impl Format {
@@ -31,8 +47,24 @@ impl Format {
         match self {
             Format::Text => "text",
             Format::Json => "json",
+            Format::Markdown => "markdown",
+            Format::Junit => "junit",
+            Format::Sarif => "sarif",
+            Format::Github => "github",
+            Format::Gitlab => "gitlab",
         }
     }
+
+    /// The formats `faultline check` writes.
+    pub const CHECK: &'static [Format] = &[
+        Format::Text,
+        Format::Json,
+        Format::Markdown,
+        Format::Junit,
+        Format::Sarif,
+        Format::Github,
+        Format::Gitlab,
+    ];
 }
 
 /// One of the user's files, as read.
@@ -121,6 +153,10 @@ pub enum Doc<'a> {
     CatalogDiff(&'a CatalogDiff, &'a str, &'a str),
     /// The command failed: every diagnostic behind it.
     Failure(&'a [Diagnostic]),
+    /// What the architecture-review gate found (`check`).
+    Gate(&'a crate::gate::GateResult),
+    /// Cost and availability between two deployments, with the two paths (`diff`).
+    Diff(&'a crate::gate::snapshot::Diff, &'a str, &'a str),
 }
 
 /// A format the document has no rendering in.
@@ -131,8 +167,15 @@ pub struct Unsupported {
 
 /// Renders `doc` in `format`.
 pub fn render(doc: &Doc<'_>, format: Format, sources: &Sources) -> Result<String, Unsupported> {
-    match format {
-        Format::Text => Ok(text::render(doc, sources)),
-        Format::Json => Ok(json::render(doc, sources)),
+    match (doc, format) {
+        (_, Format::Text) => Ok(text::render(doc, sources)),
+        (_, Format::Json) => Ok(json::render(doc, sources)),
+        (Doc::Gate(g), Format::Markdown) => Ok(markdown::check(g, sources, markdown::MAX_CHARS)),
+        (Doc::Gate(g), Format::Junit) => Ok(junit::render(g, sources)),
+        (Doc::Gate(g), Format::Sarif) => Ok(sarif::render(g, sources)),
+        (Doc::Gate(g), Format::Github) => Ok(github::render(g, sources)),
+        (Doc::Gate(g), Format::Gitlab) => Ok(gitlab::render(g, sources)),
+        (Doc::Diff(d, base, head), Format::Markdown) => Ok(markdown::diff_doc(d, base, head)),
+        (_, format) => Err(Unsupported { format }),
     }
 }

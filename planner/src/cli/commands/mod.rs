@@ -3,6 +3,8 @@
 
 mod analyze;
 mod catalog;
+mod check;
+mod diff;
 mod init;
 mod plan;
 mod schema;
@@ -24,6 +26,8 @@ pub fn dispatch(cli: &Cli) -> Outcome {
         Command::Schema(a) => (schema::run(a), Format::Text),
         Command::Plan(a) => (plan::run(a, catalog), a.format),
         Command::Analyze(a) => (analyze::run(a, catalog), a.format),
+        Command::Check(a) => (check::run(a, catalog), a.format),
+        Command::Diff(a) => (diff::run(a, catalog), a.format),
     };
     result.unwrap_or_else(|e| Outcome::failure(&e, format))
 }

@@ -13,6 +13,7 @@ pub fn run(args: &SchemaArgs) -> Result<Outcome, InputError> {
     let value = match args.target {
         SchemaTarget::Topology => topology::json_schema(),
         SchemaTarget::Catalog => Catalog::json_schema(),
+        SchemaTarget::Policy => faultline_models::policy::json_schema(),
     };
     let text = pretty(&value);
     match &args.output {

@@ -16,6 +16,8 @@ pub fn render(doc: &Doc<'_>, sources: &Sources) -> String {
         Doc::Catalog(c, f) => catalog::text(c, f),
         Doc::CatalogDiff(d, old, new) => catalog::diff(old, new, d),
         Doc::Failure(diags) => diagnostics::render(sources, diags),
+        Doc::Gate(g) => super::gate::text(g, sources),
+        Doc::Diff(d, base, head) => super::gate::diff_text(d, base, head),
     }
 }
 
