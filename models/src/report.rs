@@ -3,7 +3,12 @@
 //! model's assessment of the deployment, the findings, and the assumptions behind
 //! every figure. Every renderer
 //! (text, JSON, Markdown, HTML, SARIF, JUnit, Terraform) reads this one document, so a
-//! figure has one definition wherever it is shown.
+//! figure has one definition wherever it is shown. The figures the HTML and Markdown
+//! reports lead with are defined once, in [`summary`]; what changed against a baseline
+//! plan, in [`compare`].
+
+pub mod compare;
+pub mod summary;
 
 use std::collections::BTreeMap;
 
@@ -39,6 +44,20 @@ pub struct Report {
     #[serde(skip)]
     pub findings: Vec<Diagnostic>,
     pub assumptions: Assumptions,
+    /// The plan this one is compared with (`faultline report --baseline`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<Baseline>,
+}
+
+/// An earlier plan, assessed against the same topology and catalog as the report's own
+/// deployment so the two differ only in the plan, and what changed between them.
+#[derive(Debug, Clone, Serialize)]
+pub struct Baseline {
+    pub plan: Plan,
+    /// `None` when the failure model could not assess the old plan against the current
+    /// topology (services added or removed since); a finding says why.
+    pub assessment: Option<Assessment>,
+    pub comparison: compare::Comparison,
 }
 
 /// What every figure rests on.

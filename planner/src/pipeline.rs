@@ -113,5 +113,57 @@ pub fn run(
         assessment,
         cost: Some(cost),
         findings,
+        baseline: None,
     })
+}
+
+/// Adds `baseline` to the report for compare mode: the old plan assessed against the
+/// same topology and catalog as the report's own deployment (so the two differ only in
+/// the plan), and what changed. A baseline the failure model cannot assess against
+/// this topology (services added or removed since) is still compared for cost and
+/// placement; a finding says why its availability is missing.
+pub fn compare(
+    topology: &Topology,
+    catalog: &Catalog,
+    report: &mut Report,
+    baseline: Plan,
+    options: &failure::Options,
+) {
+    let deployment = Deployment::from_plan(&baseline);
+    let assessment = match failure::assess(topology, catalog, &deployment, options, &mut |_, _| {})
+    {
+        Ok(a) => Some(a),
+        Err(problems) => {
+            report.findings.push(
+                Diagnostic::warning(
+                    faultline_models::diag::Code::DeploymentMismatch,
+                    format!(
+                        "baseline plan {} cannot be assessed against this topology, so its availability is not compared: {}",
+                        baseline.id,
+                        problems
+                            .iter()
+                            .map(|d| d.message.as_str())
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    ),
+                )
+                .in_file(faultline_models::diag::FileKind::Baseline),
+            );
+            None
+        }
+    };
+    let Some(current) = &report.plan else {
+        return;
+    };
+    let comparison = faultline_models::report::compare::compare(
+        &baseline,
+        assessment.as_ref(),
+        current,
+        report.assessment.as_ref(),
+    );
+    report.baseline = Some(faultline_models::report::Baseline {
+        plan: baseline,
+        assessment,
+        comparison,
+    });
 }

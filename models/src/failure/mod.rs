@@ -276,6 +276,10 @@ pub struct Figures {
     /// Quorum commit latency with every member up, ms.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub commit_latency_ms: Option<f64>,
+    /// Zone of a quorum's leader with every member up: the member giving the lowest
+    /// commit latency, ties to the home region (docs/failure-model.md).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub leader_zone: Option<String>,
     pub slo: SloCheck,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub simulation: Option<SimFigures>,

@@ -622,6 +622,18 @@ pub(crate) fn assess(
                 BTreeMap::new()
             },
             commit_latency_ms: latency,
+            leader_zone: if is_service {
+                match &m.services[e].sem {
+                    Sem::Quorum {
+                        members, leader, ..
+                    } => members
+                        .get(*leader)
+                        .map(|u| m.zones[m.units[*u].zone].name.clone()),
+                    _ => None,
+                }
+            } else {
+                None
+            },
             slo: check,
             simulation: sim,
         };

@@ -36,6 +36,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Show cost and availability changes between two topologies or plans.
     Diff(DiffArgs),
+    /// Write the trade-off report: one self-contained HTML page (or Markdown, JSON).
+    Report(ReportArgs),
 }
 
 #[derive(Debug, Args)]
@@ -149,6 +151,10 @@ pub struct PlanArgs {
     /// Output format: `text` for people, `json` for programs.
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
+    /// Also write the trade-off report to this file: HTML, or Markdown for a name
+    /// ending in `.md`, or the report document for `.json`.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -224,5 +230,29 @@ pub struct DiffArgs {
     pub time_limit: f64,
     /// `text`, `json` or `markdown`.
     #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The topology file.
+    pub topology: PathBuf,
+    /// Report on this plan (from `faultline plan -o plan.json`) instead of solving one
+    /// here with the default solver options.
+    #[arg(long, value_name = "FILE")]
+    pub plan: Option<PathBuf>,
+    /// Compare with this earlier plan: what changed in cost, availability and placement.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Where to write the report (atomically); stdout when absent or `-`.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// When solving here, skip the cost–resilience frontier (faster; the report then
+    /// does not price each level and requirement).
+    #[arg(long)]
+    pub no_frontier: bool,
+    /// `html` (default), `markdown` for a pull-request comment, or `json` (the report
+    /// document).
+    #[arg(long, value_enum, default_value_t = Format::Html)]
     pub format: Format,
 }

@@ -137,6 +137,15 @@ pub fn catalog_and_topology(
 
 /// Reads a plan document (version checked); its text joins `sources`.
 pub fn plan(path: &Path, sources: &mut Sources) -> Result<Plan, InputError> {
-    let text = read_source(path, FileKind::Plan, sources)?;
-    Plan::from_json(&text).map_err(|diags| InputError::new(diags, std::mem::take(sources)))
+    plan_file(path, FileKind::Plan, sources)
+}
+
+/// Reads a plan document as the file `kind` (a `--baseline` is a plan too), so its
+/// problems point into the right file.
+pub fn plan_file(path: &Path, kind: FileKind, sources: &mut Sources) -> Result<Plan, InputError> {
+    let text = read_source(path, kind, sources)?;
+    Plan::from_json(&text).map_err(|diags| {
+        let diags = diags.into_iter().map(|d| d.in_file(kind)).collect();
+        InputError::new(diags, std::mem::take(sources))
+    })
 }

@@ -8,6 +8,7 @@ pub mod diagnostics;
 pub mod gate;
 pub mod github;
 pub mod gitlab;
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
@@ -30,7 +31,9 @@ pub enum Format {
     Text,
     /// Versioned JSON documents for programs.
     Json,
-    /// A pull-request comment or job summary (`check`, `diff`).
+    /// One self-contained HTML page (`report`).
+    Html,
+    /// A pull-request comment or job summary (`check`, `diff`, `report`).
     Markdown,
     /// JUnit XML, one test case per rule × subject (`check`).
     Junit,
@@ -47,6 +50,7 @@ impl Format {
         match self {
             Format::Text => "text",
             Format::Json => "json",
+            Format::Html => "html",
             Format::Markdown => "markdown",
             Format::Junit => "junit",
             Format::Sarif => "sarif",
@@ -176,6 +180,8 @@ pub fn render(doc: &Doc<'_>, format: Format, sources: &Sources) -> Result<String
         (Doc::Gate(g), Format::Github) => Ok(github::render(g, sources)),
         (Doc::Gate(g), Format::Gitlab) => Ok(gitlab::render(g, sources)),
         (Doc::Diff(d, base, head), Format::Markdown) => Ok(markdown::diff_doc(d, base, head)),
+        (Doc::Report(r, View::Report), Format::Html) => Ok(html::report(r)),
+        (Doc::Report(r, View::Report), Format::Markdown) => Ok(markdown::report::render(r)),
         (_, format) => Err(Unsupported { format }),
     }
 }

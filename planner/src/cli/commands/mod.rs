@@ -7,6 +7,7 @@ mod check;
 mod diff;
 mod init;
 mod plan;
+mod report;
 mod schema;
 mod validate;
 
@@ -28,6 +29,7 @@ pub fn dispatch(cli: &Cli) -> Outcome {
         Command::Analyze(a) => (analyze::run(a, catalog), a.format),
         Command::Check(a) => (check::run(a, catalog), a.format),
         Command::Diff(a) => (diff::run(a, catalog), a.format),
+        Command::Report(a) => (report::run(a, catalog), a.format),
     };
     result.unwrap_or_else(|e| Outcome::failure(&e, format))
 }

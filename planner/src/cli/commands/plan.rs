@@ -21,7 +21,11 @@ pub fn run(args: &PlanArgs, catalog: Option<&Path>) -> Result<Outcome, InputErro
             options,
             frontier: args.frontier,
         },
-        assess: None,
+        // The report needs the failure model's figures; the plan alone does not.
+        assess: args
+            .report
+            .as_ref()
+            .map(|_| faultline_models::failure::Options::default()),
     };
     let show = args.frontier && std::io::stderr().is_terminal();
     let mut progress = |p: Progress| {
@@ -37,6 +41,9 @@ pub fn run(args: &PlanArgs, catalog: Option<&Path>) -> Result<Outcome, InputErro
         let _ = output::emit(std::io::stderr().lock(), b"\r\x1b[2K");
     }
     let report = result.map_err(|d| InputError::new(d, inputs.sources.clone()))?;
+    if let Some(path) = &args.report {
+        super::report::write(path, &report, &inputs.sources)?;
+    }
     if let (Some(path), Some(plan)) = (&args.output, &report.plan) {
         if output::is_stdout(path) {
             // `-o -`: the plan document is what stdout carries.

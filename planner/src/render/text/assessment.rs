@@ -28,7 +28,7 @@ pub fn duration(seconds: f64) -> String {
     format!("{}d {}h", h / 24, h % 24)
 }
 
-fn recovery(r: &Recovery) -> String {
+pub fn recovery(r: &Recovery) -> String {
     match r.impact {
         Impact::None => "-".into(),
         Impact::Recovers => duration(r.seconds),
@@ -36,7 +36,7 @@ fn recovery(r: &Recovery) -> String {
     }
 }
 
-fn minutes(m: f64) -> String {
+pub fn minutes(m: f64) -> String {
     if m == 0.0 {
         "0".into()
     } else if m < 0.01 {
@@ -49,7 +49,7 @@ fn minutes(m: f64) -> String {
 }
 
 /// A data volume given in GB, with three significant digits and a fitting unit.
-fn bytes(gb: f64) -> String {
+pub fn bytes(gb: f64) -> String {
     let (v, unit) = if gb >= 1.0 {
         (gb, "GB")
     } else if gb >= 1e-3 {
@@ -67,11 +67,11 @@ fn bytes(gb: f64) -> String {
     format!("{v:.digits$} {unit}")
 }
 
-fn percent(a: f64) -> String {
+pub fn percent(a: f64) -> String {
     format!("{:.4}%", a * 100.0)
 }
 
-fn slo(f: &Figures) -> String {
+pub fn slo(f: &Figures) -> String {
     let c = &f.slo;
     let mut missed = Vec::new();
     if c.availability_met == Some(false) {
@@ -221,7 +221,7 @@ fn sim_rows(items: &std::collections::BTreeMap<String, Figures>) -> Vec<Vec<Stri
         .collect()
 }
 
-fn cell_text(c: &Cell) -> String {
+pub fn cell_text(c: &Cell) -> String {
     let mut s = c.status.clone();
     if c.after_recovery != c.status {
         match c.recovery.impact {

@@ -25,7 +25,7 @@ pub fn usd(d: Decimal) -> String {
     format!("{}${grouped}.{frac}", if neg { "-" } else { "" })
 }
 
-fn pct(x: f64) -> String {
+pub fn pct(x: f64) -> String {
     format!("{:.4}%", x * 100.0)
 }
 

@@ -7,13 +7,13 @@
 
 use std::fmt::Write;
 
-use super::gate::{
-    availability_change, money_change, pct, position, severity_word, status_word, verdict,
-};
-use super::text::plan::usd;
-use super::Sources;
 use crate::gate::snapshot::{diff, Diff};
 use crate::gate::{Finding, GateResult};
+use crate::render::gate::{
+    availability_change, money_change, pct, position, severity_word, status_word, verdict,
+};
+use crate::render::text::plan::usd;
+use crate::render::Sources;
 
 /// GitHub refuses longer comment bodies ("Body is too long").
 pub const MAX_CHARS: usize = 65_536;
