@@ -91,7 +91,7 @@ fn anchored(style: TextStyle<'static>, h: HPos, v: VPos) -> TextStyle<'static> {
 /// Rough width of text in pixels at `size` (the SVG's real font decides; this only
 /// reserves room).
 fn text_width(s: &str, size: f64) -> i32 {
-    (s.chars().count() as f64 * size * 0.56).ceil() as i32
+    (s.chars().count() as f64 * size * 0.6).ceil() as i32
 }
 
 /// Makes plotters' SVG fit the page: drops the fixed size (the viewBox stays, so it
@@ -129,7 +129,8 @@ fn draw(width: u32, height: u32, id: &str, title: &str, paint: impl FnOnce(&Area
 fn legend(area: &Area<'_>, items: &[(String, RGBColor)], x0: i32, y0: i32, width: i32) -> i32 {
     let style = anchored(font(12.0), HPos::Left, VPos::Center);
     let (mut x, mut y) = (x0, y0);
-    for (label, colour) in items {
+    // An empty name keeps a colour's place without a legend entry.
+    for (label, colour) in items.iter().filter(|(l, _)| !l.is_empty()) {
         let w = 18 + text_width(label, 12.0) + 16;
         if x + w > width && x > x0 {
             x = x0;
@@ -144,6 +145,32 @@ fn legend(area: &Area<'_>, items: &[(String, RGBColor)], x0: i32, y0: i32, width
         x += w;
     }
     y + 20 - y0
+}
+
+/// The height [`legend`] takes for `items` between x0 and `width`.
+fn legend_height(items: &[String], x0: i32, width: i32) -> i32 {
+    let mut x = x0;
+    let mut lines = 1;
+    for label in items.iter().filter(|l| !l.is_empty()) {
+        let w = 18 + text_width(label, 12.0) + 16;
+        if x + w > width && x > x0 {
+            x = x0;
+            lines += 1;
+        }
+        x += w;
+    }
+    lines * 20
+}
+
+/// `s` cut to `n` characters with an ellipsis.
+fn shorten(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(n - 1).collect();
+        t.push('…');
+        t
+    }
 }
 
 /// "Nice" tick step for a range: 1, 2 or 5 times a power of ten.
@@ -181,6 +208,32 @@ pub fn short_usd(v: f64) -> String {
     }
 }
 
+/// Money for an axis spanning `span` dollars: short where that stays exact enough.
+fn axis_usd(v: f64, span: f64) -> String {
+    if span >= 5_000.0 {
+        short_usd(v)
+    } else {
+        format!("${}", group(v.round() as i64))
+    }
+}
+
+/// An integer with thousands separators.
+fn group(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
 /// One bar: segments of (category, value), drawn left to right.
 #[derive(Debug, Clone)]
 pub struct Bar {
@@ -197,16 +250,25 @@ pub struct BarRow {
 }
 
 /// Horizontal bars: one row per item, each row one stacked bar or a group of bars,
-/// with a legend of `categories` (colour index → name) above and a money axis.
-/// Values may be negative (drawn left of zero).
+/// with a legend of `categories` (colour index → name; an empty name is left out of
+/// the legend) above and a money axis. Values may be negative (drawn left of zero).
+/// Labels longer than 44 characters are shortened with an ellipsis.
 pub fn bars(id: &str, title: &str, categories: &[String], rows: &[BarRow]) -> String {
     let width = WIDTH as i32;
+    let rows: Vec<BarRow> = rows
+        .iter()
+        .map(|r| BarRow {
+            label: shorten(&r.label, 44),
+            bars: r.bars.clone(),
+        })
+        .collect();
+    let rows = &rows[..];
     let label_w = rows
         .iter()
         .map(|r| text_width(&r.label, 12.0))
         .max()
         .unwrap_or(60)
-        .clamp(60, 260);
+        .clamp(60, 280);
     let value_w = rows
         .iter()
         .flat_map(|r| r.bars.iter().map(|b| text_width(&b.label, 12.0)))
@@ -215,18 +277,13 @@ pub fn bars(id: &str, title: &str, categories: &[String], rows: &[BarRow]) -> St
         + 12;
     let bar_h = 16;
     let row_h = |r: &BarRow| r.bars.len().max(1) as i32 * (bar_h + 2) + 8;
-    // Measure the legend by drawing it into a throwaway area.
     let legend_items: Vec<(String, RGBColor)> = categories
         .iter()
         .enumerate()
         .map(|(i, c)| (c.clone(), CATEGORY[i % CATEGORY.len()]))
         .collect();
-    let legend_h = if categories.len() > 1 {
-        let per_line: i32 = legend_items
-            .iter()
-            .map(|(l, _)| 18 + text_width(l, 12.0) + 16)
-            .sum();
-        20 * (1 + per_line / (width - 20)) + 6
+    let legend_h = if categories.iter().filter(|c| !c.is_empty()).count() > 1 {
+        legend_height(categories, 10, width - 10) + 6
     } else {
         0
     };
@@ -345,13 +402,22 @@ pub fn frontier(
 ) -> String {
     let height = 360u32;
     let floor = 1e-3;
-    // Levels with equal figures (to the cent and to a hundredth of a minute) share a point.
+    // Levels whose points would overlap (within 3% of the downtime and 2% of the cost
+    // span) share a point and a label.
+    let costs: Vec<f64> = levels.iter().filter_map(|l| l.cost).collect();
+    let span = costs.iter().fold(f64::NEG_INFINITY, |m, c| m.max(*c))
+        - costs.iter().fold(f64::INFINITY, |m, c| m.min(*c));
+    let span = if span.is_finite() && span > 0.0 {
+        span
+    } else {
+        1.0
+    };
     let mut points: Vec<(f64, Option<f64>, Vec<String>)> = Vec::new();
     for l in levels {
         let same = |p: &(f64, Option<f64>, Vec<String>)| {
-            (p.0 - l.downtime).abs() < 0.005
+            (p.0 - l.downtime).abs() <= 0.03 * p.0.max(l.downtime).max(1e-9)
                 && match (p.1, l.cost) {
-                    (Some(a), Some(b)) => (a - b).abs() < 0.005,
+                    (Some(a), Some(b)) => (a - b).abs() <= 0.02 * span,
                     (None, None) => true,
                     _ => false,
                 }
@@ -437,7 +503,7 @@ pub fn frontier(
                 .x_desc(x_desc)
                 .y_desc("USD per month")
                 .x_label_formatter(&|v| minutes_label(*v))
-                .y_label_formatter(&|v| short_usd(*v))
+                .y_label_formatter(&|v| axis_usd(*v, ytop - ymin))
                 .draw();
             marks.draw(&mut chart);
         } else {
@@ -454,7 +520,7 @@ pub fn frontier(
                 .x_desc(x_desc)
                 .y_desc("USD per month")
                 .x_label_formatter(&|v| minutes_label(*v))
-                .y_label_formatter(&|v| short_usd(*v))
+                .y_label_formatter(&|v| axis_usd(*v, ytop - ymin))
                 .draw();
             marks.draw(&mut chart);
         }
@@ -593,9 +659,10 @@ pub fn grid(
         22
     };
     let cell_h = 22;
-    let legend_h = 26;
     let grid_w = 10 + label_w + 8 + cell_w * columns.len() as i32 + 10;
-    let width = grid_w.max(320);
+    let width = grid_w.max(480);
+    let names: Vec<String> = legend_items.iter().map(|(_, l)| l.clone()).collect();
+    let legend_h = legend_height(&names, 10, width - 10) + 8;
     let top = legend_h + head_h;
     let height = top + cell_h * rows.len() as i32 + 10;
     draw(width as u32, height as u32, id, title, |area| {
@@ -659,6 +726,13 @@ mod tests {
         assert_eq!(nice_step(100.0, 5.0), 20.0);
         assert_eq!(nice_step(7.0, 5.0), 2.0);
         assert_eq!(nice_step(4500.0, 5.0), 1000.0);
+    }
+
+    #[test]
+    fn axis_money_keeps_what_tells_ticks_apart() {
+        assert_eq!(axis_usd(5_250.0, 400.0), "$5,250");
+        assert_eq!(axis_usd(5_250.0, 50_000.0), "$5.2k");
+        assert_eq!(group(-1_234_567), "-1,234,567");
     }
 
     #[test]

@@ -30,6 +30,27 @@ pub fn report(r: &Report) -> String {
     }
 }
 
+/// Escapes text for HTML, showing `code` spans (names and commands the text quotes
+/// between backticks) as code.
+pub fn rich(s: &str) -> String {
+    let parts: Vec<&str> = s.split('`').collect();
+    let mut out = String::with_capacity(s.len() + 16);
+    for (i, part) in parts.iter().enumerate() {
+        if i % 2 == 1 && i + 1 < parts.len() {
+            out.push_str("<code>");
+            out.push_str(&escape(part));
+            out.push_str("</code>");
+        } else {
+            // An unmatched last backtick stays as written.
+            if i % 2 == 1 {
+                out.push('`');
+            }
+            out.push_str(&escape(part));
+        }
+    }
+    out
+}
+
 /// Escapes text for HTML and SVG content and attribute values.
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -44,4 +65,16 @@ pub fn escape(s: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn backticks_become_code_and_text_is_escaped() {
+        assert_eq!(
+            super::rich("`a<b>` & `c"),
+            "<code>a&lt;b&gt;</code> &amp; `c"
+        );
+        assert_eq!(super::rich("no code"), "no code");
+    }
 }

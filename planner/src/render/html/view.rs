@@ -42,11 +42,17 @@ pub const CLASSES: [(&str, &str); 6] = [
 #[derive(Debug, Clone, Default)]
 pub struct Cell {
     pub text: String,
-    /// `num` for figures (right-aligned), `good`/`warn`/`bad` for states.
+    /// `num` for figures (right-aligned), `good`/`warn`/`bad` for states, `long` for
+    /// text that may wrap anywhere.
     pub class: &'static str,
 }
 
 impl Cell {
+    /// The text as HTML, quoted names as code.
+    pub fn html(&self) -> String {
+        super::rich(&self.text)
+    }
+
     fn text(s: impl Into<String>) -> Cell {
         Cell {
             text: s.into(),
@@ -57,6 +63,13 @@ impl Cell {
         Cell {
             text: s.into(),
             class: "num",
+        }
+    }
+    /// Text that may be long (sentences, addresses, digests): it wraps anywhere.
+    fn long(s: impl Into<String>) -> Cell {
+        Cell {
+            text: s.into(),
+            class: "long",
         }
     }
     fn tone(s: impl Into<String>, t: Tone) -> Cell {
@@ -128,6 +141,13 @@ pub struct Figure {
     pub table: Table,
 }
 
+impl Figure {
+    /// Whether the table is small enough to stand beside the chart on a wide screen.
+    pub fn side(&self) -> bool {
+        self.table.head.len() <= 3 && self.table.first().len() <= 16
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Card {
     pub label: String,
@@ -146,6 +166,19 @@ pub struct Finding {
 pub struct Matter {
     pub title: String,
     pub text: String,
+}
+
+impl Matter {
+    /// The text as HTML, quoted names as code.
+    pub fn html(&self) -> String {
+        super::rich(&self.text)
+    }
+}
+
+impl Finding {
+    pub fn html(&self) -> String {
+        super::rich(&self.text)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -688,7 +721,7 @@ fn frontier(r: &Report) -> Section<FrontierView> {
                     .map(duration)
                     .unwrap_or_else(|| "-".into()),
             ),
-            Cell::text(l.notes.join("; ")),
+            Cell::long(l.notes.join("; ")),
         ]);
     }
     if let (Some((d, _)), Some(p)) = (chosen, &r.plan) {
@@ -721,7 +754,7 @@ fn frontier(r: &Report) -> Section<FrontierView> {
                 None => Cell::tone("unreachable", Tone::Bad),
             },
             Cell::num(t.extra_usd.map(signed_usd).unwrap_or_else(|| "-".into())),
-            Cell::text(t.unreachable.join(", ")),
+            Cell::long(t.unreachable.join(", ")),
         ]);
     }
     let mut marginal: Vec<&faultline_models::plan::MarginalCost> = fr.marginal.iter().collect();
@@ -732,18 +765,28 @@ fn frontier(r: &Report) -> Section<FrontierView> {
             .cmp(&a.monthly_usd.is_some())
             .then(b.monthly_usd.cmp(&a.monthly_usd))
     });
+    // The note column only when some requirement has a note.
+    let notes = marginal.iter().any(|m| m.note.is_some());
+    let head: &[&str] = if notes {
+        &["service", "requirement", "#USD/month", "note"]
+    } else {
+        &["service", "requirement", "#USD/month"]
+    };
     let mut table = Table::new(
         "marginal",
         "What each requirement adds to the monthly cost",
-        &["service", "requirement", "#USD/month", "note"],
+        head,
     );
     for m in &marginal {
-        table.row(vec![
+        let mut row = vec![
             Cell::text(m.service.clone()),
             Cell::text(m.requirement.clone()),
             Cell::num(m.monthly_usd.map(signed_usd).unwrap_or_else(|| "-".into())),
-            Cell::text(m.note.clone().unwrap_or_default()),
-        ]);
+        ];
+        if notes {
+            row.push(Cell::long(m.note.clone().unwrap_or_default()));
+        }
+        table.row(row);
     }
     let priced: Vec<&&faultline_models::plan::MarginalCost> = marginal
         .iter()
@@ -858,8 +901,8 @@ fn cost(p: &Plan) -> CostView {
     let by_service_svg = charts::bars(
         "fig-cost-service",
         "Monthly cost by service, stacked by purchase option",
-        &legend_only_present(&legend),
-        &remap(&rows, &legend),
+        &legend,
+        &rows,
     );
     let used: Vec<usize> = present.iter().copied().collect();
     let mut head: Vec<String> = vec!["service".into()];
@@ -932,8 +975,8 @@ fn cost(p: &Plan) -> CostView {
     let by_region_svg = charts::bars(
         "fig-cost-region",
         "Monthly cost by region, stacked by purchase option",
-        &legend_only_present(&legend),
-        &remap(&region_rows, &legend),
+        &legend,
+        &region_rows,
     );
     let mut head: Vec<String> = vec!["region".into()];
     head.extend(used.iter().map(|i| format!("#{}", cats[*i])));
@@ -999,7 +1042,7 @@ fn cost(p: &Plan) -> CostView {
             Cell::text(ty.clone()),
             Cell::num(n.to_string()),
             Cell::num(usd(usd_m.round_dp(2))),
-            Cell::text(abbreviate(&svcs.iter().cloned().collect::<Vec<_>>(), 6)),
+            Cell::long(abbreviate(&svcs.iter().cloned().collect::<Vec<_>>(), 6)),
         ]);
     }
     let mut lines = Table::new(
@@ -1045,7 +1088,7 @@ fn cost(p: &Plan) -> CostView {
                 Cell::text(name.clone()),
                 Cell::text(format!("{} → {}", tr.from_region, tr.to_region)),
                 Cell::num(format!("{} GB", tr.gb_per_month.round_dp(2))),
-                Cell::text(tr.what.clone()),
+                Cell::long(tr.what.clone()),
                 Cell::text("transfer"),
                 Cell::text(""),
                 Cell::text(format!("${}/GB", tr.usd_per_gb.normalize())),
@@ -1070,43 +1113,6 @@ fn cost(p: &Plan) -> CostView {
         purchases,
         lines,
     }
-}
-
-/// The legend names of the categories present, in order.
-fn legend_only_present(legend: &[String]) -> Vec<String> {
-    legend.iter().filter(|l| !l.is_empty()).cloned().collect()
-}
-
-/// Renumbers segment categories to their place among the categories present, so the
-/// legend and the colours agree.
-fn remap(rows: &[BarRow], legend: &[String]) -> Vec<BarRow> {
-    let index: Vec<usize> = legend
-        .iter()
-        .scan(0usize, |n, l| {
-            let i = *n;
-            if !l.is_empty() {
-                *n += 1;
-            }
-            Some(i)
-        })
-        .collect();
-    rows.iter()
-        .map(|r| BarRow {
-            label: r.label.clone(),
-            bars: r
-                .bars
-                .iter()
-                .map(|b| Bar {
-                    segments: b
-                        .segments
-                        .iter()
-                        .map(|(c, v)| (index.get(*c).copied().unwrap_or(0), *v))
-                        .collect(),
-                    label: b.label.clone(),
-                })
-                .collect(),
-        })
-        .collect()
 }
 
 fn placement(r: &Report) -> Section<PlacementView> {
@@ -1209,12 +1215,16 @@ fn status_tone(status: &str) -> Tone {
     }
 }
 
-fn glyph(c: &faultline_models::failure::Cell) -> &'static str {
-    match c.status.as_str() {
-        "down" => "✕",
-        "degraded" => "◐",
-        _ if c.data_lost_seconds > 0.0 || c.diverges => "•",
-        _ => "",
+/// What a heat-map cell says: the time until back to ok (`rep` when only a repair
+/// ends it), or a dot when the failure loses writes or lets copies diverge while
+/// serving.
+fn glyph(c: &faultline_models::failure::Cell) -> String {
+    match (c.status.as_str(), c.recovery.impact) {
+        ("ok", _) if c.data_lost_seconds > 0.0 || c.diverges => "•".into(),
+        ("ok", _) => String::new(),
+        (_, Impact::Repair) => "rep".into(),
+        (_, Impact::Recovers) => duration(c.recovery.seconds),
+        (_, Impact::None) => String::new(),
     }
 }
 
@@ -1281,7 +1291,7 @@ fn scenarios(a: &Assessment) -> Figure {
             .map(|e| match cell_of(row, e) {
                 Some(c) => GridCell {
                     tone: status_tone(&c.status),
-                    text: glyph(&c).into(),
+                    text: glyph(&c),
                 },
                 None => GridCell {
                     tone: Tone::None,
@@ -1335,12 +1345,12 @@ fn scenarios(a: &Assessment) -> Figure {
         &columns,
         &grid_rows,
         &[
-            (Tone::Good, "ok".into()),
-            (Tone::Warn, "◐ degraded".into()),
-            (Tone::Bad, "✕ down".into()),
-            (Tone::Good, "• ok, writes lost or copies diverge".into()),
+            (Tone::Good, "ok (• writes lost or copies diverge)".into()),
+            (Tone::Warn, "degraded".into()),
+            (Tone::Bad, "down".into()),
+            (Tone::None, "cell: time until back to ok; rep: until repaired".into()),
         ],
-        26,
+        40,
     );
     let mut t = Table::new(
         "scenarios",
@@ -1390,7 +1400,7 @@ fn scenarios(a: &Assessment) -> Figure {
                 } else {
                     "0".into()
                 }),
-                Cell::text(cell_text(c)),
+                Cell::long(cell_text(c)),
             ]);
         }
         if !any {
@@ -1682,7 +1692,7 @@ fn consistency(r: &Report) -> Section<ConsistencyView> {
             Cell::text(sp.consistency.word()),
             Cell::num(latency),
             Cell::text(head),
-            Cell::text(partition),
+            Cell::long(partition),
             Cell::num(
                 fig.and_then(|f| f.worst_case_rpo_seconds)
                     .map(duration)
@@ -1693,7 +1703,7 @@ fn consistency(r: &Report) -> Section<ConsistencyView> {
                 Some(_) => "0".into(),
                 None => "-".into(),
             }),
-            Cell::text(if why.is_empty() {
+            Cell::long(if why.is_empty() {
                 "the cheapest that meets every requirement".into()
             } else {
                 why.join("; ")
@@ -1719,7 +1729,7 @@ fn consistency(r: &Report) -> Section<ConsistencyView> {
                 } else {
                     Cell::text("")
                 },
-                Cell::text(o.note.clone().unwrap_or_default()),
+                Cell::long(o.note.clone().unwrap_or_default()),
             ]);
         }
     }
@@ -1837,8 +1847,8 @@ fn compare(r: &Report, b: &faultline_models::report::Baseline) -> CompareView {
     let svg = charts::bars(
         "fig-compare",
         "Monthly cost per service: the baseline (light) against this plan (dark)",
-        &["this plan".into(), "baseline".into()],
-        &remap(&rows, &legend),
+        &legend,
+        &rows,
     );
     let mut t = Table::new(
         "compare-services",
@@ -1904,7 +1914,7 @@ fn compare(r: &Report, b: &faultline_models::report::Baseline) -> CompareView {
                 s.old_consistency.map(|x| x.word().to_string()),
                 s.new_consistency.map(|x| x.word().to_string()),
             )),
-            Cell::text(if placement.is_empty() {
+            Cell::long(if placement.is_empty() {
                 "same".into()
             } else {
                 placement.join("; ")
@@ -1987,7 +1997,7 @@ fn assumptions(r: &Report) -> AssumptionsView {
         "What the figures were computed from",
         &["", "value"],
     );
-    let mut kv = |k: &str, v: String| inputs.row(vec![Cell::text(k), Cell::text(v)]);
+    let mut kv = |k: &str, v: String| inputs.row(vec![Cell::text(k), Cell::long(v)]);
     kv("system", r.system.clone());
     if let Some(id) = &s.plan_id {
         kv("plan id", id.clone());
@@ -2051,10 +2061,10 @@ fn assumptions(r: &Report) -> AssumptionsView {
     for (id, src) in &s.catalog.sources {
         sources.row(vec![
             Cell::text(id.clone()),
-            Cell::text(src.title.clone()),
+            Cell::long(src.title.clone()),
             Cell::text(src.as_of.clone()),
             Cell::text(format!("{:?}", src.confidence).to_lowercase()),
-            Cell::text(src.url.clone()),
+            Cell::long(src.url.clone()),
         ]);
     }
     let mut priors = Table::new(
