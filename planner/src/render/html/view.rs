@@ -1835,14 +1835,15 @@ fn compare(r: &Report, b: &faultline_models::report::Baseline) -> CompareView {
             ],
         });
     }
-    // Categories by colour index: 1 (dark) is this plan, 5 (light) the baseline.
+    // Categories by colour index: 5 (light) the baseline, drawn first; 1 (dark) this
+    // plan.
     let legend = vec![
         String::new(),
-        "this plan".to_string(),
+        "this plan (dark)".to_string(),
         String::new(),
         String::new(),
         String::new(),
-        "baseline".to_string(),
+        "baseline (light, above)".to_string(),
     ];
     let svg = charts::bars(
         "fig-compare",
@@ -1898,14 +1899,11 @@ fn compare(r: &Report, b: &faultline_models::report::Baseline) -> CompareView {
             Cell::text(s.service.clone()),
             Cell::num(s.cost.old.map(usd).unwrap_or_else(|| "absent".into())),
             Cell::num(s.cost.new.map(usd).unwrap_or_else(|| "absent".into())),
-            Cell::tone(
-                signed_usd(d),
-                if d > Decimal::ZERO {
-                    Tone::Warn
-                } else {
-                    Tone::None
-                },
-            ),
+            if d > Decimal::ZERO {
+                Cell::tone(signed_usd(d), Tone::Warn)
+            } else {
+                Cell::num(signed_usd(d))
+            },
             Cell::text(arrow(
                 s.old_dr.map(|x| x.word().to_string()),
                 s.new_dr.map(|x| x.word().to_string()),
@@ -1934,10 +1932,7 @@ fn compare(r: &Report, b: &faultline_models::report::Baseline) -> CompareView {
         ],
     );
     for x in &c.availability {
-        let tone = match (x.old, x.new) {
-            (Some(o), Some(n)) if n + 1e-12 < o => Tone::Warn,
-            _ => Tone::None,
-        };
+        let worse = matches!((x.old, x.new), (Some(o), Some(n)) if n + 1e-12 < o);
         av.row(vec![
             Cell::text(if x.journey {
                 format!("journey {}", x.name)
@@ -1945,7 +1940,14 @@ fn compare(r: &Report, b: &faultline_models::report::Baseline) -> CompareView {
                 x.name.clone()
             }),
             Cell::num(x.old.map(percent).unwrap_or_else(|| "-".into())),
-            Cell::tone(x.new.map(percent).unwrap_or_else(|| "-".into()), tone),
+            {
+                let v = x.new.map(percent).unwrap_or_else(|| "-".into());
+                if worse {
+                    Cell::tone(v, Tone::Warn)
+                } else {
+                    Cell::num(v)
+                }
+            },
             Cell::num(x.target.map(percent).unwrap_or_else(|| "-".into())),
             Cell::num(
                 x.old_down_minutes_per_month
