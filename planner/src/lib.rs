@@ -10,6 +10,7 @@ pub mod pipeline;
 
 pub mod gate;
 pub mod render;
+pub mod terraform;
 
 pub mod cli;
 
