@@ -128,7 +128,7 @@ fn fleets(a: &Infra, b: &Infra, out: &mut Vec<String>) {
                 }
                 let gk: BTreeSet<&String> = x.groups.keys().chain(y.groups.keys()).collect();
                 for g in gk {
-                    let label = format!("{} {g}", fleet_label(y));
+                    let label = format!("{}, group {g}", fleet_label(y));
                     match (x.groups.get(g), y.groups.get(g)) {
                         (None, Some(n)) => {
                             out.push(format!("{label}: new group, {} of {}.", size(n), types(n)))
@@ -195,7 +195,7 @@ fn stores(a: &Infra, b: &Infra, out: &mut Vec<String>) {
                     match mx.get(m) {
                         None => out.push(format!("{label}: member {m} added ({what}).")),
                         Some(old) if old != what => {
-                            out.push(format!("{label}: member {m} replaced, {old} → {what}."))
+                            out.push(format!("{label}: member {m} {old} → {what} (a new launch template version; roll the member to apply it)."))
                         }
                         _ => {}
                     }

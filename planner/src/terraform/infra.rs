@@ -643,7 +643,17 @@ fn group(catalog: &Catalog, zone: Option<String>, arch: Arch, ls: &[&InstanceLin
         overrides,
         purchases: ls.iter().map(|l| l.purchase).collect(),
         units,
-        lines: ls.iter().map(|l| (*l).clone()).collect(),
+        lines: {
+            let mut v: Vec<InstanceLine> = ls.iter().map(|l| (*l).clone()).collect();
+            v.sort_by(|a, b| {
+                (a.layer, a.purchase, &a.instance_type).cmp(&(
+                    b.layer,
+                    b.purchase,
+                    &b.instance_type,
+                ))
+            });
+            v
+        },
     }
 }
 

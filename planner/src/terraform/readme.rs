@@ -51,7 +51,9 @@ pub fn render(plan: &Plan, infra: &Infra, purchases: &Purchases, tree: &Tree) ->
     }
 
     o.push_str("## What it builds\n\n");
-    o.push_str("| service | region | what | capacity | $/month |\n|---|---|---|---|---:|\n");
+    o.push_str(
+        "| service | region | what | capacity | instances $/month |\n|---|---|---|---|---:|\n",
+    );
     for f in infra.fleets.values() {
         let peak: u32 = f.groups.values().map(|g| g.max_size).sum();
         let base: u32 = f.groups.values().map(|g| g.min_size).sum();
@@ -80,7 +82,18 @@ pub fn render(plan: &Plan, infra: &Infra, purchases: &Purchases, tree: &Tree) ->
         for m in s.members.values() {
             *roles.entry(m.role.word()).or_default() += 1;
         }
-        let roles: Vec<String> = roles.iter().map(|(r, n)| format!("{n} {r}")).collect();
+        let roles: Vec<String> = roles
+            .iter()
+            .map(|(r, n)| {
+                let (one, many) = match *r {
+                    "active" => ("voting member", "voting members"),
+                    "primary" => ("primary", "primaries"),
+                    "replica" => ("replica", "replicas"),
+                    _ => ("standby replica", "standby replicas"),
+                };
+                format!("{n} {}", if *n == 1 { one } else { many })
+            })
+            .collect();
         let types: std::collections::BTreeSet<&str> = s
             .members
             .values()
