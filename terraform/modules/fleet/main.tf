@@ -230,6 +230,8 @@ resource "aws_lb_target_group" "this" {
   # flight rather than round-robin, so a small instance is not loaded like a large one.
   load_balancing_algorithm_type = "least_outstanding_requests"
 
+  # Two failed checks 10 s apart take an instance out of service in 20 s, inside the
+  # 30 s the plan assumes for moving traffic off a failed instance or zone.
   health_check {
     enabled             = true
     path                = var.health_check_path
@@ -401,16 +403,18 @@ resource "aws_cloudwatch_metric_alarm" "below_plan" {
   tags = local.tags
 }
 
-# No healthy target behind the load balancer: the region cannot serve. Route 53's
-# health check of this region follows this alarm.
+# No healthy target behind the load balancer for a whole minute: the region cannot
+# serve. Route 53's health check of this region follows this alarm; the alias
+# records' evaluate_target_health sees the same condition sooner, which keeps DNS
+# failover within the plan's 150 s (docs/terraform.md).
 resource "aws_cloudwatch_metric_alarm" "no_healthy_targets" {
   alarm_name          = "${var.name}-no-healthy-targets"
-  alarm_description   = "No healthy target of ${var.service} behind its load balancer for 3 minutes."
+  alarm_description   = "No healthy target of ${var.service} behind its load balancer for a minute."
   namespace           = "AWS/ApplicationELB"
   metric_name         = "HealthyHostCount"
   statistic           = "Maximum"
   period              = 60
-  evaluation_periods  = 3
+  evaluation_periods  = 1
   threshold           = 1
   comparison_operator = "LessThanThreshold"
   treat_missing_data  = "breaching"
