@@ -159,6 +159,7 @@ fn child_writes_slowly() {
             use std::io::Write;
             let _ = std::io::stdout().flush();
             std::thread::sleep(std::time::Duration::from_secs(60));
+            Ok(())
         },
     )
     .unwrap();
@@ -168,7 +169,7 @@ fn child_writes_slowly() {
 fn directory_swap_survives_a_kill_mid_write() {
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("out");
-    write_dir(&target, &tree("old", 30), false, &mut |_| {}).unwrap();
+    write_dir(&target, &tree("old", 30), false, &mut |_| Ok(())).unwrap();
     assert!(holds(&target, "old", 30));
 
     let mut child = Command::new(std::env::current_exe().unwrap())
@@ -201,7 +202,7 @@ fn directory_swap_survives_a_kill_mid_write() {
     assert!(holds(&target, "old", 30), "the old directory is intact");
 
     // The next run replaces it whole (and cleans nothing it did not make).
-    write_dir(&target, &tree("new", 12), false, &mut |_| {}).unwrap();
+    write_dir(&target, &tree("new", 12), false, &mut |_| Ok(())).unwrap();
     assert!(holds(&target, "new", 12));
     assert!(
         !target.join("mod2/f29.tf").exists(),

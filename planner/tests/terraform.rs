@@ -781,8 +781,6 @@ fn refused(plan: &Plan) -> Vec<(Code, String)> {
 #[test]
 fn bad_plans_are_refused_naming_the_key() {
     let good = case("web-shop").plan;
-    let api = |p: &mut Plan| p.services.get_mut("api").unwrap().instances[0].clone();
-    let _ = api;
 
     let mut p = good.clone();
     p.services.get_mut("api").unwrap().instances[0].region = "mars-east-1".into();
@@ -790,7 +788,7 @@ fn bad_plans_are_refused_naming_the_key() {
         refused(&p),
         vec![(
             Code::PlanUnknownRef,
-            "services.api.instances[0].region".into()
+            "services.api.instances.0.region".into()
         )]
     );
 
@@ -800,7 +798,7 @@ fn bad_plans_are_refused_naming_the_key() {
         refused(&p),
         vec![(
             Code::PlanUnknownRef,
-            "services.api.instances[1].instance_type".into()
+            "services.api.instances.1.instance_type".into()
         )]
     );
 
@@ -810,7 +808,7 @@ fn bad_plans_are_refused_naming_the_key() {
         refused(&p),
         vec![(
             Code::PlanUnknownRef,
-            "services.cache.instances[0].zone".into()
+            "services.cache.instances.0.zone".into()
         )]
     );
 
@@ -822,11 +820,11 @@ fn bad_plans_are_refused_naming_the_key() {
         vec![
             (
                 Code::PlanMalformed,
-                "services.cache.instances[1].purchase".into()
+                "services.cache.instances.1.purchase".into()
             ),
             (
                 Code::PlanMalformed,
-                "services.orders-db.instances[2].count".into()
+                "services.orders-db.instances.2.count".into()
             ),
         ]
     );
@@ -837,7 +835,7 @@ fn bad_plans_are_refused_naming_the_key() {
         refused(&p),
         vec![(
             Code::PlanMalformed,
-            "services.cache.instances[0].zone".into()
+            "services.cache.instances.0.zone".into()
         )]
     );
 
@@ -856,7 +854,7 @@ fn bad_plans_are_refused_naming_the_key() {
     assert_eq!(
         refused(&p),
         vec![
-            (Code::PlanMalformed, "services.api.instances[0].role".into()),
+            (Code::PlanMalformed, "services.api.instances.0.role".into()),
             (Code::PlanMalformed, "services.api.deployment.dr".into()),
         ]
     );

@@ -38,6 +38,8 @@ pub enum Command {
     Diff(DiffArgs),
     /// Write the trade-off report: one self-contained HTML page (or Markdown, JSON).
     Report(ReportArgs),
+    /// Write a Terraform root module that builds a plan, or say what a re-plan changes.
+    Terraform(TerraformArgs),
 }
 
 #[derive(Debug, Args)]
@@ -148,6 +150,13 @@ pub struct PlanArgs {
     /// Relative optimality gap each MILP may stop at (0.01 = 1%).
     #[arg(long, value_name = "G", default_value_t = 0.01)]
     pub gap: f64,
+    /// Also write the Terraform root module that builds the plan to this directory
+    /// (docs/terraform.md).
+    #[arg(long, value_name = "DIR")]
+    pub terraform: Option<PathBuf>,
+    /// Replace a `--terraform` directory that faultline did not write.
+    #[arg(long, requires = "terraform")]
+    pub force: bool,
     /// Output format: `text` for people, `json` for programs.
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
@@ -255,4 +264,28 @@ pub struct ReportArgs {
     /// document).
     #[arg(long, value_enum, default_value_t = Format::Html)]
     pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct TerraformArgs {
+    /// The plan (from `faultline plan -o`); with `--diff`, the old plan.
+    #[arg(value_name = "PLAN")]
+    pub plan: PathBuf,
+    /// With `--diff`: the new plan.
+    #[arg(value_name = "NEW_PLAN")]
+    pub new_plan: Option<PathBuf>,
+    /// The directory to write the root module to: written whole or not at all.
+    #[arg(short, long, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+    /// The topology the plan was made from: the plan must still fit it, and each
+    /// fleet may then reach the services it depends on.
+    #[arg(long, value_name = "FILE")]
+    pub topology: Option<PathBuf>,
+    /// Replace an existing directory that faultline did not write.
+    #[arg(long)]
+    pub force: bool,
+    /// Say in words what the infrastructure of PLAN becomes with NEW_PLAN instead of
+    /// writing Terraform.
+    #[arg(long, requires = "new_plan", conflicts_with_all = ["output", "force", "topology"])]
+    pub diff: bool,
 }

@@ -186,12 +186,14 @@ pub type Tree = BTreeMap<PathBuf, Vec<u8>>;
 /// temporary sibling directory, then swapped with the old one in one step (an atomic
 /// exchange where the system has one). An existing directory that Faultline did not
 /// write (no [`MARKER`]) is refused unless `force`. `before_swap` runs after every
-/// file is written, before anything at `path` changes (tests use it).
+/// file is written, before anything at `path` changes, with the staging directory: it
+/// may add to it (files to carry over from the old tree), and an error from it leaves
+/// `path` as it was.
 pub fn write_dir(
     path: &Path,
     files: &Tree,
     force: bool,
-    before_swap: &mut dyn FnMut(&Path),
+    before_swap: &mut dyn FnMut(&Path) -> io::Result<()>,
 ) -> Result<(), OutputError> {
     for rel in files.keys() {
         if rel.is_absolute()
@@ -253,7 +255,7 @@ pub fn write_dir(
             fs::set_permissions(&file, mode).map_err(|e| io_err(path, &e))?;
         }
     }
-    before_swap(staging.path());
+    before_swap(staging.path()).map_err(|e| io_err(path, &e))?;
     if existing {
         swap(staging.path(), &target).map_err(|e| io_err(path, &e))?;
         // `staging` now holds the old tree; dropping it removes it.
@@ -317,9 +319,9 @@ mod tests {
                 .map(|n| (PathBuf::from(n), n.as_bytes().to_vec()))
                 .collect()
         };
-        write_dir(&out, &tree(&["a.tf", "sub/b.tf"]), false, &mut |_| {}).unwrap();
+        write_dir(&out, &tree(&["a.tf", "sub/b.tf"]), false, &mut |_| Ok(())).unwrap();
         assert!(out.join("sub/b.tf").is_file());
-        write_dir(&out, &tree(&["c.tf"]), false, &mut |_| {}).unwrap();
+        write_dir(&out, &tree(&["c.tf"]), false, &mut |_| Ok(())).unwrap();
         assert!(out.join("c.tf").is_file());
         assert!(!out.join("a.tf").exists(), "the old tree is gone whole");
         assert!(out.join(MARKER).is_file());
@@ -334,14 +336,14 @@ mod tests {
         fs::create_dir(&out).unwrap();
         fs::write(out.join("notes.txt"), "keep me").unwrap();
         let tree: Tree = [(PathBuf::from("main.tf"), b"x".to_vec())].into();
-        let e = write_dir(&out, &tree, false, &mut |_| {}).unwrap_err();
+        let e = write_dir(&out, &tree, false, &mut |_| Ok(())).unwrap_err();
         assert!(e.to_string().contains("--force"), "{e}");
         assert!(e.to_string().contains(&out.display().to_string()), "{e}");
         assert_eq!(
             fs::read_to_string(out.join("notes.txt")).unwrap(),
             "keep me"
         );
-        write_dir(&out, &tree, true, &mut |_| {}).unwrap();
+        write_dir(&out, &tree, true, &mut |_| Ok(())).unwrap();
         assert!(!out.join("notes.txt").exists());
     }
 }

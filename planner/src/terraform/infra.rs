@@ -10,7 +10,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use faultline_models::catalog::Catalog;
 use faultline_models::deployment::{Arch, DrPattern, Purchase, Role, Words};
 use faultline_models::diag::{Code, Diagnostic};
-use faultline_models::plan::{InstanceLine, Layer, Plan, ServicePlan, PLAN_FORMAT_VERSION};
+use faultline_models::input::clip;
+use faultline_models::plan::{
+    InstanceLine, Layer, Plan, ServicePlan, MAX_GROUP_COUNT, PLAN_FORMAT_VERSION,
+};
 use faultline_models::topology::Kind;
 
 /// Longest resource name prefix: AWS caps load balancer and target group names at 32
@@ -346,8 +349,11 @@ fn check_names(plan: &Plan, errors: &mut Vec<Diagnostic>) {
 }
 
 fn line_key(service: &str, i: usize) -> String {
-    format!("services.{service}.instances[{i}]")
+    format!("services.{service}.instances.{i}")
 }
+
+/// The largest size the Auto Scaling API takes (a 32-bit integer), in capacity units.
+const MAX_UNITS: u64 = i32::MAX as u64;
 
 fn check_lines(
     plan: &Plan,
@@ -367,6 +373,7 @@ fn check_lines(
         );
     }
     let store = sp.kind != Kind::Stateless;
+    let mut total: u64 = 0;
     for (i, l) in sp.instances.iter().enumerate() {
         let key = line_key(name, i);
         let Some(region) = catalog.regions.get(&l.region) else {
@@ -375,7 +382,7 @@ fn check_lines(
                     Code::PlanUnknownRef,
                     format!(
                         "`{name}` runs in region `{}`, which the catalog does not have",
-                        l.region
+                        clip(&l.region)
                     ),
                 )
                 .key(format!("{key}.region"))
@@ -387,7 +394,11 @@ fn check_lines(
             Some(z) if !region.zones.contains(z) => errors.push(
                 Diagnostic::error(
                     Code::PlanUnknownRef,
-                    format!("zone `{z}` of `{name}` is not a zone of {} in the catalog", l.region),
+                    format!(
+                        "zone `{}` of `{name}` is not a zone of {} in the catalog",
+                        clip(z),
+                        l.region
+                    ),
                 )
                 .key(format!("{key}.zone"))
                 .help(format!("zones of {}: {}", l.region, region.zones.join(", "))),
@@ -407,7 +418,7 @@ fn check_lines(
                     Code::PlanUnknownRef,
                     format!(
                         "instance type `{}` of `{name}` is not in the catalog",
-                        l.instance_type
+                        clip(&l.instance_type)
                     ),
                 )
                 .key(format!("{key}.instance_type")),
@@ -426,14 +437,19 @@ fn check_lines(
                 .key(format!("{key}.instance_type")),
             );
         }
-        if l.count == 0 {
+        if l.count == 0 || l.count > MAX_GROUP_COUNT {
             errors.push(
                 Diagnostic::error(
                     Code::PlanMalformed,
-                    format!("an instance line of `{name}` has a count of 0"),
+                    format!(
+                        "an instance line of `{name}` holds 1 to {MAX_GROUP_COUNT} instances, got {}",
+                        l.count
+                    ),
                 )
                 .key(format!("{key}.count")),
             );
+        } else {
+            total += u64::from(l.count) * u64::from(t.vcpus);
         }
         let standby_layer = l.layer == Layer::Standby;
         if standby_layer != (l.role == Role::Standby) {
@@ -493,6 +509,15 @@ fn check_lines(
                 );
             }
         }
+    }
+    if total > MAX_UNITS {
+        errors.push(
+            Diagnostic::error(
+                Code::PlanMalformed,
+                format!("`{name}` has {total} vCPU, more than an Auto Scaling group can hold ({MAX_UNITS})"),
+            )
+            .key(format!("services.{name}.instances")),
+        );
     }
     if !store {
         let standby = sp.instances.iter().any(|l| l.layer == Layer::Standby);

@@ -178,7 +178,7 @@ pub fn render(plan: &Plan, infra: &Infra, purchases: &Purchases, tree: &Tree) ->
             );
         }
     } else {
-        o.push_str("5. **Dependencies.** This tree was generated from the plan alone, without the topology: no fleet is allowed to reach a store or another fleet. Generate it with the topology at hand (`faultline plan … --terraform DIR`) to wire what the topology says each service depends on.\n");
+        o.push_str("5. **Dependencies.** This tree was generated from the plan alone, without the topology: no fleet is allowed to reach a store or another fleet. Generate it with the topology at hand (`faultline terraform PLAN --topology FILE -o DIR`, or `faultline plan … --terraform DIR`) to wire what the topology says each service depends on.\n");
     }
     o.push_str("6. **Stores.** Each member is its own single-instance group pinned to its subnet: a failed member is replaced in its zone, with an empty root volume, and rejoins by replication. Members are not refreshed automatically when the AMI changes (refreshing all at once would break the quorum): roll them one at a time. Members in other regions are admitted by their VPC's CIDR block; the VPCs must be connected (peering or a transit gateway).\n");
     o.push_str("7. **Alarms.** Every group alarms when its in-service capacity stays below its desired capacity, every member when it is not in service, every load balancer when no target is healthy, and every DNS health check when it fails; set `alarm_topic_arns` to be told.\n");

@@ -9,6 +9,7 @@ mod init;
 mod plan;
 mod report;
 mod schema;
+pub(crate) mod terraform;
 mod validate;
 
 use super::args::{CatalogCommand, Cli, Command, Format};
@@ -30,6 +31,7 @@ pub fn dispatch(cli: &Cli) -> Outcome {
         Command::Check(a) => (check::run(a, catalog), a.format),
         Command::Diff(a) => (diff::run(a, catalog), a.format),
         Command::Report(a) => (report::run(a, catalog), a.format),
+        Command::Terraform(a) => (terraform::run(a, catalog), Format::Text),
     };
     result.unwrap_or_else(|e| Outcome::failure(&e, format))
 }

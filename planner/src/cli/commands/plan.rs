@@ -41,13 +41,29 @@ pub fn run(args: &PlanArgs, catalog: Option<&Path>) -> Result<Outcome, InputErro
         let _ = output::emit(std::io::stderr().lock(), b"\r\x1b[2K");
     }
     let report = result.map_err(|d| InputError::new(d, inputs.sources.clone()))?;
+    // The Terraform goes first: if it cannot be written, no plan file claims it was.
+    // What was written is said on stderr, so stdout stays the plan.
+    let mut wrote = String::new();
+    if let (Some(dir), Some(plan)) = (&args.terraform, &report.plan) {
+        wrote = super::terraform::write(
+            dir,
+            plan,
+            &inputs.catalog,
+            Some(crate::terraform::depends_on(&inputs.topology)),
+            args.force,
+            &inputs.sources,
+        )?;
+    }
     if let Some(path) = &args.report {
         super::report::write(path, &report, &inputs.sources)?;
     }
     if let (Some(path), Some(plan)) = (&args.output, &report.plan) {
         if output::is_stdout(path) {
             // `-o -`: the plan document is what stdout carries.
-            return Ok(Outcome::ok(pretty(plan)).with_warnings(&inputs.sources, &inputs.warnings));
+            let mut out =
+                Outcome::ok(pretty(plan)).with_warnings(&inputs.sources, &inputs.warnings);
+            out.stderr.push_str(&wrote);
+            return Ok(out);
         }
         output::write_file(path, pretty(plan).as_bytes())?;
     }
@@ -56,7 +72,9 @@ pub fn run(args: &PlanArgs, catalog: Option<&Path>) -> Result<Outcome, InputErro
         args.format,
         &inputs.sources,
     )?;
-    Ok(Outcome::ok(stdout).with_warnings(&inputs.sources, &inputs.warnings))
+    let mut out = Outcome::ok(stdout).with_warnings(&inputs.sources, &inputs.warnings);
+    out.stderr.push_str(&wrote);
+    Ok(out)
 }
 
 fn options(args: &PlanArgs) -> Result<Options, InputError> {
