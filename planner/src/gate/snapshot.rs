@@ -19,12 +19,13 @@ pub struct Snapshot {
     /// The plan the figures are about.
     pub plan_id: String,
     pub monthly_usd: Decimal,
-    pub services: BTreeMap<String, Figures>,
-    pub journeys: BTreeMap<String, Figures>,
+    pub services: BTreeMap<String, SubjectFigures>,
+    pub journeys: BTreeMap<String, SubjectFigures>,
 }
 
+/// The cost and availability of one service or journey in a snapshot.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Figures {
+pub struct SubjectFigures {
     /// Monthly cost (services only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub monthly_usd: Option<Decimal>,
@@ -33,7 +34,7 @@ pub struct Figures {
     pub availability: Option<f64>,
 }
 
-impl Figures {
+impl SubjectFigures {
     /// Minutes a year not fully up: (1 − availability) × 525,600. One definition on
     /// both sides of every comparison.
     pub fn unavailable_minutes(&self) -> Option<f64> {
@@ -59,7 +60,7 @@ impl Snapshot {
                 };
                 (
                     name.clone(),
-                    Figures {
+                    SubjectFigures {
                         monthly_usd: Some(sp.monthly_usd),
                         availability,
                     },
@@ -73,7 +74,7 @@ impl Snapshot {
                 .map(|(name, f)| {
                     (
                         name.clone(),
-                        Figures {
+                        SubjectFigures {
                             monthly_usd: None,
                             availability: Some(f.availability),
                         },
@@ -86,7 +87,7 @@ impl Snapshot {
                 .map(|(name, a)| {
                     (
                         name.clone(),
-                        Figures {
+                        SubjectFigures {
                             monthly_usd: None,
                             availability: Some(a.computed),
                         },
@@ -168,8 +169,8 @@ fn float_change(base: Option<f64>, head: Option<f64>) -> Change<f64> {
 }
 
 fn rows(
-    base: &BTreeMap<String, Figures>,
-    head: &BTreeMap<String, Figures>,
+    base: &BTreeMap<String, SubjectFigures>,
+    head: &BTreeMap<String, SubjectFigures>,
     money: bool,
 ) -> Vec<Row> {
     let names: BTreeSet<&String> = base.keys().chain(head.keys()).collect();
@@ -197,8 +198,8 @@ fn rows(
                     h.and_then(|f| f.availability),
                 ),
                 unavailable_minutes: float_change(
-                    b.and_then(Figures::unavailable_minutes),
-                    h.and_then(Figures::unavailable_minutes),
+                    b.and_then(SubjectFigures::unavailable_minutes),
+                    h.and_then(SubjectFigures::unavailable_minutes),
                 ),
             }
         })
@@ -236,7 +237,7 @@ mod tests {
                 .map(|(n, c, a)| {
                     (
                         n.to_string(),
-                        Figures {
+                        SubjectFigures {
                             monthly_usd: Some(Decimal::from(*c)),
                             availability: Some(*a),
                         },
