@@ -251,11 +251,101 @@ pub struct DrOption {
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Binding {
-    /// A short stable name: `demand`, `flash-crowd`, `zone-loss`, `region-loss`,
-    /// `spot-loss`, `spot-share`, `base-layer`, `quorum-majority`, `commit-latency`,
-    /// `residency`, `rpo`, `rto`, `availability`, `budget`.
-    pub constraint: String,
+    pub constraint: Constraint,
     pub detail: String,
+}
+
+/// What kind of requirement a [`Binding`] explains: a short stable name in the plan
+/// document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Constraint {
+    /// Peak demand (no flash crowd).
+    Demand,
+    /// Peak demand times the flash-crowd multiplier.
+    FlashCrowd,
+    /// The always-on base layer's share of a demand or failure row.
+    BaseLayer,
+    ZoneLoss,
+    RegionLoss,
+    SpotLoss,
+    SpotShare,
+    QuorumMajority,
+    CommitLatency,
+    Residency,
+    Replicas,
+    Consistency,
+    /// The disaster-recovery pattern chosen or ruled out.
+    Dr,
+    Rto,
+    Rpo,
+    /// A resilience step taken to reach an availability target.
+    Availability,
+    Budget,
+}
+
+impl Constraint {
+    pub const ALL: [Constraint; 17] = [
+        Constraint::Demand,
+        Constraint::FlashCrowd,
+        Constraint::BaseLayer,
+        Constraint::ZoneLoss,
+        Constraint::RegionLoss,
+        Constraint::SpotLoss,
+        Constraint::SpotShare,
+        Constraint::QuorumMajority,
+        Constraint::CommitLatency,
+        Constraint::Residency,
+        Constraint::Replicas,
+        Constraint::Consistency,
+        Constraint::Dr,
+        Constraint::Rto,
+        Constraint::Rpo,
+        Constraint::Availability,
+        Constraint::Budget,
+    ];
+
+    /// The name the plan document uses.
+    pub fn word(self) -> &'static str {
+        match self {
+            Constraint::Demand => "demand",
+            Constraint::FlashCrowd => "flash-crowd",
+            Constraint::BaseLayer => "base-layer",
+            Constraint::ZoneLoss => "zone-loss",
+            Constraint::RegionLoss => "region-loss",
+            Constraint::SpotLoss => "spot-loss",
+            Constraint::SpotShare => "spot-share",
+            Constraint::QuorumMajority => "quorum-majority",
+            Constraint::CommitLatency => "commit-latency",
+            Constraint::Residency => "residency",
+            Constraint::Replicas => "replicas",
+            Constraint::Consistency => "consistency",
+            Constraint::Dr => "dr",
+            Constraint::Rto => "rto",
+            Constraint::Rpo => "rpo",
+            Constraint::Availability => "availability",
+            Constraint::Budget => "budget",
+        }
+    }
+}
+
+/// Bindings are listed in the order of their names, as the document spells them.
+impl Ord for Constraint {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.word().cmp(other.word())
+    }
+}
+
+impl PartialOrd for Constraint {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl std::fmt::Display for Constraint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.word())
+    }
 }
 
 /// Availability as computed for a plan.
@@ -272,24 +362,63 @@ pub struct Availability {
 }
 
 /// How a solve went. Per service, one or more MILPs (or an enumeration); for the plan,
-/// the sums and the worst gap.
+/// the sums and the worst status. Every serialized figure is deterministic: the same
+/// inputs give the same figures on any machine unless `status` is `time-limit`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SolveInfo {
     /// `microlp`, `highs`, or `enumeration` for store placements.
     pub backend: String,
-    /// `optimal`, `within-gap` or `time-limit`.
-    pub status: String,
+    pub status: SolveStatus,
     /// Objective of the chosen solution in USD/month as the solver saw it.
     pub objective: f64,
     /// Proven lower bound on the objective.
     pub best_bound: f64,
     /// Relative gap between objective and bound.
     pub gap: f64,
-    /// Wall-clock seconds; varies run to run, so comparisons of plans ignore it.
+    /// Wall-clock seconds, for the text summary only: it varies run to run, so the
+    /// plan document never carries it.
+    #[serde(skip)]
     pub seconds: f64,
     pub milps: u32,
     pub variables: u32,
     pub constraints: u32,
+}
+
+/// How a solve ended, from best to worst.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum SolveStatus {
+    /// Proven optimal (gap 0).
+    #[default]
+    Optimal,
+    /// Proven within the requested relative gap of the optimum.
+    WithinGap,
+    /// The deterministic work budget (branch-and-bound nodes) ran out before the gap
+    /// closed: the plan and its bound are the same on every machine, but the bound is
+    /// looser than asked.
+    WorkLimit,
+    /// The wall-clock safety net (`--time-limit`) stopped the solve: the plan may
+    /// differ on another machine or under another load.
+    TimeLimit,
+}
+
+impl SolveStatus {
+    pub fn word(self) -> &'static str {
+        match self {
+            SolveStatus::Optimal => "optimal",
+            SolveStatus::WithinGap => "within-gap",
+            SolveStatus::WorkLimit => "work-limit",
+            SolveStatus::TimeLimit => "time-limit",
+        }
+    }
+}
+
+impl std::fmt::Display for SolveStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.word())
+    }
 }
 
 impl Plan {

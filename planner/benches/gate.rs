@@ -33,10 +33,12 @@ fn bench(c: &mut Criterion) {
         let t = topology::parse(&text, catalog).unwrap().topology;
         let plan = match std::fs::read_to_string(dir.join("expected/plan.json")) {
             Ok(p) => Plan::from_json(&p).unwrap(),
-            Err(_) => {
-                faultline::optimizer::plan(&t, catalog, &faultline::optimizer::Options::default())
-                    .unwrap()
-            }
+            Err(_) => faultline::optimizer::plan(
+                &t,
+                catalog,
+                &faultline::optimizer::SolveOptions::default(),
+            )
+            .unwrap(),
         };
         let plan_json = render::json::pretty(&plan);
         let mut sources = Sources::default();

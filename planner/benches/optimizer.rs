@@ -1,21 +1,24 @@
-//! Optimizer speed on synthetic topologies (`optimizer::synthetic`): the headline
+//! Optimizer speed on synthetic topologies (`support/synthetic.rs`): the headline
 //! 100-service × 6-region plan at a 1% gap with the default backend, and how time grows
 //! with services, regions and instance families. Availability targets are not checked
 //! here (that is the failure model's time); every plan is solved and priced.
+
+#[path = "support/synthetic.rs"]
+mod synthetic;
 
 use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use faultline::optimizer::{self, synthetic, Options};
+use faultline::optimizer::{self, SolveOptions};
 use faultline_models::catalog::Catalog;
 
-fn options() -> Options {
-    Options {
+fn options() -> SolveOptions {
+    SolveOptions {
         gap: 0.01,
         // The target is a plan within 1% of optimal in under 10 s.
         time_limit: Some(Duration::from_secs(8)),
-        ..Options::default()
+        ..SolveOptions::default()
     }
 }
 

@@ -18,7 +18,7 @@ use crate::optimizer::{self, frontier};
 pub enum Deploy {
     /// Solve for the cheapest plan; with the frontier when asked.
     Optimize {
-        options: optimizer::Options,
+        options: optimizer::SolveOptions,
         frontier: bool,
     },
     /// A plan read back from a file (its staleness is checked).

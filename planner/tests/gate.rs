@@ -82,7 +82,7 @@ fn payments() -> &'static Case {
         let plan = faultline::optimizer::plan(
             &t,
             Catalog::embedded(),
-            &faultline::optimizer::Options::default(),
+            &faultline::optimizer::SolveOptions::default(),
         )
         .unwrap();
         case_from("examples/payments/topology.toml", text, plan)

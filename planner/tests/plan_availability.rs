@@ -5,9 +5,10 @@
 
 use std::time::Duration;
 
-use faultline::optimizer::{self, check, Options};
+use faultline::optimizer::{self, verify, SolveOptions};
 use faultline_models::catalog::Catalog;
 use faultline_models::cost::Pricing;
+use faultline_models::plan::Constraint;
 use faultline_models::topology;
 
 /// A small fleet that soft-depends on a store with no target of its own. A region
@@ -55,13 +56,13 @@ survive = ["zone"]
 fn a_soft_dependency_is_moved_to_meet_a_target() {
     let c = Catalog::embedded();
     let t = topology::parse(TOPOLOGY, c).unwrap().topology;
-    let o = Options {
+    let o = SolveOptions {
         time_limit: Some(Duration::from_secs(60)),
-        ..Options::default()
+        ..SolveOptions::default()
     };
     let plan = optimizer::plan(&t, c, &o).unwrap_or_else(|e| panic!("{e}"));
     let eff = t.effective_catalog(c);
-    let violations = check::plan(&t, &Pricing::new(&t, &eff), &plan, None);
+    let violations = verify::plan(&t, &Pricing::new(&t, &eff), &plan, None);
     assert!(violations.is_empty(), "{violations:#?}");
 
     let api = plan.services["api"]
@@ -85,7 +86,7 @@ fn a_soft_dependency_is_moved_to_meet_a_target() {
         plan.services["cache"]
             .binding
             .iter()
-            .any(|b| b.constraint == "availability" && b.detail.contains("service `api`")),
+            .any(|b| b.constraint == Constraint::Availability && b.detail.contains("service `api`")),
         "{:#?}",
         plan.services["cache"].binding
     );

@@ -5,10 +5,10 @@
 
 use std::collections::BTreeSet;
 
-use faultline::optimizer::backend::{self, Backend, Model};
-use faultline::optimizer::fleet::{self, Problem, RegionSpec, Shape};
-use faultline::optimizer::store::{self, Enumerator, Goal, Rtt, Rules, StoreRegion};
-use faultline::optimizer::{candidates, Options};
+use faultline::optimizer::backend::{self, Backend, MilpModel};
+use faultline::optimizer::fleet::{self, FleetDemand, FleetProblem, FleetShape, RegionSpec};
+use faultline::optimizer::store::{self, Enumerator, Goal, RttMatrix, Rules, StoreRegion};
+use faultline::optimizer::{candidates, SolveOptions};
 use faultline_models::catalog::{Catalog, InstanceType, SpotPool};
 use faultline_models::cost::Pricing;
 use faultline_models::deployment::Arch;
@@ -67,7 +67,7 @@ fn tiny_topology(c: &Catalog, service: &str) -> Topology {
 }
 
 /// The fleet problem of the topology's only service, with `cands` candidates.
-fn problem(t: &Topology, pricing: &Pricing<'_>, prune: bool) -> Problem {
+fn problem(t: &Topology, pricing: &Pricing<'_>, prune: bool) -> FleetProblem {
     let svc = t.services.values().next().unwrap();
     let f = svc.fleet().unwrap();
     let priced = candidates::priced(svc, pricing, "us-east-1");
@@ -86,8 +86,8 @@ fn problem(t: &Topology, pricing: &Pricing<'_>, prune: bool) -> Problem {
                 .collect(),
         )
     };
-    let shape = Shape::of(&f.profile);
-    Problem {
+    let shape = FleetShape::of(&f.profile);
+    FleetProblem {
         regions: vec![RegionSpec {
             region: "us-east-1".into(),
             zones: t.zones["us-east-1"].clone(),
@@ -95,7 +95,7 @@ fn problem(t: &Topology, pricing: &Pricing<'_>, prune: bool) -> Problem {
             spot,
         }],
         shape,
-        demand: fleet::Demand::of(f, &shape),
+        demand: FleetDemand::of(f, &shape),
         survive: svc
             .slo
             .survive
@@ -109,7 +109,7 @@ fn problem(t: &Topology, pricing: &Pricing<'_>, prune: bool) -> Problem {
 
 /// The cheapest integer point of the model's capacity rows (no cuts, no symmetry
 /// rows) with every count in `0..=k`, by exhaustive search.
-fn brute(model: &Model, rows: &[usize], k: u32) -> f64 {
+fn brute(model: &MilpModel, rows: &[usize], k: u32) -> f64 {
     let n = model.cols.len();
     let mut x = vec![0.0; n];
     let mut best = f64::INFINITY;
@@ -117,7 +117,7 @@ fn brute(model: &Model, rows: &[usize], k: u32) -> f64 {
         i: usize,
         x: &mut Vec<f64>,
         cost: f64,
-        model: &Model,
+        model: &MilpModel,
         rows: &[usize],
         k: u32,
         best: &mut f64,
@@ -159,18 +159,18 @@ fn check_fleet(service: &str, k: u32) {
     let t = tiny_topology(&c, service);
     let eff = t.effective_catalog(&c);
     let pricing = Pricing::new(&t, &eff);
-    let full = problem(&t, &pricing, false).build(&pricing, 1.0);
+    let full = problem(&t, &pricing, false).build(1.0);
     let rows: Vec<usize> = full
         .labels
         .iter()
         .enumerate()
-        .filter(|(_, l)| l.constraint != "cut" && l.constraint != "symmetry")
+        .filter(|(_, l)| l.constraint.is_some())
         .map(|(i, _)| i)
         .collect();
     let want = brute(&full.model, &rows, k);
     assert!(want.is_finite(), "brute force found no plan");
     for b in Backend::available() {
-        let settings = fleet::Settings {
+        let settings = backend::SolveSettings {
             backend: b,
             time_limit: None,
             gap: 0.0,
@@ -183,10 +183,10 @@ fn check_fleet(service: &str, k: u32) {
             got.objective
         );
         // The whole pipeline prices the same plan.
-        let opts = Options {
+        let opts = SolveOptions {
             backend: b,
             gap: 0.0,
-            ..Options::default()
+            ..SolveOptions::default()
         };
         let plan = faultline::optimizer::plan_with(&t, &eff, &c, &opts, None).unwrap();
         let total: f64 = plan.monthly_usd.to_string().parse().unwrap();
@@ -235,7 +235,7 @@ fn brute_store(
     pricing: &Pricing<'_>,
     regions: &[StoreRegion],
     rules: &Rules,
-    rtt: &Rtt,
+    rtt: &RttMatrix,
 ) -> Option<Decimal> {
     let slots: Vec<Slot> = regions
         .iter()
@@ -368,7 +368,7 @@ fn store_case(
             }
         })
         .collect();
-    let rtt = Rtt::of(&pricing, &regions);
+    let rtt = RttMatrix::of(&pricing, &regions);
     let rules = Rules {
         n,
         quorum,
@@ -421,7 +421,7 @@ fn lp_relaxation_bounds_the_integer_optimum() {
     let eff = t.effective_catalog(&c);
     let pricing = Pricing::new(&t, &eff);
     let p = problem(&t, &pricing, true);
-    let built = p.build(&pricing, 1.0);
+    let built = p.build(1.0);
     for b in Backend::available() {
         let lp = backend::relax(&built.model, b).unwrap();
         let ip = backend::solve(&built.model, b, None, 0.0, None).unwrap();

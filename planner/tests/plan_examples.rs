@@ -5,11 +5,11 @@
 use std::path::Path;
 use std::time::Duration;
 
-use faultline::optimizer::{self, check, Options};
+use faultline::optimizer::{self, verify, SolveOptions};
 use faultline_models::catalog::Catalog;
 use faultline_models::cost::Pricing;
 use faultline_models::failure;
-use faultline_models::plan::Plan;
+use faultline_models::plan::{Plan, SolveStatus};
 use faultline_models::topology::{self, Topology};
 
 fn load(name: &str) -> Topology {
@@ -23,11 +23,11 @@ fn load(name: &str) -> Topology {
         .topology
 }
 
-fn options() -> Options {
-    Options {
+fn options() -> SolveOptions {
+    SolveOptions {
         gap: 0.01,
         time_limit: Some(Duration::from_secs(20)),
-        ..Options::default()
+        ..SolveOptions::default()
     }
 }
 
@@ -36,7 +36,7 @@ fn checked(name: &str) -> (Topology, Plan) {
     let c = Catalog::embedded();
     let plan = optimizer::plan(&t, c, &options()).unwrap_or_else(|e| panic!("{name}: {e}"));
     let eff = t.effective_catalog(c);
-    let violations = check::plan(&t, &Pricing::new(&t, &eff), &plan, None);
+    let violations = verify::plan(&t, &Pricing::new(&t, &eff), &plan, None);
     assert!(violations.is_empty(), "{name}: {violations:#?}");
     (t, plan)
 }
@@ -120,14 +120,14 @@ fn legacy_placement_plan_is_checked_and_meets_its_slos() {
 fn realtime_chat_plan_is_checked_and_meets_its_slos() {
     let t = load("realtime-chat");
     let c = Catalog::embedded();
-    let o = Options {
+    let o = SolveOptions {
         gap: 0.05,
         time_limit: Some(Duration::from_secs(8)),
-        ..Options::default()
+        ..SolveOptions::default()
     };
     let plan = optimizer::plan(&t, c, &o).unwrap_or_else(|e| panic!("{e}"));
     let eff = t.effective_catalog(c);
-    let violations = check::plan(&t, &Pricing::new(&t, &eff), &plan, None);
+    let violations = verify::plan(&t, &Pricing::new(&t, &eff), &plan, None);
     assert!(violations.is_empty(), "{violations:#?}");
     slos_met(&t, &plan);
     // The quorum's 15 ms budget keeps it in one region.
@@ -157,14 +157,17 @@ fn same_input_same_plan() {
     let t = load("web-shop");
     let c = Catalog::embedded();
     // Solves that end on the gap, not on the clock, are deterministic.
-    let o = Options {
+    let o = SolveOptions {
         gap: 0.05,
         time_limit: Some(Duration::from_secs(600)),
-        ..Options::default()
+        ..SolveOptions::default()
     };
     let a = optimizer::plan(&t, c, &o).unwrap();
     let b = optimizer::plan(&t, c, &o).unwrap();
-    assert!(a.services.values().all(|s| s.solve.status != "time-limit"));
+    assert!(a
+        .services
+        .values()
+        .all(|s| s.solve.status != SolveStatus::TimeLimit));
     assert_eq!(redacted(&a), redacted(&b));
     assert_eq!(a.id, b.id);
     // The plan reads back as written.
@@ -185,11 +188,11 @@ fn the_checker_catches_a_broken_plan() {
     let sf = plan.services.get_mut("storefront").unwrap();
     let l = sf.instances.iter_mut().max_by_key(|l| l.count).unwrap();
     l.count -= 1;
-    let v = check::plan(&t, &pricing, &plan, None);
+    let v = verify::plan(&t, &pricing, &plan, None);
     assert!(!v.is_empty());
     // And a cost that does not add up.
     let (_, mut plan) = checked("legacy-placement");
     plan.services.get_mut("db").unwrap().monthly_usd += rust_decimal::Decimal::ONE;
     let t = load("legacy-placement");
-    assert!(!check::plan(&t, &pricing, &plan, None).is_empty());
+    assert!(!verify::plan(&t, &pricing, &plan, None).is_empty());
 }

@@ -6,7 +6,8 @@ use faultline_models::failure::{self, Deployment};
 use faultline_models::plan::Plan;
 use faultline_models::topology::Topology;
 
-use super::estimate::{self, Assessed, Figures};
+use super::estimate::{self, Assessed, Estimate};
+use faultline_models::plan::Availability;
 
 /// Assesses `plan` with the failure model.
 pub fn assess(t: &Topology, catalog: &Catalog, plan: &Plan) -> Assessed {
@@ -24,7 +25,7 @@ pub fn assess(t: &Topology, catalog: &Catalog, plan: &Plan) -> Assessed {
                     .map(|(k, f)| {
                         (
                             k.clone(),
-                            Figures {
+                            Estimate {
                                 availability: f.availability,
                                 downtime_minutes_per_year: f.downtime_minutes_per_year,
                                 worst_rpo_seconds: f.worst_case_rpo_seconds,
@@ -47,6 +48,39 @@ pub fn assess(t: &Topology, catalog: &Catalog, plan: &Plan) -> Assessed {
                 problems.iter().map(|p| p.message.clone()).collect::<Vec<_>>().join("; ")
             ));
             e
+        }
+    }
+}
+
+/// Assesses a plan against a topology: the one being planned, or the same topology with
+/// its dependencies and journeys removed, which gives each service's own figure.
+pub type Assessor<'a> = dyn Fn(&Topology, &Plan) -> Assessed + 'a;
+
+/// Writes assessed availability into the plan.
+pub fn fill_availability(t: &Topology, plan: &mut Plan, a: &Assessed) {
+    let make = |f: &Estimate, target: Option<f64>| Availability {
+        computed: f.availability,
+        target,
+        downtime_minutes_per_month: f.downtime_minutes_per_year / 12.0,
+        source: a.source.to_string(),
+    };
+    for (name, sp) in &mut plan.services {
+        let target = t.services.get(name).and_then(|s| s.slo.availability);
+        sp.availability = a.services.get(name).map(|f| make(f, target));
+    }
+    plan.journeys = a
+        .journeys
+        .iter()
+        .map(|(k, f)| {
+            (
+                k.clone(),
+                make(f, t.journeys.get(k).and_then(|j| j.slo.availability)),
+            )
+        })
+        .collect();
+    if let Some(n) = &a.note {
+        if !plan.notes.contains(n) {
+            plan.notes.push(n.clone());
         }
     }
 }

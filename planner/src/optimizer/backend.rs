@@ -3,6 +3,8 @@
 //! backend the build has (`microlp` by default, `highs` as an opt-in feature).
 
 use std::fmt;
+
+pub use faultline_models::plan::SolveStatus;
 use std::time::{Duration, Instant};
 
 #[cfg(any(feature = "microlp", feature = "highs"))]
@@ -71,12 +73,12 @@ pub struct Row {
 
 /// A minimisation problem over bounded columns.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Model {
+pub struct MilpModel {
     pub cols: Vec<Col>,
     pub rows: Vec<Row>,
 }
 
-impl Model {
+impl MilpModel {
     pub fn add_col(&mut self, lb: f64, ub: f64, integer: bool, cost: f64) -> usize {
         self.cols.push(Col {
             lb,
@@ -119,20 +121,20 @@ impl Model {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    Optimal,
-    WithinGap,
-    TimeLimit,
+/// Settings of one MILP solve.
+#[derive(Debug, Clone, Copy)]
+pub struct SolveSettings {
+    pub backend: Backend,
+    pub time_limit: Option<Duration>,
+    pub gap: f64,
 }
 
-impl Status {
-    pub fn word(self) -> &'static str {
-        match self {
-            Status::Optimal => "optimal",
-            Status::WithinGap => "within-gap",
-            Status::TimeLimit => "time-limit",
-        }
+/// The relative gap between an objective and a lower bound on it.
+pub fn rel_gap(objective: f64, bound: f64) -> f64 {
+    if objective <= 1e-9 {
+        0.0
+    } else {
+        ((objective - bound) / objective).max(0.0)
     }
 }
 
@@ -143,7 +145,7 @@ pub struct Solved {
     /// A proven lower bound: the solver's own where it reports one, never below the
     /// LP relaxation's optimum.
     pub best_bound: f64,
-    pub status: Status,
+    pub status: SolveStatus,
     pub seconds: f64,
 }
 
@@ -170,7 +172,7 @@ impl fmt::Display for SolveError {
 }
 
 /// Solves the LP relaxation: the optimum is a lower bound on the MILP's.
-pub fn relax(model: &Model, backend: Backend) -> Result<Solved, SolveError> {
+pub fn relax(model: &MilpModel, backend: Backend) -> Result<Solved, SolveError> {
     let mut m = model.clone();
     for c in &mut m.cols {
         c.integer = false;
@@ -181,7 +183,7 @@ pub fn relax(model: &Model, backend: Backend) -> Result<Solved, SolveError> {
 /// Solves the MILP within `time_limit` to relative gap `gap`, starting from `hint` if
 /// given (a feasible point speeds up branch and bound).
 pub fn solve(
-    model: &Model,
+    model: &MilpModel,
     backend: Backend,
     time_limit: Option<Duration>,
     gap: f64,
@@ -192,7 +194,7 @@ pub fn solve(
 
 #[cfg(any(feature = "microlp", feature = "highs"))]
 fn build(
-    model: &Model,
+    model: &MilpModel,
     hint: Option<&[f64]>,
 ) -> (ProblemVariables, Vec<good_lp::Variable>, Expression) {
     let mut vars = ProblemVariables::new();
@@ -217,7 +219,7 @@ fn build(
 }
 
 #[cfg(any(feature = "microlp", feature = "highs"))]
-fn rows(model: &Model, handles: &[good_lp::Variable]) -> Vec<good_lp::Constraint> {
+fn rows(model: &MilpModel, handles: &[good_lp::Variable]) -> Vec<good_lp::Constraint> {
     model
         .rows
         .iter()
@@ -241,7 +243,7 @@ fn map_err(e: ResolutionError) -> SolveError {
 }
 
 fn run(
-    model: &Model,
+    model: &MilpModel,
     backend: Backend,
     time_limit: Option<Duration>,
     gap: f64,
@@ -254,7 +256,7 @@ fn run(
                 x: Vec::new(),
                 objective: 0.0,
                 best_bound: 0.0,
-                status: Status::Optimal,
+                status: SolveStatus::Optimal,
                 seconds: 0.0,
             })
         } else {
@@ -274,7 +276,7 @@ fn run(
 
 #[cfg(feature = "microlp")]
 fn run_microlp(
-    model: &Model,
+    model: &MilpModel,
     time_limit: Option<Duration>,
     gap: f64,
     hint: Option<&[f64]>,
@@ -297,16 +299,16 @@ fn run_microlp(
     }
     let sol = problem.solve().map_err(map_err)?;
     let status = match sol.status() {
-        SolutionStatus::Optimal => Status::Optimal,
-        SolutionStatus::GapLimit => Status::WithinGap,
-        _ => Status::TimeLimit,
+        SolutionStatus::Optimal => SolveStatus::Optimal,
+        SolutionStatus::GapLimit => SolveStatus::WithinGap,
+        _ => SolveStatus::TimeLimit,
     };
     let x: Vec<f64> = handles.iter().map(|h| sol.value(*h)).collect();
     let x = snap(model, x);
     let objective = model.objective(&x);
     let inner = sol.into_inner();
     let bound = match status {
-        Status::Optimal => objective,
+        SolveStatus::Optimal => objective,
         _ => inner.stats().best_bound.unwrap_or(f64::NEG_INFINITY),
     };
     Ok(Solved {
@@ -320,7 +322,7 @@ fn run_microlp(
 
 #[cfg(not(feature = "microlp"))]
 fn run_microlp(
-    _: &Model,
+    _: &MilpModel,
     _: Option<Duration>,
     _: f64,
     _: Option<&[f64]>,
@@ -330,7 +332,7 @@ fn run_microlp(
 
 #[cfg(feature = "highs")]
 fn run_highs(
-    model: &Model,
+    model: &MilpModel,
     time_limit: Option<Duration>,
     gap: f64,
     hint: Option<&[f64]>,
@@ -353,9 +355,9 @@ fn run_highs(
         .map_err(|e| SolveError::Failed(e.to_string()))?;
     let sol = problem.solve().map_err(map_err)?;
     let status = match sol.status() {
-        SolutionStatus::Optimal if gap == 0.0 => Status::Optimal,
-        SolutionStatus::Optimal | SolutionStatus::GapLimit => Status::WithinGap,
-        _ => Status::TimeLimit,
+        SolutionStatus::Optimal if gap == 0.0 => SolveStatus::Optimal,
+        SolutionStatus::Optimal | SolutionStatus::GapLimit => SolveStatus::WithinGap,
+        _ => SolveStatus::TimeLimit,
     };
     let x: Vec<f64> = handles.iter().map(|h| sol.value(*h)).collect();
     let x = snap(model, x);
@@ -363,9 +365,9 @@ fn run_highs(
     // HiGHS's dual bound is not exposed through good_lp, but an optimal status means
     // it proved the relative gap; the caller raises this to the LP relaxation's optimum.
     let bound = match status {
-        Status::Optimal => objective,
-        Status::WithinGap => objective * (1.0 - gap),
-        Status::TimeLimit => f64::NEG_INFINITY,
+        SolveStatus::Optimal => objective,
+        SolveStatus::WithinGap => objective * (1.0 - gap),
+        SolveStatus::TimeLimit => f64::NEG_INFINITY,
     };
     Ok(Solved {
         x,
@@ -378,7 +380,7 @@ fn run_highs(
 
 #[cfg(not(feature = "highs"))]
 fn run_highs(
-    _: &Model,
+    _: &MilpModel,
     _: Option<Duration>,
     _: f64,
     _: Option<&[f64]>,
@@ -388,7 +390,7 @@ fn run_highs(
 
 /// Rounds integer columns to their integers: solvers report them within a tolerance.
 #[cfg(any(feature = "microlp", feature = "highs"))]
-fn snap(model: &Model, mut x: Vec<f64>) -> Vec<f64> {
+fn snap(model: &MilpModel, mut x: Vec<f64>) -> Vec<f64> {
     for (v, c) in x.iter_mut().zip(&model.cols) {
         if c.integer {
             *v = v.round();
@@ -405,7 +407,7 @@ mod tests {
     #[test]
     fn solves_a_small_covering_problem() {
         // 3x + 5y ≥ 14, x, y integer: cheapest is x = 3, y = 1 at cost 3·2 + 1·3 = 9.
-        let mut m = Model::default();
+        let mut m = MilpModel::default();
         let x = m.add_col(0.0, 10.0, true, 2.0);
         let y = m.add_col(0.0, 10.0, true, 3.0);
         m.geq(vec![(x, 3.0), (y, 5.0)], 14.0);
@@ -420,7 +422,7 @@ mod tests {
 
     #[test]
     fn reports_infeasible() {
-        let mut m = Model::default();
+        let mut m = MilpModel::default();
         let x = m.add_col(0.0, 1.0, true, 1.0);
         m.geq(vec![(x, 1.0)], 2.0);
         for b in Backend::available() {

@@ -7,13 +7,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use faultline_models::catalog::{Catalog, Mode};
 use faultline_models::deployment::DrPattern;
-use faultline_models::plan::Plan;
-use faultline_models::topology::{Disruption, Topology};
+use faultline_models::plan::{Layer, Plan};
+use faultline_models::topology::{Disruption, Kind, Topology};
 
 use faultline_models::units::HOURS_PER_YEAR;
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Figures {
+pub struct Estimate {
     pub availability: f64,
     pub downtime_minutes_per_year: f64,
     pub worst_rpo_seconds: Option<f64>,
@@ -21,16 +21,16 @@ pub struct Figures {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Assessed {
-    pub services: BTreeMap<String, Figures>,
-    pub journeys: BTreeMap<String, Figures>,
+    pub services: BTreeMap<String, Estimate>,
+    pub journeys: BTreeMap<String, Estimate>,
     /// `failure-model` or `optimizer`.
     pub source: &'static str,
     pub note: Option<String>,
 }
 
-fn figures(unavailability: f64, rpo: Option<f64>) -> Figures {
+fn figures(unavailability: f64, rpo: Option<f64>) -> Estimate {
     let u = unavailability.clamp(0.0, 1.0);
-    Figures {
+    Estimate {
         availability: 1.0 - u,
         downtime_minutes_per_year: u * HOURS_PER_YEAR * 60.0,
         worst_rpo_seconds: rpo,
@@ -44,13 +44,13 @@ pub fn estimate(t: &Topology, catalog: &Catalog, plan: &Plan) -> Assessed {
         let regions: BTreeSet<&str> = sp
             .instances
             .iter()
-            .filter(|l| l.layer != faultline_models::plan::Layer::Standby)
+            .filter(|l| l.layer != Layer::Standby)
             .map(|l| l.region.as_str())
             .collect();
         let zones: BTreeSet<(&str, Option<&str>)> = sp
             .instances
             .iter()
-            .filter(|l| l.layer != faultline_models::plan::Layer::Standby)
+            .filter(|l| l.layer != Layer::Standby)
             .map(|l| (l.region.as_str(), l.zone.as_deref()))
             .collect();
         let rec = |d: Disruption| sp.recovery.get(&d).map(|r| r.rto.as_secs_f64() / 3600.0);
@@ -79,7 +79,7 @@ pub fn estimate(t: &Topology, catalog: &Catalog, plan: &Plan) -> Assessed {
             .values()
             .map(|r| r.rpo.as_secs_f64())
             .fold(None, |a: Option<f64>, x| Some(a.map_or(x, |a| a.max(x))));
-        let rpo = if sp.kind == faultline_models::topology::Kind::Stateless {
+        let rpo = if sp.kind == Kind::Stateless {
             None
         } else {
             rpo

@@ -13,10 +13,10 @@ use faultline_models::deployment::{DrPattern, Words};
 use faultline_models::plan::{
     Frontier, FrontierLevel, FrontierTarget, LevelService, MarginalCost, Plan, ServicePlan,
 };
-use faultline_models::topology::{Demand, Disruption, Service, Topology};
+use faultline_models::topology::{Consistency, Demand, Disruption, Service, Topology};
 use rust_decimal::Decimal;
 
-use super::{assemble, assess, service, spec_for, Ctx, Options, Spec};
+use super::{assemble, assess, service, spec_for, Ctx, SolveOptions, Spec};
 
 /// The ladder, lowest first.
 pub const LEVELS: [(&str, &[Disruption]); 4] = [
@@ -44,7 +44,7 @@ pub fn assess_into(t: &Topology, catalog: &Catalog, plan: &mut Plan) {
 pub fn run(
     t: &Topology,
     catalog: &Catalog,
-    options: &Options,
+    options: &SolveOptions,
     plan: &Plan,
     progress: &mut dyn FnMut(&str),
 ) -> Frontier {
@@ -267,6 +267,7 @@ fn marginal_costs(
     for d in spec.survive.clone() {
         let mut s2 = spec.clone();
         s2.survive.remove(&d);
+        s2.basis.waived_survive.insert(d);
         let why = if svc.slo.survive.contains(&d) {
             ""
         } else {
@@ -278,11 +279,13 @@ fn marginal_costs(
         let mut s2 = spec.clone();
         s2.rto.remove(&Disruption::Region);
         s2.rpo.remove(&Disruption::Region);
+        s2.basis.waived_region_targets = true;
         try_without("rto/rpo region".into(), svc, &s2);
         if spec.survive.contains(&Disruption::Region) {
             // Each alone may be implied by the other; together they are the price of
             // a region loss.
             s2.survive.remove(&Disruption::Region);
+            s2.basis.waived_survive.insert(Disruption::Region);
             try_without("survive region + rto/rpo region".into(), svc, &s2);
         }
     }
@@ -295,8 +298,7 @@ fn marginal_costs(
             try_without(format!("flash_crowd {}", f.flash_crowd), &svc2, &spec);
         }
         Demand::Store(s)
-            if s.commit_latency_budget.is_some()
-                && sp.consistency == faultline_models::topology::Consistency::Strong =>
+            if s.commit_latency_budget.is_some() && sp.consistency == Consistency::Strong =>
         {
             let mut svc2 = svc.clone();
             if let Demand::Store(s2) = &mut svc2.demand {

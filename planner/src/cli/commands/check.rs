@@ -20,7 +20,7 @@ use crate::cli::input::{self, InputError};
 use crate::cli::outcome::{self, Outcome};
 use crate::cli::output;
 use crate::gate::{self, BaselineFile, Snapshot};
-use crate::optimizer::{Backend, Options};
+use crate::optimizer::{Backend, SolveOptions};
 use crate::pipeline::{self, Deploy, Request};
 use crate::render::{Doc, Source, Sources};
 
@@ -173,7 +173,7 @@ fn reports(flags: &[String]) -> Result<Vec<(Format, String)>, InputError> {
         .collect()
 }
 
-pub(super) fn optimizer_options(time_limit: f64) -> Result<Options, InputError> {
+pub(super) fn optimizer_options(time_limit: f64) -> Result<SolveOptions, InputError> {
     if !(time_limit > 0.0 && time_limit <= 86_400.0) {
         return Err(InputError::flag(
             "--time-limit",
@@ -186,10 +186,10 @@ pub(super) fn optimizer_options(time_limit: f64) -> Result<Options, InputError> 
             "this build has no MILP backend to plan with",
         )
     })?;
-    Ok(Options {
+    Ok(SolveOptions {
         backend,
         time_limit: Some(Duration::from_secs_f64(time_limit)),
-        ..Options::default()
+        ..SolveOptions::default()
     })
 }
 
@@ -238,7 +238,7 @@ pub(super) fn snapshot(
     path: &Path,
     kind: FileKind,
     catalog: &Catalog,
-    options: &Options,
+    options: &SolveOptions,
     sources: &mut Sources,
 ) -> Result<Snapshot, InputError> {
     let text = input::read_text(path)?;

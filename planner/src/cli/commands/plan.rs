@@ -9,7 +9,7 @@ use crate::cli::args::PlanArgs;
 use crate::cli::input::{self, InputError};
 use crate::cli::outcome::{self, Outcome};
 use crate::cli::output;
-use crate::optimizer::{Backend, Options};
+use crate::optimizer::{Backend, SolveOptions};
 use crate::pipeline::{self, Deploy, Progress, Request};
 use crate::render::{json::pretty, Doc, View};
 
@@ -77,7 +77,7 @@ pub fn run(args: &PlanArgs, catalog: Option<&Path>) -> Result<Outcome, InputErro
     Ok(out)
 }
 
-fn options(args: &PlanArgs) -> Result<Options, InputError> {
+fn options(args: &PlanArgs) -> Result<SolveOptions, InputError> {
     let available = Backend::available();
     let backend = match &args.solver {
         None => *available.first().ok_or_else(|| {
@@ -125,7 +125,7 @@ fn options(args: &PlanArgs) -> Result<Options, InputError> {
             format!("a fraction in [0, 1), got {}", args.gap),
         ));
     }
-    Ok(Options {
+    Ok(SolveOptions {
         backend,
         time_limit: Some(Duration::from_secs_f64(args.time_limit)),
         gap: args.gap,

@@ -23,7 +23,7 @@ pub fn run(args: &ReportArgs, catalog: Option<&Path>) -> Result<Outcome, InputEr
     let deploy = match &args.plan {
         Some(path) => Deploy::Plan(Box::new(input::plan(path, &mut inputs.sources)?)),
         None => Deploy::Optimize {
-            options: optimizer::Options::default(),
+            options: optimizer::SolveOptions::default(),
             frontier: !args.no_frontier,
         },
     };

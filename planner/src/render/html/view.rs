@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use faultline_models::deployment::{Purchase, Role, Words};
 use faultline_models::diag::Severity as DiagSeverity;
 use faultline_models::failure::{Assessment, DeploymentSource, Figures, Impact};
-use faultline_models::plan::{Layer, Plan};
+use faultline_models::plan::{Constraint, Layer, Plan};
 use faultline_models::report::summary::{self, Severity};
 use faultline_models::report::Report;
 use faultline_models::topology::Kind;
@@ -1675,13 +1675,13 @@ fn consistency(r: &Report) -> Section<ConsistencyView> {
             .iter()
             .filter(|b| {
                 matches!(
-                    b.constraint.as_str(),
-                    "consistency"
-                        | "commit-latency"
-                        | "rpo"
-                        | "quorum-majority"
-                        | "dr"
-                        | "residency"
+                    b.constraint,
+                    Constraint::Consistency
+                        | Constraint::CommitLatency
+                        | Constraint::Rpo
+                        | Constraint::QuorumMajority
+                        | Constraint::Dr
+                        | Constraint::Residency
                 )
             })
             .map(|b| format!("{}: {}", b.constraint, b.detail))

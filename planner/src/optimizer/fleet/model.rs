@@ -4,18 +4,16 @@
 //! service must survive. `docs/cost-model.md` derives the two-layer cost model.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::Duration;
 
-use faultline_models::cost::{decimal, Pricing, HOURS_PER_MONTH};
+use faultline_models::cost::HOURS_PER_MONTH;
 use faultline_models::deployment::{CapacityGroup, Purchase, Role};
-use faultline_models::plan::{Binding, InstanceLine, Layer};
+use faultline_models::plan::{Constraint, Layer};
 use faultline_models::scenario::Scenario;
 use faultline_models::topology::{Disruption, Fleet};
 use rust_decimal::prelude::ToPrimitive;
-use rust_decimal::Decimal;
 
-use super::backend::{self, Backend, Model, SolveError, Solved, Status};
-use super::candidates::Cand;
+use crate::optimizer::backend::MilpModel;
+use crate::optimizer::candidates::Cand;
 
 /// A candidate region with the zones and instance types the fleet may use there.
 #[derive(Debug, Clone)]
@@ -29,17 +27,17 @@ pub struct RegionSpec {
 /// What the demand profile implies for cost: the peak factor, the base (trough as a
 /// share of the peak) and the average running share of the capacity above the base.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Shape {
+pub struct FleetShape {
     pub peak: f64,
     pub base: f64,
     pub running: f64,
 }
 
-impl Shape {
-    pub fn of(profile: &[f64; 24]) -> Shape {
+impl FleetShape {
+    pub fn of(profile: &[f64; 24]) -> FleetShape {
         let peak = profile.iter().copied().fold(0.0, f64::max);
         if peak <= 0.0 {
-            return Shape {
+            return FleetShape {
                 peak: 0.0,
                 base: 1.0,
                 running: 0.0,
@@ -55,7 +53,7 @@ impl Shape {
         };
         // Rounded so the solver and the reports use the very same numbers.
         let r6 = |x: f64| (x * 1e6).round() / 1e6;
-        Shape {
+        FleetShape {
             peak,
             base: r6(base),
             running: r6(running),
@@ -67,9 +65,9 @@ impl Shape {
     }
 }
 
-/// Demand the fleet's constraints are written in.
+/// FleetDemand the fleet's constraints are written in.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Demand {
+pub struct FleetDemand {
     /// vCPU and memory at the peak hour (connections already folded into vCPU).
     pub vcpu: f64,
     pub memory: f64,
@@ -78,9 +76,9 @@ pub struct Demand {
     pub spot_share: f64,
 }
 
-impl Demand {
-    pub fn of(f: &Fleet, shape: &Shape) -> Demand {
-        Demand {
+impl FleetDemand {
+    pub fn of(f: &Fleet, shape: &FleetShape) -> FleetDemand {
+        FleetDemand {
             vcpu: f.peak_vcpu_needed() * shape.peak,
             memory: f.peak_memory_gib * shape.peak,
             flash: f.flash_crowd,
@@ -106,10 +104,10 @@ pub struct Column {
 
 /// A fleet problem over a set of regions.
 #[derive(Debug, Clone)]
-pub struct Problem {
+pub struct FleetProblem {
     pub regions: Vec<RegionSpec>,
-    pub shape: Shape,
-    pub demand: Demand,
+    pub shape: FleetShape,
+    pub demand: FleetDemand,
     /// Failures to survive with no scaling: zone, region, spot.
     pub survive: BTreeSet<Disruption>,
     /// Region loss constraints (active-active).
@@ -118,21 +116,23 @@ pub struct Problem {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct RowLabel {
-    pub constraint: &'static str,
+    /// What the row stands for; `None` for valid inequalities and symmetry breaking,
+    /// which no plan is bound by.
+    pub constraint: Option<Constraint>,
     pub detail: String,
 }
 
 /// The model with what each column and row means.
 #[derive(Debug, Clone)]
 pub struct Built {
-    pub model: Model,
+    pub model: MilpModel,
     pub columns: Vec<Column>,
     pub labels: Vec<RowLabel>,
     /// Row indices of the demand rows, for binding reports; symmetry rows are not.
     pub capacity_rows: usize,
 }
 
-impl Problem {
+impl FleetProblem {
     pub fn zoned(&self) -> bool {
         self.survive.contains(&Disruption::Zone) || self.survive.contains(&Disruption::Spot)
     }
@@ -142,8 +142,7 @@ impl Problem {
     }
 
     /// Every column the MILP sees.
-    pub fn columns(&self, pricing: &Pricing<'_>) -> Vec<Column> {
-        let _ = pricing;
+    pub fn columns(&self) -> Vec<Column> {
         let hours = f64::from(HOURS_PER_MONTH);
         let mut cols = Vec::new();
         for (ri, r) in self.regions.iter().enumerate() {
@@ -250,10 +249,10 @@ impl Problem {
     }
 
     /// Builds the MILP. `ub_scale` widens the count bounds when a solve hits them.
-    pub fn build(&self, pricing: &Pricing<'_>, ub_scale: f64) -> Built {
-        let columns = self.columns(pricing);
+    pub fn build(&self, ub_scale: f64) -> Built {
+        let columns = self.columns();
         let d = self.demand;
-        let mut model = Model::default();
+        let mut model = MilpModel::default();
         for c in &columns {
             let ev = c.cand.vcpus * c.counted;
             let em = c.cand.memory_gib * c.counted;
@@ -277,11 +276,11 @@ impl Problem {
         };
         let base = self.shape.base;
         let has_base_rows = base > 0.0 && self.shape.has_peak_layer();
-        let cover = |model: &mut Model,
+        let cover = |model: &mut MilpModel,
                      labels: &mut Vec<RowLabel>,
                      keep: &dyn Fn(&Column) -> bool,
                      factor: f64,
-                     constraint: &'static str,
+                     constraint: Constraint,
                      what: &str| {
             for (dim, need, unit) in [
                 ("vCPU", d.vcpu * factor, ""),
@@ -311,40 +310,39 @@ impl Problem {
                 if let Some(cut) = g.and_then(|g| rounding_cut(&coefs, need, g)) {
                     cuts.borrow_mut().push(cut);
                 }
-                if (constraint == "region-loss"
-                    || constraint == "base-layer" && what.starts_with("region "))
+                let base_layer = constraint == Constraint::BaseLayer;
+                if (constraint == Constraint::RegionLoss
+                    || base_layer && what.starts_with("region "))
                     && g.is_some()
                 {
                     zone_rows
                         .borrow_mut()
-                        .entry(("*regions".to_string(), dim, constraint == "base-layer"))
+                        .entry(("*regions".to_string(), dim, base_layer))
                         .or_default()
                         .push((coefs.clone(), need, g));
                 }
-                if constraint == "zone-loss"
-                    || constraint == "base-layer" && what.starts_with("zone ")
-                {
+                if constraint == Constraint::ZoneLoss || base_layer && what.starts_with("zone ") {
                     // Remember zone-loss rows by (region, dimension, layer) to add their
                     // aggregate's rounding cut below.
                     let region = what.split(" lost").next().unwrap_or("").to_string();
                     zone_rows
                         .borrow_mut()
-                        .entry((region_of_zone(&region), dim, constraint == "base-layer"))
+                        .entry((region_of_zone(&region), dim, base_layer))
                         .or_default()
                         .push((coefs.clone(), need, g));
                 }
                 model.geq(coefs, need);
                 labels.push(RowLabel {
-                    constraint,
+                    constraint: Some(constraint),
                     detail: format!("{what}: {dim} ≥ {}{unit}", round2(need)),
                 });
             }
         };
         // Normal operation at the peak hour, under a flash crowd.
         let flash_label = if d.flash > 1.0 {
-            "flash-crowd"
+            Constraint::FlashCrowd
         } else {
-            "demand"
+            Constraint::Demand
         };
         let what = if d.flash > 1.0 {
             format!("peak × flash crowd {}", d.flash)
@@ -365,16 +363,16 @@ impl Problem {
                 &mut labels,
                 &|c| c.layer == Layer::Base,
                 d.flash * base,
-                "base-layer",
+                Constraint::BaseLayer,
                 &format!("always-on base ({:.0}% of peak)", base * 100.0),
             );
         }
         for s in self.scenarios(&columns) {
             let down = |c: &Column| s.takes_down(&self.group_of(c));
             let kind = match s {
-                Scenario::ZoneLoss { .. } => "zone-loss",
-                Scenario::RegionLoss { .. } => "region-loss",
-                _ => "spot-loss",
+                Scenario::ZoneLoss { .. } => Constraint::ZoneLoss,
+                Scenario::RegionLoss { .. } => Constraint::RegionLoss,
+                _ => Constraint::SpotLoss,
             };
             let floor = if d.floor < 1.0 {
                 format!(" × floor {}", d.floor)
@@ -395,7 +393,7 @@ impl Problem {
                     &mut labels,
                     &|c| !down(c) && c.layer == Layer::Base,
                     d.floor * base,
-                    "base-layer",
+                    Constraint::BaseLayer,
                     &format!("{s}, base layer"),
                 );
             }
@@ -423,7 +421,7 @@ impl Problem {
                     .collect();
                 model.leq(coefs, 0.0);
                 labels.push(RowLabel {
-                    constraint: "spot-share",
+                    constraint: Some(Constraint::SpotShare),
                     detail: format!("{what}: spot ≤ {:.0}% of vCPU", s * 100.0),
                 });
             }
@@ -463,7 +461,7 @@ impl Problem {
         for (coefs, rhs) in cuts.into_inner() {
             model.geq(coefs, rhs);
             labels.push(RowLabel {
-                constraint: "cut",
+                constraint: None,
                 detail: String::new(),
             });
         }
@@ -482,7 +480,7 @@ impl Problem {
                     }
                     model.geq(coefs, 0.0);
                     labels.push(RowLabel {
-                        constraint: "symmetry",
+                        constraint: None,
                         detail: String::new(),
                     });
                 }
@@ -538,282 +536,4 @@ fn rounding_cut(coefs: &[(usize, f64)], rhs: f64, g: f64) -> Option<Cut> {
 
 fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
-}
-
-/// The outcome of solving one fleet problem.
-#[derive(Debug, Clone)]
-pub struct FleetSolution {
-    pub lines: Vec<InstanceLine>,
-    pub objective: f64,
-    pub best_bound: f64,
-    pub status: Status,
-    pub milps: u32,
-    pub variables: u32,
-    pub constraints: u32,
-    pub binding: Vec<Binding>,
-}
-
-/// Solve settings for one service.
-#[derive(Debug, Clone, Copy)]
-pub struct Settings {
-    pub backend: Backend,
-    pub time_limit: Option<Duration>,
-    pub gap: f64,
-}
-
-/// Solves the problem. `lp` is the LP relaxation's solution when the caller already
-/// has it. A rounded LP solution seeds the search and stands in as the answer when
-/// the time limit passes before the solver finds one of its own.
-pub fn solve(
-    p: &Problem,
-    pricing: &Pricing<'_>,
-    settings: Settings,
-    lp: Option<Solved>,
-) -> Result<FleetSolution, SolveError> {
-    let mut scale = 1.0;
-    let mut milps = 0;
-    let mut lp = lp;
-    loop {
-        let built = p.build(pricing, scale);
-        let relaxed = match lp.take() {
-            Some(l) if l.x.len() == built.model.cols.len() => l,
-            _ => backend::relax(&built.model, settings.backend)?,
-        };
-        let hint = round_up(p, &built, &relaxed.x);
-        milps += 1;
-        let s = match backend::solve(
-            &built.model,
-            settings.backend,
-            settings.time_limit,
-            settings.gap,
-            hint.as_deref(),
-        ) {
-            Ok(s) => s,
-            Err(SolveError::NoSolutionInTime) => match &hint {
-                Some(h) => Solved {
-                    objective: built.model.objective(h),
-                    x: h.clone(),
-                    best_bound: relaxed.objective,
-                    status: Status::TimeLimit,
-                    seconds: 0.0,
-                },
-                None => return Err(SolveError::NoSolutionInTime),
-            },
-            Err(e) => return Err(e),
-        };
-        // A hint worse than the solver's answer is never returned; one better is.
-        let s = match &hint {
-            Some(h) if built.model.objective(h) < s.objective - 1e-9 => Solved {
-                objective: built.model.objective(h),
-                x: h.clone(),
-                ..s
-            },
-            _ => s,
-        };
-        let at_bound = built
-            .model
-            .cols
-            .iter()
-            .zip(&s.x)
-            .any(|(c, v)| *v >= c.ub - 0.5);
-        if at_bound && scale < 64.0 {
-            scale *= 4.0;
-            continue;
-        }
-        return Ok(finish(p, pricing, &built, s, relaxed.objective, milps));
-    }
-}
-
-/// A feasible integer point from an LP solution: round every count up (covering rows
-/// stay covered), buy on-demand instead of spot wherever that breaks the spot-share
-/// cap, and relabel zones so the symmetry-breaking order holds.
-pub fn round_up(p: &Problem, built: &Built, x_lp: &[f64]) -> Option<Vec<f64>> {
-    let mut x: Vec<f64> = x_lp.iter().map(|v| (v - 1e-7).ceil().max(0.0)).collect();
-    if !built.model.feasible(&x, 1e-9) {
-        // Replace spot by the always-on or on-demand column of the same place and layer
-        // with enough capacity.
-        for i in 0..built.columns.len() {
-            let c = &built.columns[i];
-            if c.purchase != Purchase::Spot || x[i] == 0.0 {
-                continue;
-            }
-            let want = if c.layer == Layer::Peak {
-                Purchase::OnDemand
-            } else {
-                c.cand.always_on
-            };
-            let Some(j) = built.columns.iter().position(|d| {
-                d.region == c.region
-                    && d.zone == c.zone
-                    && d.layer == c.layer
-                    && d.purchase == want
-                    && d.purchase != Purchase::Spot
-            }) else {
-                continue;
-            };
-            let d = &built.columns[j];
-            let k = (c.cand.vcpus * c.counted / d.cand.vcpus)
-                .max(c.cand.memory_gib * c.counted / d.cand.memory_gib);
-            x[j] += (x[i] * k - 1e-9).ceil();
-            x[i] = 0.0;
-        }
-    }
-    if p.zoned() {
-        // Zones of a region carry the same columns in the same order: sort the blocks.
-        for (ri, r) in p.regions.iter().enumerate() {
-            let mut blocks: Vec<Vec<usize>> = (0..r.zones.len())
-                .map(|z| {
-                    built
-                        .columns
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, c)| c.region == ri && c.zone == Some(z))
-                        .map(|(i, _)| i)
-                        .collect()
-                })
-                .collect();
-            let vcpu = |b: &Vec<usize>| -> f64 {
-                b.iter().map(|i| x[*i] * built.columns[*i].cand.vcpus).sum()
-            };
-            let mut values: Vec<(f64, Vec<f64>)> = blocks
-                .iter()
-                .map(|b| (vcpu(b), b.iter().map(|i| x[*i]).collect()))
-                .collect();
-            values.sort_by(|a, b| b.0.total_cmp(&a.0));
-            for (b, (_, vals)) in blocks.iter_mut().zip(values) {
-                for (i, v) in b.iter().zip(vals) {
-                    x[*i] = v;
-                }
-            }
-        }
-    }
-    built.model.feasible(&x, 1e-9).then_some(x)
-}
-
-fn finish(
-    p: &Problem,
-    pricing: &Pricing<'_>,
-    built: &Built,
-    s: Solved,
-    lp_bound: f64,
-    milps: u32,
-) -> FleetSolution {
-    let lines = lines_of(p, pricing, built, &s.x);
-    let binding = binding(built, &s.x);
-    FleetSolution {
-        lines,
-        objective: s.objective,
-        best_bound: s.best_bound.max(lp_bound).min(s.objective),
-        status: s.status,
-        milps,
-        variables: built.model.cols.len() as u32,
-        constraints: built.model.rows.len() as u32,
-        binding,
-    }
-}
-
-/// Rows with less slack than the smallest instance they count: removing any one
-/// instance would break them.
-fn binding(built: &Built, x: &[f64]) -> Vec<Binding> {
-    let mut by: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
-    for (row, label) in built
-        .model
-        .rows
-        .iter()
-        .zip(&built.labels)
-        .take(built.capacity_rows)
-    {
-        let lhs: f64 = row.coefs.iter().map(|(i, c)| c * x[*i]).sum();
-        let slack = lhs - row.rhs;
-        let step = row
-            .coefs
-            .iter()
-            .filter(|(i, c)| x[*i] > 0.5 && c.abs() > 0.0)
-            .map(|(_, c)| c.abs())
-            .fold(f64::INFINITY, f64::min);
-        if slack < step - 1e-9 {
-            let (head, tail) = match label.detail.split_once(": ") {
-                Some((h, t)) => (h.to_string(), t.to_string()),
-                None => (label.detail.clone(), String::new()),
-            };
-            by.entry((label.constraint.to_string(), tail))
-                .or_default()
-                .push(head);
-        }
-    }
-    by.into_iter()
-        .map(|((constraint, tail), heads)| {
-            let heads = if heads.len() > 4 {
-                format!("{}, … ({} cases)", heads[..3].join(", "), heads.len())
-            } else {
-                heads.join(", ")
-            };
-            Binding {
-                constraint,
-                detail: if tail.is_empty() {
-                    heads
-                } else {
-                    format!("{heads}: {tail}")
-                },
-            }
-        })
-        .collect()
-}
-
-/// Turns a solution into instance lines, spreading regional counts over the zones.
-pub fn lines_of(p: &Problem, pricing: &Pricing<'_>, built: &Built, x: &[f64]) -> Vec<InstanceLine> {
-    let running = decimal(p.shape.running);
-    let mut lines = Vec::new();
-    let mut next_zone: BTreeMap<usize, usize> = BTreeMap::new();
-    for (c, v) in built.columns.iter().zip(x) {
-        let count = v.round().max(0.0) as u32;
-        if count == 0 {
-            continue;
-        }
-        let r = &p.regions[c.region];
-        let fraction = if c.layer == Layer::Peak {
-            running
-        } else {
-            Decimal::ONE
-        };
-        let mut push = |zone: Option<String>, n: u32| {
-            let usd_per_hour = pricing
-                .hourly(&r.region, &c.cand.name, c.purchase)
-                .unwrap_or_default();
-            let monthly = pricing
-                .monthly(&r.region, &c.cand.name, c.purchase, n, fraction)
-                .unwrap_or_default();
-            lines.push(InstanceLine {
-                region: r.region.clone(),
-                zone,
-                instance_type: c.cand.name.clone(),
-                count: n,
-                purchase: c.purchase,
-                role: Role::Active,
-                layer: c.layer,
-                running_fraction: fraction,
-                usd_per_hour,
-                monthly_usd: monthly,
-            });
-        };
-        match c.zone {
-            Some(z) => push(Some(r.zones[z].clone()), count),
-            None => {
-                // No zone constraint: spread round-robin so zones carry equal counts.
-                let nz = r.zones.len().max(1);
-                let start = next_zone.entry(c.region).or_insert(0);
-                let mut per = vec![0u32; nz];
-                for k in 0..count as usize {
-                    per[(*start + k) % nz] += 1;
-                }
-                *start = (*start + count as usize) % nz;
-                for (zi, n) in per.into_iter().enumerate() {
-                    if n > 0 {
-                        push(r.zones.get(zi).cloned(), n);
-                    }
-                }
-            }
-        }
-    }
-    lines
 }

@@ -1,8 +1,14 @@
-//! An independent check of a plan against the requirements it was solved under. It
-//! shares no code with the formulations: it recomputes demand, the profile's base and
-//! running share, every failure scenario, spot share, quorum and latency rules,
-//! residency, recovery targets and every price from the topology and the catalog, and
-//! reports each violation in words.
+//! An independent check of a plan against the topology, the catalog and what the plan
+//! claims. It imports nothing from the optimizer: it derives each service's
+//! requirements from the topology itself (its SLO, the journeys it serves, the zone
+//! survival its recovery targets imply, or a frontier level) and adds what the plan
+//! says it survives, then recomputes demand, the profile's base and running share,
+//! every failure scenario, spot share, quorum and latency rules, residency, recovery
+//! targets and every price, and reports each violation in words.
+//!
+//! What it shares with the formulations is the documented model in
+//! `faultline_models`: the catalog and [`Pricing`], the recovery figures of
+//! `cost::local_recovery`/`cost::region_recovery` and the constants beside them.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -11,11 +17,129 @@ use faultline_models::cost::{self, Pricing, Tier, HOURS_PER_MONTH, WARM_STANDBY_
 use faultline_models::deployment::{DrPattern, Purchase, Role};
 use faultline_models::plan::{InstanceLine, Layer, Plan, ServicePlan};
 use faultline_models::topology::{
-    Consistency, Demand, Disruption, Fleet, Service, Store, Topology,
+    Consistency, Demand, Disruption, Fleet, Service, Store, Strength, Topology,
 };
 use rust_decimal::Decimal;
 
-use super::service::Spec;
+/// Requirements the caller chose rather than the topology: a frontier level replaces
+/// the service's own, and pricing what a requirement adds solves without it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Basis {
+    pub level: Option<BTreeSet<Disruption>>,
+    pub waived_survive: BTreeSet<Disruption>,
+    /// `rto.region` and `rpo.region` are waived.
+    pub waived_region_targets: bool,
+}
+
+/// What a service must meet, derived here from the topology and the plan's claims.
+#[derive(Debug, Clone, Default)]
+struct Required {
+    survive: BTreeSet<Disruption>,
+    rto: BTreeMap<Disruption, Duration>,
+    rpo: BTreeMap<Disruption, Duration>,
+}
+
+fn required(
+    t: &Topology,
+    name: &str,
+    svc: &Service,
+    basis: &Basis,
+    sp: &ServicePlan,
+) -> (Required, Vec<String>) {
+    let mut req = Required {
+        survive: sp.survive.clone(),
+        ..Required::default()
+    };
+    let mut v = Vec::new();
+    if let Some(level) = &basis.level {
+        // A level asks for every disruption the service can be made to survive.
+        let replicas = svc.store().map_or(u32::MAX, |s| s.replicas);
+        for d in level {
+            let possible = match d {
+                Disruption::Instance => false,
+                Disruption::Spot => svc.fleet().is_some_and(|f| f.max_spot_share > 0.0),
+                Disruption::Region => t.regions_for(name).len() >= 2 && replicas >= 2,
+                Disruption::Zone => replicas >= 2,
+            };
+            if possible && !sp.survive.contains(d) {
+                v.push(format!(
+                    "the level asks to survive a {d} loss; the plan does not claim to"
+                ));
+            }
+        }
+        return (req, v);
+    }
+    req.survive.extend(
+        svc.slo
+            .survive
+            .iter()
+            .filter(|d| **d != Disruption::Instance),
+    );
+    req.rto = svc.slo.rto.clone();
+    req.rpo = svc.slo.rpo.clone();
+    for j in t.journeys.values() {
+        if !serves(t, &j.steps, name) {
+            continue;
+        }
+        for (mine, theirs) in [(&mut req.rto, &j.slo.rto), (&mut req.rpo, &j.slo.rpo)] {
+            for (d, limit) in theirs {
+                let e = mine.entry(*d).or_insert(*limit);
+                *e = (*e).min(*limit);
+            }
+        }
+    }
+    match &svc.demand {
+        Demand::Stateless(_) => {
+            if req
+                .rto
+                .get(&Disruption::Zone)
+                .is_some_and(|r| *r < cost::RELAUNCH)
+            {
+                req.survive.insert(Disruption::Zone);
+            }
+        }
+        Demand::Store(s) => {
+            let zone_target =
+                req.rto.contains_key(&Disruption::Zone) || req.rpo.contains_key(&Disruption::Zone);
+            if zone_target && s.replicas >= 2 {
+                req.survive.insert(Disruption::Zone);
+            }
+        }
+    }
+    for d in &basis.waived_survive {
+        if !sp.survive.contains(d) {
+            req.survive.remove(d);
+        }
+    }
+    if basis.waived_region_targets {
+        req.rto.remove(&Disruption::Region);
+        req.rpo.remove(&Disruption::Region);
+    }
+    (req, v)
+}
+
+/// Whether a journey with these steps depends on `name`: it is a step, or a hard
+/// dependency (transitively) of one.
+fn serves(t: &Topology, steps: &[String], name: &str) -> bool {
+    let mut stack: Vec<&str> = steps.iter().map(String::as_str).collect();
+    let mut seen = BTreeSet::new();
+    while let Some(s) = stack.pop() {
+        if s == name {
+            return true;
+        }
+        if seen.insert(s) {
+            if let Some(svc) = t.services.get(s) {
+                stack.extend(
+                    svc.depends_on
+                        .iter()
+                        .filter(|(_, k)| **k == Strength::Hard)
+                        .map(|(d, _)| d.as_str()),
+                );
+            }
+        }
+    }
+    false
+}
 
 const TOL: f64 = 1e-6;
 
@@ -32,8 +156,11 @@ pub fn plan(
             out.push(format!("`{name}` has no plan"));
             continue;
         };
-        let spec = super::spec_for(t, name, svc, level);
-        for v in service(t, pricing, name, svc, &spec, sp) {
+        let basis = Basis {
+            level: level.cloned(),
+            ..Basis::default()
+        };
+        for v in service(t, pricing, name, svc, &basis, sp) {
             out.push(format!("`{name}`: {v}"));
         }
     }
@@ -58,10 +185,11 @@ pub fn service(
     pricing: &Pricing<'_>,
     name: &str,
     svc: &Service,
-    spec: &Spec,
+    basis: &Basis,
     sp: &ServicePlan,
 ) -> Vec<String> {
-    let mut v = Vec::new();
+    let (spec, mut v) = required(t, name, svc, basis, sp);
+    let spec = &spec;
     let allowed = t.regions_for(name);
     let catalog = pricing.catalog();
     for l in &sp.instances {
@@ -165,7 +293,7 @@ pub fn service(
     }
     match &svc.demand {
         Demand::Stateless(f) => fleet(t, pricing, name, f, spec, sp, &mut v),
-        Demand::Store(s) => store(t, pricing, name, svc, s, spec, sp, &mut v),
+        Demand::Store(s) => store(pricing, svc, s, spec, sp, &mut v),
     }
     v
 }
@@ -230,7 +358,7 @@ fn fleet(
     pricing: &Pricing<'_>,
     name: &str,
     f: &Fleet,
-    spec: &Spec,
+    spec: &Required,
     sp: &ServicePlan,
     v: &mut Vec<String>,
 ) {
@@ -416,14 +544,11 @@ fn fleet(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn store(
-    t: &Topology,
     pricing: &Pricing<'_>,
-    name: &str,
     svc: &Service,
     s: &Store,
-    spec: &Spec,
+    spec: &Required,
     sp: &ServicePlan,
     v: &mut Vec<String>,
 ) {
@@ -620,5 +745,4 @@ fn store(
     } else if !standby_pattern && !standby.is_empty() {
         v.push("standby replica without a standby pattern".into());
     }
-    let _ = (t, name);
 }

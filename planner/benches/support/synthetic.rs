@@ -1,4 +1,5 @@
-//! Synthetic topologies for benchmarks and scaling tests: a deterministic mix of
+//! Synthetic topologies for benchmarks and scaling tests (a bench-support module:
+//! the optimizer bench and tests include it with `#[path]`): a deterministic mix of
 //! stateless fleets, replicated stores and quorums over a chosen number of services,
 //! regions and instance families, written as a topology file and validated like one.
 

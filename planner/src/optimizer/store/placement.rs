@@ -76,20 +76,22 @@ impl Placement {
 
 /// RTTs between the regions, `None` where the catalog has none.
 #[derive(Debug, Clone)]
-pub struct Rtt(pub Vec<Vec<Option<f64>>>);
+pub struct RttMatrix(pub Vec<Vec<Option<f64>>>);
 
-impl Rtt {
-    pub fn of(pricing: &Pricing<'_>, regions: &[StoreRegion]) -> Rtt {
+impl RttMatrix {
+    pub fn of(pricing: &Pricing<'_>, regions: &[StoreRegion]) -> RttMatrix {
         let c = pricing.catalog();
-        Rtt(regions
-            .iter()
-            .map(|a| {
-                regions
-                    .iter()
-                    .map(|b| c.rtt_ms(&a.region, &b.region))
-                    .collect()
-            })
-            .collect())
+        RttMatrix(
+            regions
+                .iter()
+                .map(|a| {
+                    regions
+                        .iter()
+                        .map(|b| c.rtt_ms(&a.region, &b.region))
+                        .collect()
+                })
+                .collect(),
+        )
     }
 
     fn get(&self, a: usize, b: usize) -> f64 {
@@ -101,7 +103,7 @@ impl Rtt {
 /// `leader`: the time to hear from enough members for a majority of `n`, counting the
 /// leader's own vote. Members in the leader's region answer in that region's RTT
 /// (the catalog's diagonal).
-pub fn commit_latency(rtt: &Rtt, counts: &[u32], leader: usize, majority: u32) -> f64 {
+pub fn commit_latency(rtt: &RttMatrix, counts: &[u32], leader: usize, majority: u32) -> f64 {
     if counts.get(leader).copied().unwrap_or(0) == 0 {
         return f64::INFINITY;
     }
@@ -120,7 +122,7 @@ pub fn commit_latency(rtt: &Rtt, counts: &[u32], leader: usize, majority: u32) -
 }
 
 /// Best commit latency over every possible leader.
-pub fn best_latency(rtt: &Rtt, counts: &[u32], majority: u32) -> f64 {
+pub fn best_latency(rtt: &RttMatrix, counts: &[u32], majority: u32) -> f64 {
     (0..counts.len())
         .map(|l| commit_latency(rtt, counts, l, majority))
         .fold(f64::INFINITY, f64::min)
@@ -156,7 +158,7 @@ pub struct Enumerator<'a> {
     pub pricing: &'a Pricing<'a>,
     pub regions: &'a [StoreRegion],
     pub rules: &'a Rules,
-    pub rtt: &'a Rtt,
+    pub rtt: &'a RttMatrix,
     pub goal: Goal,
 }
 
@@ -264,7 +266,6 @@ impl Enumerator<'_> {
 
     /// The best placement with these region counts, or `None` if none meets the rules.
     pub fn evaluate(&self, counts: &[u32]) -> Option<Placement> {
-        let rules = self.rules;
         let cap = self.zone_cap();
         let mut best: Option<Placement> = None;
         for leader in 0..counts.len() {
@@ -301,7 +302,6 @@ impl Enumerator<'_> {
                 }
             }
         }
-        let _ = rules;
         best
     }
 

@@ -1,0 +1,113 @@
+//! The plan document: services' plans assembled into a [`Plan`] with its id, cost
+//! breakdown, budget figures and the summary of every solve.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use faultline_models::catalog::Catalog;
+use faultline_models::plan::{
+    sha256_hex, Budget, CostBreakdown, Plan, PlanInputs, ServicePlan, SolveInfo,
+    PLAN_FORMAT_VERSION,
+};
+use faultline_models::topology::Topology;
+use rust_decimal::Decimal;
+
+use super::backend::rel_gap;
+use super::options::SolveOptions;
+
+pub(crate) fn assemble(
+    topology: &Topology,
+    catalog: &Catalog,
+    options: &SolveOptions,
+    services: BTreeMap<String, ServicePlan>,
+    start: Instant,
+) -> Plan {
+    let total: Decimal = services.values().map(|s| s.monthly_usd).sum();
+    let mut plan = Plan {
+        format_version: PLAN_FORMAT_VERSION,
+        id: plan_id(topology, catalog, options),
+        system: topology.name.clone(),
+        inputs: PlanInputs::of(topology, catalog),
+        catalog: format!("{} ({})", catalog.name, catalog.as_of),
+        horizon_months: topology.horizon_months,
+        cost: breakdown(&services),
+        budget: Budget {
+            monthly_budget_usd: topology.monthly_budget_usd,
+            max_monthly_usd: topology.constraints.max_monthly_usd,
+            within_budget: topology.monthly_budget_usd.is_none_or(|b| total <= b),
+        },
+        monthly_usd: total,
+        journeys: BTreeMap::new(),
+        solve: summary(&services, options, start),
+        services,
+        notes: Vec::new(),
+        frontier: None,
+    };
+    if let Some(b) = topology.monthly_budget_usd.filter(|b| total > *b) {
+        plan.notes.push(format!(
+            "the plan costs ${}/month, above system.monthly_budget_usd ${}",
+            total.round_dp(2),
+            b.round_dp(2)
+        ));
+    }
+    plan
+}
+
+/// Cost of all services by region and purchase option.
+pub fn breakdown(services: &BTreeMap<String, ServicePlan>) -> CostBreakdown {
+    let mut out = CostBreakdown::default();
+    for (name, s) in services {
+        out.by_service.insert(name.clone(), s.monthly_usd);
+        for (k, v) in &s.cost.by_region {
+            *out.by_region.entry(k.clone()).or_default() += v;
+        }
+        for (k, v) in &s.cost.by_purchase {
+            *out.by_purchase.entry(k.clone()).or_default() += v;
+        }
+        out.instances += s.cost.instances;
+        out.standby += s.cost.standby;
+        out.transfer += s.cost.transfer;
+    }
+    out
+}
+
+fn summary(
+    services: &BTreeMap<String, ServicePlan>,
+    options: &SolveOptions,
+    start: Instant,
+) -> SolveInfo {
+    let mut s = SolveInfo {
+        backend: options.backend.name().to_string(),
+        ..SolveInfo::default()
+    };
+    for sp in services.values() {
+        s.objective += sp.solve.objective;
+        s.best_bound += sp.solve.best_bound;
+        s.milps += sp.solve.milps;
+        s.variables += sp.solve.variables;
+        s.constraints += sp.solve.constraints;
+        s.status = s.status.max(sp.solve.status);
+    }
+    s.gap = rel_gap(s.objective, s.best_bound);
+    s.seconds = start.elapsed().as_secs_f64();
+    s
+}
+
+/// A stable id: the system's name and a digest of the topology, the catalog and the
+/// requirement level the plan was solved for.
+fn plan_id(t: &Topology, catalog: &Catalog, options: &SolveOptions) -> String {
+    let inputs = PlanInputs::of(t, catalog);
+    let level = options
+        .level
+        .as_ref()
+        .map(|l| format!("{l:?}"))
+        .unwrap_or_default();
+    let digest = sha256_hex(
+        format!(
+            "{}\n{}\n{level}",
+            inputs.topology_digest, inputs.catalog_digest
+        )
+        .as_bytes(),
+    );
+    format!("{}-{}", t.name, &digest[..16])
+}

@@ -1,0 +1,288 @@
+//! Availability escalation: services (or journeys) below their availability target get
+//! one resilience step at a time on the candidate weakest on its own, then the plan is
+//! re-solved and re-assessed, until every target is met or nothing is left to add.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Instant;
+
+use faultline_models::catalog::Mode;
+use faultline_models::deployment::DrPattern;
+use faultline_models::diag::Code;
+use faultline_models::plan::{Binding, Constraint, Layer, Plan, ServicePlan};
+use faultline_models::topology::{Disruption, Topology};
+
+use super::assess::{fill_availability, Assessor};
+use super::context::Ctx;
+use super::document::assemble;
+use super::explain::{Conflict, Infeasible};
+use super::service;
+use super::spec::Spec;
+
+/// Unavailability from whole-region outages alone in `region`.
+fn region_risk(ctx: &Ctx<'_>, region: &str) -> f64 {
+    let m = ctx.pricing.catalog().failure_mode(Mode::region, region);
+    m.rate_per_year * m.mean_hours
+}
+
+/// What an escalation step does.
+#[derive(Debug, Clone, PartialEq)]
+enum Step {
+    Survive(Disruption),
+    /// Leave these regions for a more reliable one.
+    Avoid(Vec<String>),
+}
+
+/// The next resilience step for a service that misses an availability target:
+/// survive a zone loss, then spot reclaims (fleets on spot), then move a single-region
+/// service to a region with fewer outages, then survive a region loss.
+fn escalate(
+    ctx: &Ctx<'_>,
+    name: &str,
+    spec: &Spec,
+    sp: Option<&ServicePlan>,
+) -> Option<(Spec, Step)> {
+    let t = ctx.topology;
+    let svc = t.services.get(name)?;
+    if spec.blocked {
+        return None;
+    }
+    let replicas_ok = svc.store().is_none_or(|s| s.replicas >= 2);
+    let multi_zone = spec
+        .regions(t, name)
+        .iter()
+        .any(|r| t.zones.get(*r).is_some_and(|z| z.len() >= 2));
+    let mut next = spec.clone();
+    if multi_zone && replicas_ok && !spec.survive.contains(&Disruption::Zone) {
+        next.survive.insert(Disruption::Zone);
+        return Some((next, Step::Survive(Disruption::Zone)));
+    }
+    if svc.fleet().is_some_and(|f| f.max_spot_share > 0.0)
+        && !spec.survive.contains(&Disruption::Spot)
+    {
+        next.survive.insert(Disruption::Spot);
+        return Some((next, Step::Survive(Disruption::Spot)));
+    }
+    if !spec.survive.contains(&Disruption::Region) {
+        if let Some(sp) = sp.filter(|sp| sp.deployment.dr != DrPattern::ActiveActive) {
+            let used: BTreeSet<String> = sp
+                .instances
+                .iter()
+                .filter(|l| l.layer != Layer::Standby)
+                .map(|l| l.region.clone())
+                .collect();
+            let worst_used = used.iter().map(|r| region_risk(ctx, r)).fold(0.0, f64::max);
+            let better = spec
+                .regions(t, name)
+                .into_iter()
+                .any(|r| !used.contains(r) && region_risk(ctx, r) < worst_used - 1e-12);
+            if better {
+                let leave: Vec<String> = used
+                    .into_iter()
+                    .filter(|r| region_risk(ctx, r) >= worst_used - 1e-12)
+                    .collect();
+                next.avoid.extend(leave.iter().cloned());
+                return Some((next, Step::Avoid(leave)));
+            }
+        }
+        if t.regions_for(name).len() >= 2 && replicas_ok {
+            next.survive.insert(Disruption::Region);
+            return Some((next, Step::Survive(Disruption::Region)));
+        }
+    }
+    None
+}
+
+/// The service and every service it depends on, transitively, through hard and soft
+/// edges alike: the failure model counts a service as up only while all of them are up
+/// (a soft dependency's outage leaves it degraded, which is not up), so each of them
+/// can hold its availability figure down.
+fn dependency_closure(t: &Topology, name: &str) -> Vec<String> {
+    let mut out = vec![name.to_string()];
+    let mut i = 0;
+    while i < out.len() {
+        if let Some(s) = t.services.get(&out[i]) {
+            for dep in s.depends_on.keys() {
+                if !out.contains(dep) {
+                    out.push(dep.clone());
+                }
+            }
+        }
+        i += 1;
+    }
+    out
+}
+
+/// The topology with every dependency and journey removed: assessed on a plan, it gives
+/// each service's own availability, as if everything it depends on were always up.
+fn standalone(t: &Topology) -> Topology {
+    let mut alone = t.clone();
+    for svc in alone.services.values_mut() {
+        svc.depends_on.clear();
+    }
+    alone.journeys.clear();
+    alone
+}
+
+/// Re-solves services that miss their own or a journey's availability target, one
+/// resilience step at a time, until every target is met or nothing is left to add.
+/// A service's figure includes everything it depends on (hard or soft), and so never
+/// exceeds any of theirs; the step therefore goes to the candidate whose *own* figure
+/// (the service alone, its dependencies up) is the weakest, the one whose failures
+/// cost the most downtime.
+pub(crate) fn meet_availability(
+    ctx: &mut Ctx<'_>,
+    assess: &Assessor<'_>,
+    specs: &mut BTreeMap<String, Spec>,
+    mut plan: Plan,
+    start: Instant,
+) -> Result<Plan, Infeasible> {
+    let t = ctx.topology;
+    let alone = standalone(t);
+    for _round in 0..16 {
+        let a = assess(t, &plan);
+        fill_availability(t, &mut plan, &a);
+        let avail = |s: &str| a.services.get(s).map_or(1.0, |f| f.availability);
+        // (who is short, of what target, which services could help)
+        let mut short: Vec<(String, f64, Vec<String>, String)> = Vec::new();
+        for (name, svc) in &t.services {
+            if let Some(target) = svc.slo.availability.filter(|tg| avail(name) < *tg) {
+                short.push((
+                    format!("service `{name}`"),
+                    target,
+                    dependency_closure(t, name),
+                    format!("services.{name}.slo.availability"),
+                ));
+            }
+        }
+        for (jname, j) in &t.journeys {
+            let (Some(target), Some(f)) = (j.slo.availability, a.journeys.get(jname)) else {
+                continue;
+            };
+            if f.availability < target {
+                let mut c: Vec<String> = Vec::new();
+                for s in &j.steps {
+                    for d in dependency_closure(t, s) {
+                        if !c.contains(&d) {
+                            c.push(d);
+                        }
+                    }
+                }
+                short.push((
+                    format!("journey `{jname}`"),
+                    target,
+                    c,
+                    format!("journeys.{jname}.slo.availability"),
+                ));
+            }
+        }
+        if short.is_empty() {
+            return Ok(plan);
+        }
+        let own_figures = assess(&alone, &plan);
+        let own = |s: &str| {
+            own_figures
+                .services
+                .get(s)
+                .map_or_else(|| avail(s), |f| f.availability)
+        };
+        let mut steps: BTreeMap<String, (Spec, Step, String)> = BTreeMap::new();
+        let mut conflicts = Vec::new();
+        for (who, target, candidates, key) in short {
+            // The candidate weakest on its own that can still be made more resilient; on
+            // a tie a dependency before the service that depends on it.
+            let pick = candidates
+                .iter()
+                .enumerate()
+                .filter_map(|(i, c)| {
+                    let spec = steps.get(c).map(|s| &s.0).or_else(|| specs.get(c))?;
+                    escalate(ctx, c, spec, plan.services.get(c)).map(|(n, s)| (i, c, n, s))
+                })
+                .min_by(|x, y| own(x.1).total_cmp(&own(y.1)).then(y.0.cmp(&x.0)));
+            match pick {
+                Some((_, c, next, step)) => {
+                    let got = own(c);
+                    steps.entry(c.clone()).or_insert((
+                        next,
+                        step,
+                        format!("{who} targets {target} and `{c}` alone reached {got:.6}"),
+                    ));
+                }
+                None => {
+                    let got = candidates.iter().map(|c| avail(c)).fold(1.0, f64::min);
+                    let mut c = Conflict::system(format!(
+                        "{who} reaches availability {got:.6}, short of its target {target}, with it and everything it depends on as resilient as the topology allows{}",
+                        region_note(&candidates, specs)
+                    ))
+                    .code(Code::AvailabilityUnreachable)
+                    .key(key);
+                    c.help = Some("lower the target, allow more regions, or relax what stops a region-surviving design (e.g. a commit-latency budget)".into());
+                    conflicts.push(c);
+                }
+            }
+        }
+        if !conflicts.is_empty() {
+            return Err(Infeasible { conflicts });
+        }
+        for (name, (mut next, step, why)) in steps {
+            let svc = &t.services[&name];
+            let detail = match &step {
+                Step::Survive(d) => format!("{why}: the plan also survives a {d} loss"),
+                Step::Avoid(rs) => format!(
+                    "{why}: moved out of {} (more region outages)",
+                    rs.join(", ")
+                ),
+            };
+            next.derived.push(Binding {
+                constraint: Constraint::Availability,
+                detail,
+            });
+            match service::plan_service(ctx, &name, svc, &next) {
+                Ok(sp) => {
+                    plan.services.insert(name.clone(), sp);
+                    specs.insert(name, next);
+                }
+                Err(c) => {
+                    // This step cannot be built (e.g. a commit budget rules out a region
+                    // loss): keep the plan, and let the next round try another service.
+                    let mut blocked = specs[&name].clone();
+                    blocked.derived.push(Binding {
+                        constraint: Constraint::Availability,
+                        detail: format!(
+                            "{why}; a further step is impossible: {}",
+                            c.iter()
+                                .map(|c| c.message.clone())
+                                .collect::<Vec<_>>()
+                                .join("; ")
+                        ),
+                    });
+                    blocked.survive.extend(next.survive.iter().copied());
+                    blocked.avoid.extend(next.avoid.iter().cloned());
+                    blocked.blocked = true;
+                    specs.insert(name, blocked);
+                }
+            }
+        }
+        let services = std::mem::take(&mut plan.services);
+        plan = assemble(t, ctx.catalog, ctx.options, services, start);
+    }
+    Ok(plan)
+}
+
+fn region_note(candidates: &[String], specs: &BTreeMap<String, Spec>) -> String {
+    let blocked: Vec<String> = candidates
+        .iter()
+        .filter_map(|c| specs.get(c).filter(|s| s.blocked).map(|s| (c, s)))
+        .filter_map(|(c, s)| {
+            s.derived
+                .iter()
+                .rev()
+                .find(|b| b.constraint == Constraint::Availability)
+                .map(|b| format!("`{c}`: {}", b.detail))
+        })
+        .collect();
+    if blocked.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", blocked.join("; "))
+    }
+}

@@ -1,0 +1,390 @@
+//! Stateless fleets: each DR pattern's fleet solved as MILPs over the allowed regions
+//! (a single-region fleet tries each region in order of its LP bound), the warm
+//! standby sized on its own, and the cheapest pattern chosen.
+
+mod consolidate;
+pub mod model;
+pub mod solve;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use faultline_models::cost::{region_recovery, Tier, WARM_STANDBY_SHARE};
+use faultline_models::deployment::{DrPattern, Role, Words};
+use faultline_models::diag::Code;
+use faultline_models::plan::{Binding, Constraint, DrOption, Layer, SolveInfo};
+use faultline_models::topology::{Disruption, Fleet, Service};
+use rust_decimal::Decimal;
+
+use super::backend::{rel_gap, SolveError};
+use super::candidates;
+use super::context::Ctx;
+use super::dr::{self, Candidate, DrChoice};
+use super::explain::Conflict;
+use super::spec::Spec;
+use consolidate::consolidate;
+pub use model::{Column, FleetDemand, FleetProblem, FleetShape, RegionSpec};
+pub use solve::{solve, FleetSolution};
+
+type Planned = (Candidate, Vec<DrOption>, Vec<Binding>);
+
+pub(crate) fn plan_fleet(
+    ctx: &Ctx<'_>,
+    name: &str,
+    svc: &Service,
+    f: &Fleet,
+    spec: &Spec,
+) -> Result<Planned, Vec<Conflict>> {
+    let t = ctx.topology;
+    let allowed = spec.regions(t, name);
+    let mut specs = Vec::new();
+    for r in &allowed {
+        let priced = candidates::priced(svc, &ctx.pricing, r);
+        let s = RegionSpec {
+            region: r.to_string(),
+            zones: t.zones.get(*r).cloned().unwrap_or_default(),
+            non_spot: candidates::non_spot_front(&priced),
+            spot: candidates::spot_front(&priced, 3),
+        };
+        if !s.non_spot.is_empty() {
+            specs.push(s);
+        }
+    }
+    if specs.is_empty() {
+        return Err(vec![no_types(name, svc, &allowed)]);
+    }
+    let shape = FleetShape::of(&f.profile);
+    let demand = FleetDemand::of(f, &shape);
+    let mut survive = spec.survive.clone();
+    survive.remove(&Disruption::Region);
+    let zone_ok: Vec<RegionSpec> = if survive.contains(&Disruption::Zone) {
+        specs
+            .iter()
+            .filter(|s| s.zones.len() >= 2)
+            .cloned()
+            .collect()
+    } else {
+        specs.clone()
+    };
+    let order = dr::patterns(spec);
+    let mut costs = BTreeMap::new();
+    let mut notes = BTreeMap::new();
+    let mut cands = Vec::new();
+    let mut single: Option<Result<(usize, FleetSolution), SolveError>> = None;
+    let mut errors: Vec<Conflict> = Vec::new();
+    for p in &order {
+        if let Err(why) = dr::meets(region_recovery(*p, Tier::Fleet), spec) {
+            notes.insert(*p, why);
+            continue;
+        }
+        let problem = |regions: Vec<RegionSpec>, region_loss: bool| FleetProblem {
+            regions,
+            shape,
+            demand,
+            survive: survive.clone(),
+            region_loss,
+        };
+        match p {
+            DrPattern::ActiveActive => {
+                if specs.len() < 2 {
+                    notes.insert(
+                        *p,
+                        "needs two allowed regions with a usable instance type".into(),
+                    );
+                    continue;
+                }
+                let pr = problem(specs.clone(), true);
+                match solve(&pr, &ctx.pricing, ctx.settings(), None) {
+                    Ok(sol) => {
+                        let c = fleet_candidate(ctx, *p, sol, None);
+                        costs.insert(*p, c.monthly);
+                        cands.push(c);
+                    }
+                    Err(e) => {
+                        notes.insert(*p, e.to_string());
+                        errors.push(fleet_conflict(name, f, spec, &e, true, &specs));
+                    }
+                }
+            }
+            _ => {
+                if zone_ok.is_empty() {
+                    notes.insert(*p, "no allowed region has two zones".into());
+                    errors.push(
+                        Conflict::new(name, "surviving a zone loss in one region needs a region with two usable zones; every allowed region has one").code(Code::NoPlan)
+                            .key(format!("services.{name}.slo.survive"))
+                            .key("system.zones"),
+                    );
+                    continue;
+                }
+                let standby = if *p == DrPattern::WarmStandby {
+                    match standbys(ctx, &specs, &demand) {
+                        Ok(s) => Some(s),
+                        Err(e) => {
+                            notes.insert(*p, e.to_string());
+                            continue;
+                        }
+                    }
+                } else {
+                    None
+                };
+                let main = match (&standby, &single) {
+                    (None, Some(found)) => found.clone(),
+                    _ => {
+                        let extra = |i: usize| -> Option<f64> {
+                            match &standby {
+                                None => Some(0.0),
+                                Some(sb) => sb
+                                    .iter()
+                                    .filter(|(r, _)| *r != zone_ok[i].region)
+                                    .map(|(_, s)| s.objective)
+                                    .fold(None, |a: Option<f64>, x| {
+                                        Some(a.map_or(x, |a| a.min(x)))
+                                    }),
+                            }
+                        };
+                        let found = best_single(ctx, &zone_ok, &problem, &extra);
+                        if standby.is_none() {
+                            single = Some(found.clone());
+                        }
+                        found
+                    }
+                };
+                match main {
+                    Ok((i, sol)) => {
+                        let sb = standby.as_ref().and_then(|sb| {
+                            sb.iter()
+                                .filter(|(r, _)| *r != zone_ok[i].region)
+                                .min_by(|a, b| {
+                                    a.1.objective.total_cmp(&b.1.objective).then(a.0.cmp(&b.0))
+                                })
+                                .cloned()
+                        });
+                        if *p == DrPattern::WarmStandby && sb.is_none() {
+                            notes.insert(*p, "needs a second region for the standby".into());
+                            continue;
+                        }
+                        let c = fleet_candidate(ctx, *p, sol, sb);
+                        costs.insert(*p, c.monthly);
+                        cands.push(c);
+                    }
+                    Err(e) => {
+                        notes.insert(*p, e.to_string());
+                        errors.push(fleet_conflict(name, f, spec, &e, false, &zone_ok));
+                    }
+                }
+            }
+        }
+    }
+    let dr = DrChoice {
+        order: &order,
+        costs: &costs,
+        notes: &notes,
+        residency: (allowed.len() < t.regions.len()).then_some(allowed.as_slice()),
+    };
+    let (chosen, report, binding) =
+        dr.conclude(name, spec, cands, errors, Tier::Fleet, "stateless fleet")?;
+    Ok((chosen, report, binding))
+}
+
+fn no_types(name: &str, svc: &Service, allowed: &[&str]) -> Conflict {
+    let fams = if svc.families.is_empty() {
+        "any family".to_string()
+    } else {
+        format!("families {}", svc.families.join(", "))
+    };
+    Conflict::new(
+        name,
+        format!(
+            "no instance type of {fams}{} has an on-demand price in {} (burstable types are never used)",
+            if svc.arch.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " and architecture {}",
+                    svc.arch.iter().map(|a| a.word()).collect::<Vec<_>>().join(", ")
+                )
+            },
+            allowed.join(", ")
+        ),
+    ).code(Code::NoCapacity)
+    .key(format!("services.{name}.families"))
+    .key(format!("constraints.allowed_regions.{name}"))
+}
+
+/// Solves each single-region problem, in order of LP bound, skipping regions whose
+/// bound cannot beat the best plan found (within the gap).
+fn best_single(
+    ctx: &Ctx<'_>,
+    specs: &[RegionSpec],
+    problem: &dyn Fn(Vec<RegionSpec>, bool) -> FleetProblem,
+    extra: &dyn Fn(usize) -> Option<f64>,
+) -> Result<(usize, FleetSolution), SolveError> {
+    let settings = ctx.settings();
+    let mut bounds = Vec::new();
+    let mut last_err = SolveError::Infeasible;
+    for (i, s) in specs.iter().enumerate() {
+        let Some(x) = extra(i) else { continue };
+        let pr = problem(vec![s.clone()], false);
+        let built = pr.build(1.0);
+        match super::backend::relax(&built.model, settings.backend) {
+            Ok(lp) => bounds.push((lp.objective + x, lp, i, x)),
+            Err(e) => last_err = e,
+        }
+    }
+    bounds.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.2.cmp(&b.2)));
+    let mut best: Option<(f64, usize, FleetSolution)> = None;
+    let mut floor = f64::INFINITY;
+    let mut milps = 0;
+    for (total_bound, lp, i, x) in bounds {
+        if let Some((inc, ..)) = &best {
+            if total_bound >= inc * (1.0 - settings.gap) - 1e-9 {
+                floor = floor.min(total_bound);
+                continue;
+            }
+        }
+        let pr = problem(vec![specs[i].clone()], false);
+        match solve(&pr, &ctx.pricing, settings, Some(lp)) {
+            Ok(sol) => {
+                milps += sol.milps;
+                floor = floor.min(sol.best_bound + x);
+                let total = sol.objective + x;
+                if best.as_ref().is_none_or(|(inc, ..)| total < *inc - 1e-9) {
+                    best = Some((total, i, sol));
+                }
+            }
+            Err(e) => last_err = e,
+        }
+    }
+    match best {
+        Some((_, i, mut sol)) => {
+            // The bound of this choice over all regions: no region can do better.
+            let x = extra(i).unwrap_or(0.0);
+            sol.best_bound = (floor - x).min(sol.objective);
+            sol.milps = milps;
+            Ok((i, sol))
+        }
+        None => Err(last_err),
+    }
+}
+
+/// The cheapest warm standby in each region: `WARM_STANDBY_SHARE` of peak capacity,
+/// always on, no spot.
+fn standbys(
+    ctx: &Ctx<'_>,
+    specs: &[RegionSpec],
+    d: &FleetDemand,
+) -> Result<Vec<(String, FleetSolution)>, SolveError> {
+    let mut out = Vec::new();
+    for s in specs {
+        let pr = FleetProblem {
+            regions: vec![RegionSpec {
+                spot: Vec::new(),
+                ..s.clone()
+            }],
+            shape: FleetShape {
+                peak: 1.0,
+                base: 1.0,
+                running: 0.0,
+            },
+            demand: FleetDemand {
+                vcpu: d.vcpu * WARM_STANDBY_SHARE,
+                memory: d.memory * WARM_STANDBY_SHARE,
+                flash: 1.0,
+                floor: 1.0,
+                spot_share: 0.0,
+            },
+            survive: BTreeSet::new(),
+            region_loss: false,
+        };
+        let mut sol = solve(&pr, &ctx.pricing, ctx.settings(), None)?;
+        for l in &mut sol.lines {
+            l.role = Role::Standby;
+            l.layer = Layer::Standby;
+        }
+        out.push((s.region.clone(), sol));
+    }
+    Ok(out)
+}
+
+fn fleet_candidate(
+    ctx: &Ctx<'_>,
+    pattern: DrPattern,
+    sol: FleetSolution,
+    standby: Option<(String, FleetSolution)>,
+) -> Candidate {
+    let mut lines = consolidate(&ctx.pricing, sol.lines.clone());
+    let mut solve = SolveInfo {
+        backend: ctx.options.backend.name().into(),
+        status: sol.status,
+        objective: sol.objective,
+        best_bound: sol.best_bound,
+        gap: 0.0,
+        seconds: 0.0,
+        milps: sol.milps,
+        variables: sol.variables,
+        constraints: sol.constraints,
+    };
+    let mut binding = sol.binding.clone();
+    if let Some((region, sb)) = standby {
+        lines.extend(consolidate(&ctx.pricing, sb.lines.clone()));
+        solve.objective += sb.objective;
+        solve.best_bound += sb.best_bound;
+        solve.milps += sb.milps;
+        solve.variables += sb.variables;
+        solve.constraints += sb.constraints;
+        binding.push(Binding {
+            constraint: Constraint::Dr,
+            detail: format!(
+                "warm standby in {region}: {:.0}% of peak capacity, always on",
+                WARM_STANDBY_SHARE * 100.0
+            ),
+        });
+    }
+    solve.gap = rel_gap(solve.objective, solve.best_bound);
+    let monthly: Decimal = lines.iter().map(|l| l.monthly_usd).sum();
+    Candidate {
+        pattern,
+        monthly,
+        lines,
+        transfer: Vec::new(),
+        binding,
+        solve,
+    }
+}
+
+fn fleet_conflict(
+    name: &str,
+    f: &Fleet,
+    spec: &Spec,
+    e: &SolveError,
+    region: bool,
+    specs: &[RegionSpec],
+) -> Conflict {
+    match e {
+        SolveError::Infeasible => {
+            let survive: Vec<&str> = spec.survive.iter().map(|d| d.word()).collect();
+            let regions: Vec<&str> = specs.iter().map(|s| s.region.as_str()).collect();
+            Conflict::new(
+                name,
+                format!(
+                    "no fleet in {} meets peak demand of {:.1} vCPU / {:.1} GiB × flash crowd {} while surviving {}{} with {:.0}% of demand (max spot share {:.0}%)",
+                    regions.join(", "),
+                    f.peak_vcpu_needed(),
+                    f.peak_memory_gib,
+                    f.flash_crowd,
+                    if survive.is_empty() { "nothing".to_string() } else { survive.join(" + ") },
+                    if region { " and a region loss" } else { "" },
+                    f.degraded_floor * 100.0,
+                    f.max_spot_share * 100.0,
+                ),
+            ).code(Code::NoCapacity)
+            .key(format!("services.{name}.slo.survive"))
+        }
+        SolveError::NoSolutionInTime => Conflict::new(
+            name,
+            "the time limit passed before the solver found any plan for this service",
+        )
+        .code(Code::SolverLimit)
+        .help("raise --time-limit"),
+        other => Conflict::new(name, other.to_string()).code(Code::SolverLimit),
+    }
+}
