@@ -1,6 +1,7 @@
 //! Brute force on tiny instances finds the same optimum as the optimizer: every
 //! integer fleet over every allowed instance type (no dominance pruning) against the
-//! MILP on the pruned candidates, and every assignment of store members to zones and
+//! MILP on the pruned candidates, with spot pools of several sizes (one of them too
+//! big to fit a small spot share), and every assignment of store members to zones and
 //! leaders against the placement enumeration.
 
 use std::collections::BTreeSet;
@@ -8,17 +9,18 @@ use std::collections::BTreeSet;
 use faultline::optimizer::backend::{self, Backend, MilpModel};
 use faultline::optimizer::fleet::{self, FleetDemand, FleetProblem, FleetShape, RegionSpec};
 use faultline::optimizer::store::{self, Enumerator, Goal, RttMatrix, Rules, StoreRegion};
-use faultline::optimizer::{candidates, SolveOptions};
+use faultline::optimizer::{candidates, SolveOptions, DEFAULT_NODES};
 use faultline_models::catalog::{Catalog, InstanceType, SpotPool};
 use faultline_models::cost::Pricing;
 use faultline_models::deployment::Arch;
 use faultline_models::topology::{self, Disruption, Topology};
 use rust_decimal::Decimal;
 
-/// The embedded catalog cut down to us-east-1 and four made-up types:
-/// `xa.small` 2 vCPU / 4 GiB, `xa.big` 4 / 8 at exactly twice the price (dominated),
-/// `xb.mem` 2 / 16 (memory-rich), `xc.odd` 3 / 6 at a slightly better vCPU price.
-fn tiny_catalog() -> Catalog {
+/// The embedded catalog cut down to us-east-1 and five made-up types:
+/// `xa.small` 2 vCPU / 4 GiB, `xa.big` 4 / 8 at exactly twice the price (dominated
+/// on demand), `xb.mem` 2 / 16 (memory-rich), `xc.odd` 3 / 6 at a slightly better
+/// vCPU price, and `xd.huge` 16 / 32; spot pools as given.
+fn tiny_catalog(spot_pools: &[(&str, u8)]) -> Catalog {
     let mut c = Catalog::embedded().clone();
     c.regions.retain(|r, _| r == "us-east-1");
     c.on_demand.retain(|r, _| r == "us-east-1");
@@ -29,6 +31,7 @@ fn tiny_catalog() -> Catalog {
         ("xa.big", "xa", 4, 8.0, "0.20"),
         ("xb.mem", "xb", 2, 16.0, "0.16"),
         ("xc.odd", "xc", 3, 6.0, "0.14"),
+        ("xd.huge", "xd", 16, 32.0, "0.80"),
     ];
     let prices = &mut c.on_demand.get_mut("us-east-1").unwrap().usd_per_hour;
     prices.clear();
@@ -49,13 +52,15 @@ fn tiny_catalog() -> Catalog {
     let pools = &mut c.spot.get_mut("us-east-1").unwrap().pools;
     let bucket = pools.values().next().unwrap().interruption;
     pools.clear();
-    pools.insert(
-        "xa.small".into(),
-        SpotPool {
-            interruption: bucket,
-            savings_pct: 60,
-        },
-    );
+    for (name, savings_pct) in spot_pools.iter().copied() {
+        pools.insert(
+            name.into(),
+            SpotPool {
+                interruption: bucket,
+                savings_pct,
+            },
+        );
+    }
     c
 }
 
@@ -71,10 +76,17 @@ fn problem(t: &Topology, pricing: &Pricing<'_>, prune: bool) -> FleetProblem {
     let svc = t.services.values().next().unwrap();
     let f = svc.fleet().unwrap();
     let priced = candidates::priced(svc, pricing, "us-east-1");
+    let survive: BTreeSet<Disruption> = svc
+        .slo
+        .survive
+        .iter()
+        .copied()
+        .filter(|d| *d != Disruption::Instance)
+        .collect();
     let (non_spot, spot) = if prune {
         (
             candidates::non_spot_front(&priced),
-            candidates::spot_front(&priced, 3),
+            candidates::spot_candidates(&priced, &survive, f.max_spot_share),
         )
     } else {
         (
@@ -96,19 +108,13 @@ fn problem(t: &Topology, pricing: &Pricing<'_>, prune: bool) -> FleetProblem {
         }],
         shape,
         demand: FleetDemand::of(f, &shape),
-        survive: svc
-            .slo
-            .survive
-            .iter()
-            .copied()
-            .filter(|d| *d != Disruption::Instance)
-            .collect(),
+        survive,
         region_loss: false,
     }
 }
 
-/// The cheapest integer point of the model's capacity rows (no cuts, no symmetry
-/// rows) with every count in `0..=k`, by exhaustive search.
+/// The cheapest integer point of the model's labelled rows (demand, failures, spot
+/// share; no symmetry rows) with every count in `0..=k`, by exhaustive search.
 fn brute(model: &MilpModel, rows: &[usize], k: u32) -> f64 {
     let n = model.cols.len();
     let mut x = vec![0.0; n];
@@ -154,12 +160,23 @@ fn brute(model: &MilpModel, rows: &[usize], k: u32) -> f64 {
     best
 }
 
-fn check_fleet(service: &str, k: u32) {
-    let c = tiny_catalog();
+/// Spot pools of four sizes: `xa.big` cheaper per vCPU than `xa.small`, and
+/// `xd.huge` the cheapest spot vCPU of all.
+const POOLS: [(&str, u8); 4] = [
+    ("xa.small", 60),
+    ("xa.big", 66),
+    ("xc.odd", 55),
+    ("xd.huge", 75),
+];
+/// One small pool (brute force over both layers of a fleet stays quick).
+const ONE_POOL: [(&str, u8); 1] = [("xa.small", 60)];
+
+fn check_fleet(service: &str, k: u32, pools: &[(&str, u8)]) {
+    let c = tiny_catalog(pools);
     let t = tiny_topology(&c, service);
     let eff = t.effective_catalog(&c);
     let pricing = Pricing::new(&t, &eff);
-    let full = problem(&t, &pricing, false).build(1.0);
+    let full = problem(&t, &pricing, false).build();
     let rows: Vec<usize> = full
         .labels
         .iter()
@@ -172,11 +189,17 @@ fn check_fleet(service: &str, k: u32) {
     for b in Backend::available() {
         let settings = backend::SolveSettings {
             backend: b,
-            time_limit: None,
             gap: 0.0,
+            nodes: DEFAULT_NODES,
+            deadline: None,
         };
         let pruned = problem(&t, &pricing, true);
-        let got = fleet::solve(&pruned, &pricing, settings, None).unwrap();
+        let got = fleet::solve(&pruned, &pricing, &settings, None).unwrap();
+        assert!(
+            got.best_bound <= want + 1e-6 * want.max(1.0),
+            "{b}: bound {} above the brute-force optimum {want}",
+            got.best_bound
+        );
         assert!(
             (got.objective - want).abs() < 1e-6 * want.max(1.0),
             "{b}: optimizer {} vs brute force {want} for\n{service}",
@@ -202,6 +225,7 @@ fn flat_fleet_surviving_a_zone() {
     check_fleet(
         "[services.web]\nkind = \"stateless\"\npeak_vcpu = 5\npeak_memory_gib = 14\n[services.web.slo]\nsurvive = [\"zone\"]\n",
         4,
+        &POOLS,
     );
 }
 
@@ -210,6 +234,7 @@ fn layered_fleet_with_flash_crowd_and_spot() {
     check_fleet(
         "[services.web]\nkind = \"stateless\"\npeak_vcpu = 6\npeak_memory_gib = 10\nprofile = \"diurnal\"\nflash_crowd = 1.5\nmax_spot_share = 0.5\n",
         4,
+        &ONE_POOL,
     );
 }
 
@@ -218,6 +243,29 @@ fn fleet_surviving_zone_and_spot_with_a_floor() {
     check_fleet(
         "[services.web]\nkind = \"stateless\"\npeak_vcpu = 4\npeak_memory_gib = 8\nmax_spot_share = 0.5\ndegraded_floor = 0.75\n[services.web.slo]\nsurvive = [\"zone\", \"spot\"]\n",
         3,
+        &POOLS,
+    );
+}
+
+#[test]
+fn small_spot_share_over_pools_of_several_sizes() {
+    // 30% spot: the cheapest spot vCPU (16-vCPU `xd.huge`) cannot fit under the cap
+    // of an 8-vCPU fleet, so the plan needs the small pools.
+    check_fleet(
+        "[services.web]\nkind = \"stateless\"\npeak_vcpu = 8\npeak_memory_gib = 16\nmax_spot_share = 0.3\n",
+        4,
+        &POOLS,
+    );
+}
+
+#[test]
+fn fleet_surviving_spot_pool_losses_over_several_pools() {
+    // Pool losses without zone losses: every pool is kept, and spreading spot over
+    // pools of different sizes is what a pool loss rewards.
+    check_fleet(
+        "[services.web]\nkind = \"stateless\"\npeak_vcpu = 6\npeak_memory_gib = 12\nmax_spot_share = 0.5\n[services.web.slo]\nsurvive = [\"spot\"]\n",
+        3,
+        &POOLS,
     );
 }
 
@@ -413,7 +461,7 @@ fn store_placements_match_brute_force() {
 
 #[test]
 fn lp_relaxation_bounds_the_integer_optimum() {
-    let c = tiny_catalog();
+    let c = tiny_catalog(&POOLS);
     let t = tiny_topology(
         &c,
         "[services.web]\nkind = \"stateless\"\npeak_vcpu = 7\npeak_memory_gib = 20\nprofile = \"business-hours\"\n[services.web.slo]\nsurvive = [\"zone\"]\n",
@@ -421,12 +469,67 @@ fn lp_relaxation_bounds_the_integer_optimum() {
     let eff = t.effective_catalog(&c);
     let pricing = Pricing::new(&t, &eff);
     let p = problem(&t, &pricing, true);
-    let built = p.build(1.0);
+    let built = p.build();
+    let lp = backend::lp_bound(&built.model).unwrap();
     for b in Backend::available() {
-        let lp = backend::relax(&built.model, b).unwrap();
-        let ip = backend::solve(&built.model, b, None, 0.0, None).unwrap();
-        assert!(lp.objective <= ip.objective + 1e-9);
+        let settings = backend::SolveSettings {
+            backend: b,
+            gap: 0.0,
+            nodes: DEFAULT_NODES,
+            deadline: None,
+        };
+        let ip = backend::solve(&built.model, &settings, None, None).unwrap();
+        assert!(
+            lp <= ip.objective + 1e-9,
+            "{b}: LP {lp} above {}",
+            ip.objective
+        );
+        assert!(lp > 0.0);
         assert!(built.model.feasible(&ip.x, 1e-9));
-        let _: BTreeSet<usize> = BTreeSet::new();
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// Pruned against unpruned: the same optimum on random small fleets.
+// ---------------------------------------------------------------------------------
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 6, ..Default::default() })]
+
+    /// Dominance pruning never loses the optimum: the MILP over the pruned candidates
+    /// and the MILP over every candidate, both solved to a zero gap, cost the same.
+    #[test]
+    fn pruning_keeps_the_optimum(
+        vcpu in 1u32..=12,
+        memory_per_vcpu in 1u32..=6,
+        share in proptest::sample::select(vec![0.0, 0.2, 0.3, 0.5]),
+        survive in proptest::sample::select(vec!["", "\"zone\"", "\"spot\"", "\"zone\", \"spot\""]),
+        layered in proptest::bool::ANY,
+        floor in proptest::sample::select(vec![1.0, 0.75]),
+    ) {
+        let profile = if layered { "profile = \"business-hours\"\n" } else { "" };
+        let service = format!(
+            "[services.web]\nkind = \"stateless\"\npeak_vcpu = {vcpu}\npeak_memory_gib = {}\nmax_spot_share = {share}\ndegraded_floor = {floor}\n{profile}[services.web.slo]\nsurvive = [{survive}]\n",
+            vcpu * memory_per_vcpu
+        );
+        let c = tiny_catalog(&POOLS);
+        let t = tiny_topology(&c, &service);
+        let eff = t.effective_catalog(&c);
+        let pricing = Pricing::new(&t, &eff);
+        let settings = backend::SolveSettings {
+            backend: Backend::Native,
+            gap: 0.0,
+            nodes: DEFAULT_NODES,
+            deadline: None,
+        };
+        let pruned = fleet::solve(&problem(&t, &pricing, true), &pricing, &settings, None).unwrap();
+        let full = fleet::solve(&problem(&t, &pricing, false), &pricing, &settings, None).unwrap();
+        proptest::prop_assert!(
+            (pruned.objective - full.objective).abs() <= 1e-6 * full.objective.max(1.0),
+            "pruned {} vs unpruned {} for\n{service}", pruned.objective, full.objective
+        );
+        // Each bound holds for the other's optimum too.
+        proptest::prop_assert!(pruned.best_bound <= full.objective + 1e-6 * full.objective.max(1.0));
+        proptest::prop_assert!(full.best_bound <= pruned.objective + 1e-6 * full.objective.max(1.0));
     }
 }

@@ -141,14 +141,17 @@ pub struct PlanArgs {
     /// Solve a ladder of resilience levels and report what each costs.
     #[arg(long)]
     pub frontier: bool,
-    /// MILP backend: `microlp` (built in) or `highs` (a build with `--features highs`).
+    /// MILP backend: `native` (built in), `microlp` or `highs` (builds with
+    /// `--features microlp` / `--features highs`).
     #[arg(long, value_name = "NAME")]
     pub solver: Option<String>,
-    /// Wall-clock limit for the whole solve, in seconds.
-    #[arg(long, value_name = "S", default_value_t = 60.0)]
+    /// Wall-clock safety net for the whole command, frontier included, in seconds.
+    /// Solves stop on the gap or a fixed work budget first; a plan the limit stopped
+    /// says so.
+    #[arg(long, value_name = "S", default_value_t = crate::optimizer::DEFAULT_TIME_LIMIT_SECONDS)]
     pub time_limit: f64,
-    /// Relative optimality gap each MILP may stop at (0.01 = 1%).
-    #[arg(long, value_name = "G", default_value_t = 0.01)]
+    /// Relative optimality gap each MILP must prove (0.005 = 0.5%).
+    #[arg(long, value_name = "G", default_value_t = crate::optimizer::DEFAULT_GAP)]
     pub gap: f64,
     /// Also write the Terraform root module that builds the plan to this directory
     /// (docs/terraform.md).

@@ -1,11 +1,14 @@
-//! The solver boundary: a small column/row model that the formulations build, the
-//! checker and brute force evaluate, and that is translated to `good_lp` for whichever
-//! backend the build has (`microlp` by default, `highs` as an opt-in feature).
+//! The solver boundary: the [`MilpModel`] that the formulations build is solved by
+//! Faultline's own branch and cut ([`milp`], `native`, always built in), or translated
+//! to `good_lp` for the opt-in `microlp` and `highs` backends.
 
 use std::fmt;
+use std::time::Instant;
 
 pub use faultline_models::plan::SolveStatus;
-use std::time::{Duration, Instant};
+
+use super::milp::{self, Limits, Repair, Stop};
+pub use super::milp::{Col, MilpModel, Row};
 
 #[cfg(any(feature = "microlp", feature = "highs"))]
 use good_lp::{variable, Expression, ProblemVariables, ResolutionError, Solution, SolverModel};
@@ -13,6 +16,8 @@ use good_lp::{variable, Expression, ProblemVariables, ResolutionError, Solution,
 /// A MILP backend.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Backend {
+    /// Faultline's own branch and cut (pure Rust, deterministic work budgets).
+    Native,
     Microlp,
     Highs,
 }
@@ -20,6 +25,7 @@ pub enum Backend {
 impl Backend {
     pub fn name(self) -> &'static str {
         match self {
+            Backend::Native => "native",
             Backend::Microlp => "microlp",
             Backend::Highs => "highs",
         }
@@ -27,7 +33,7 @@ impl Backend {
 
     /// Backends compiled into this build, default first.
     pub fn available() -> Vec<Backend> {
-        let mut v = Vec::new();
+        let mut v = vec![Backend::Native];
         if cfg!(feature = "microlp") {
             v.push(Backend::Microlp);
         }
@@ -38,14 +44,14 @@ impl Backend {
     }
 
     pub fn from_name(name: &str) -> Option<Backend> {
-        [Backend::Microlp, Backend::Highs]
+        [Backend::Native, Backend::Microlp, Backend::Highs]
             .into_iter()
             .find(|b| b.name() == name)
     }
 
     /// Every backend name, built in or not, for messages.
-    pub fn all_names() -> [&'static str; 2] {
-        ["microlp", "highs"]
+    pub fn all_names() -> [&'static str; 3] {
+        ["native", "microlp", "highs"]
     }
 }
 
@@ -55,78 +61,16 @@ impl fmt::Display for Backend {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct Col {
-    pub lb: f64,
-    pub ub: f64,
-    pub integer: bool,
-    /// Objective coefficient (USD/month per unit).
-    pub cost: f64,
-}
-
-/// `Σ coef·x ≥ rhs`. A `≤` row is stored negated.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Row {
-    pub coefs: Vec<(usize, f64)>,
-    pub rhs: f64,
-}
-
-/// A minimisation problem over bounded columns.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MilpModel {
-    pub cols: Vec<Col>,
-    pub rows: Vec<Row>,
-}
-
-impl MilpModel {
-    pub fn add_col(&mut self, lb: f64, ub: f64, integer: bool, cost: f64) -> usize {
-        self.cols.push(Col {
-            lb,
-            ub,
-            integer,
-            cost,
-        });
-        self.cols.len() - 1
-    }
-
-    pub fn geq(&mut self, coefs: Vec<(usize, f64)>, rhs: f64) {
-        self.rows.push(Row { coefs, rhs });
-    }
-
-    pub fn leq(&mut self, coefs: Vec<(usize, f64)>, rhs: f64) {
-        let coefs = coefs.into_iter().map(|(i, c)| (i, -c)).collect();
-        self.rows.push(Row { coefs, rhs: -rhs });
-    }
-
-    pub fn objective(&self, x: &[f64]) -> f64 {
-        self.cols.iter().zip(x).map(|(c, v)| c.cost * v).sum()
-    }
-
-    /// Whether `x` meets every row and bound within `tol` (relative to the row's size).
-    pub fn feasible(&self, x: &[f64], tol: f64) -> bool {
-        let bounds = self
-            .cols
-            .iter()
-            .zip(x)
-            .all(|(c, v)| *v >= c.lb - tol && *v <= c.ub + tol);
-        bounds
-            && self.rows.iter().all(|r| {
-                let lhs: f64 = r.coefs.iter().map(|(i, c)| c * x[*i]).sum();
-                lhs >= r.rhs - tol * (1.0 + r.rhs.abs())
-            })
-    }
-
-    pub fn integers(&self) -> usize {
-        self.cols.iter().filter(|c| c.integer).count()
-    }
-}
-
 /// Settings of one MILP solve.
 #[derive(Debug, Clone, Copy)]
 pub struct SolveSettings {
     pub backend: Backend,
-    pub time_limit: Option<Duration>,
+    /// Relative gap the solve must prove.
     pub gap: f64,
+    /// Branch-and-bound nodes one MILP may use: the deterministic work budget.
+    pub nodes: u64,
+    /// The whole command's deadline, a safety net.
+    pub deadline: Option<Instant>,
 }
 
 /// The relative gap between an objective and a lower bound on it.
@@ -142,11 +86,11 @@ pub fn rel_gap(objective: f64, bound: f64) -> f64 {
 pub struct Solved {
     pub x: Vec<f64>,
     pub objective: f64,
-    /// A proven lower bound: the solver's own where it reports one, never below the
-    /// LP relaxation's optimum.
+    /// A proven lower bound on the optimum.
     pub best_bound: f64,
     pub status: SolveStatus,
-    pub seconds: f64,
+    /// Branch-and-bound nodes (native backend; 0 for the others).
+    pub nodes: u64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -171,25 +115,74 @@ impl fmt::Display for SolveError {
     }
 }
 
-/// Solves the LP relaxation: the optimum is a lower bound on the MILP's.
-pub fn relax(model: &MilpModel, backend: Backend) -> Result<Solved, SolveError> {
-    let mut m = model.clone();
-    for c in &mut m.cols {
-        c.integer = false;
-    }
-    run(&m, backend, None, 0.0, None)
+/// The LP relaxation's optimum, a lower bound on the MILP's (from the native solver's
+/// safe dual bound, whatever the backend).
+pub fn lp_bound(model: &MilpModel) -> Result<f64, SolveError> {
+    milp::lp_bound(model).map_err(|_| SolveError::Infeasible)
 }
 
-/// Solves the MILP within `time_limit` to relative gap `gap`, starting from `hint` if
-/// given (a feasible point speeds up branch and bound).
+/// Solves the MILP to relative gap `settings.gap` within its node budget, from
+/// `start` (a feasible point, when known) and, for the native backend, improving
+/// fractional points with `repair`.
 pub fn solve(
     model: &MilpModel,
-    backend: Backend,
-    time_limit: Option<Duration>,
-    gap: f64,
-    hint: Option<&[f64]>,
+    settings: &SolveSettings,
+    start: Option<&[f64]>,
+    repair: Option<&Repair<'_>>,
 ) -> Result<Solved, SolveError> {
-    run(model, backend, time_limit, gap, hint)
+    match settings.backend {
+        Backend::Native => {
+            let limits = Limits {
+                gap: settings.gap,
+                nodes: settings.nodes,
+                deadline: settings.deadline,
+            };
+            let out =
+                milp::solve(model, &limits, start, repair).map_err(|_| SolveError::Infeasible)?;
+            let gap = rel_gap(out.objective, out.bound);
+            let status = match out.stop {
+                Stop::Proven if gap <= 1e-9 => SolveStatus::Optimal,
+                Stop::Proven => SolveStatus::WithinGap,
+                Stop::Nodes if gap <= settings.gap => SolveStatus::WithinGap,
+                Stop::Nodes => SolveStatus::WorkLimit,
+                Stop::Deadline => SolveStatus::TimeLimit,
+            };
+            Ok(Solved {
+                x: out.x,
+                objective: out.objective,
+                best_bound: out.bound,
+                status,
+                nodes: out.nodes,
+            })
+        }
+        Backend::Microlp => run_microlp(model, settings, start),
+        Backend::Highs => run_highs(model, settings, start),
+    }
+}
+
+/// The model for a `good_lp` backend: every lazy row included, and with a start of
+/// cost `U` every column bounded by `U / cost` (no cheaper point exceeds it).
+#[cfg(any(feature = "microlp", feature = "highs"))]
+fn bounded(model: &MilpModel, start: Option<&[f64]>) -> MilpModel {
+    let mut m = model.clone();
+    if let Some(u) = start.map(|s| model.objective(s)) {
+        for c in &mut m.cols {
+            if c.cost > 0.0 {
+                c.ub = c.ub.min((u / c.cost + 1e-9).floor().max(c.lb));
+            }
+        }
+    }
+    m
+}
+
+/// Time left before the deadline, in seconds.
+#[cfg(any(feature = "microlp", feature = "highs"))]
+fn seconds_left(settings: &SolveSettings) -> Option<f64> {
+    settings.deadline.map(|d| {
+        d.saturating_duration_since(Instant::now())
+            .as_secs_f64()
+            .max(0.001)
+    })
 }
 
 #[cfg(any(feature = "microlp", feature = "highs"))]
@@ -200,7 +193,10 @@ fn build(
     let mut vars = ProblemVariables::new();
     let mut handles = Vec::with_capacity(model.cols.len());
     for (i, c) in model.cols.iter().enumerate() {
-        let mut def = variable().min(c.lb).max(c.ub);
+        let mut def = variable().min(c.lb);
+        if c.ub.is_finite() {
+            def = def.max(c.ub);
+        }
         if c.integer {
             def = def.integer();
         }
@@ -242,152 +238,6 @@ fn map_err(e: ResolutionError) -> SolveError {
     }
 }
 
-fn run(
-    model: &MilpModel,
-    backend: Backend,
-    time_limit: Option<Duration>,
-    gap: f64,
-    hint: Option<&[f64]>,
-) -> Result<Solved, SolveError> {
-    if model.cols.is_empty() {
-        let ok = model.rows.iter().all(|r| r.rhs <= 1e-9);
-        return if ok {
-            Ok(Solved {
-                x: Vec::new(),
-                objective: 0.0,
-                best_bound: 0.0,
-                status: SolveStatus::Optimal,
-                seconds: 0.0,
-            })
-        } else {
-            Err(SolveError::Infeasible)
-        };
-    }
-    let start = Instant::now();
-    let out = match backend {
-        Backend::Microlp => run_microlp(model, time_limit, gap, hint),
-        Backend::Highs => run_highs(model, time_limit, gap, hint),
-    };
-    out.map(|mut s| {
-        s.seconds = start.elapsed().as_secs_f64();
-        s
-    })
-}
-
-#[cfg(feature = "microlp")]
-fn run_microlp(
-    model: &MilpModel,
-    time_limit: Option<Duration>,
-    gap: f64,
-    hint: Option<&[f64]>,
-) -> Result<Solved, SolveError> {
-    use good_lp::solvers::microlp::microlp;
-    use good_lp::solvers::{SolutionStatus, WithMipGap, WithTimeLimit};
-
-    let (vars, handles, obj) = build(model, hint);
-    let mut problem = vars.minimise(obj).using(microlp);
-    for c in rows(model, &handles) {
-        problem.add_constraint(c);
-    }
-    if let Some(t) = time_limit {
-        problem = problem.with_time_limit(t.as_secs_f64().max(0.001));
-    }
-    if gap > 0.0 {
-        problem = problem
-            .with_mip_gap(gap as f32)
-            .map_err(|e| SolveError::Failed(e.to_string()))?;
-    }
-    let sol = problem.solve().map_err(map_err)?;
-    let status = match sol.status() {
-        SolutionStatus::Optimal => SolveStatus::Optimal,
-        SolutionStatus::GapLimit => SolveStatus::WithinGap,
-        _ => SolveStatus::TimeLimit,
-    };
-    let x: Vec<f64> = handles.iter().map(|h| sol.value(*h)).collect();
-    let x = snap(model, x);
-    let objective = model.objective(&x);
-    let inner = sol.into_inner();
-    let bound = match status {
-        SolveStatus::Optimal => objective,
-        _ => inner.stats().best_bound.unwrap_or(f64::NEG_INFINITY),
-    };
-    Ok(Solved {
-        x,
-        objective,
-        best_bound: bound.min(objective),
-        status,
-        seconds: 0.0,
-    })
-}
-
-#[cfg(not(feature = "microlp"))]
-fn run_microlp(
-    _: &MilpModel,
-    _: Option<Duration>,
-    _: f64,
-    _: Option<&[f64]>,
-) -> Result<Solved, SolveError> {
-    Err(SolveError::NoBackend)
-}
-
-#[cfg(feature = "highs")]
-fn run_highs(
-    model: &MilpModel,
-    time_limit: Option<Duration>,
-    gap: f64,
-    hint: Option<&[f64]>,
-) -> Result<Solved, SolveError> {
-    use good_lp::solvers::highs::highs;
-    use good_lp::solvers::SolutionStatus;
-
-    let (vars, handles, obj) = build(model, hint);
-    let mut problem = vars.minimise(obj).using(highs);
-    for c in rows(model, &handles) {
-        problem.add_constraint(c);
-    }
-    problem = problem.set_threads(1);
-    problem.set_verbose(false);
-    if let Some(t) = time_limit {
-        problem = problem.set_time_limit(t.as_secs_f64().max(0.001));
-    }
-    problem = problem
-        .set_mip_rel_gap(gap as f32)
-        .map_err(|e| SolveError::Failed(e.to_string()))?;
-    let sol = problem.solve().map_err(map_err)?;
-    let status = match sol.status() {
-        SolutionStatus::Optimal if gap == 0.0 => SolveStatus::Optimal,
-        SolutionStatus::Optimal | SolutionStatus::GapLimit => SolveStatus::WithinGap,
-        _ => SolveStatus::TimeLimit,
-    };
-    let x: Vec<f64> = handles.iter().map(|h| sol.value(*h)).collect();
-    let x = snap(model, x);
-    let objective = model.objective(&x);
-    // HiGHS's dual bound is not exposed through good_lp, but an optimal status means
-    // it proved the relative gap; the caller raises this to the LP relaxation's optimum.
-    let bound = match status {
-        SolveStatus::Optimal => objective,
-        SolveStatus::WithinGap => objective * (1.0 - gap),
-        SolveStatus::TimeLimit => f64::NEG_INFINITY,
-    };
-    Ok(Solved {
-        x,
-        objective,
-        best_bound: bound,
-        status,
-        seconds: 0.0,
-    })
-}
-
-#[cfg(not(feature = "highs"))]
-fn run_highs(
-    _: &MilpModel,
-    _: Option<Duration>,
-    _: f64,
-    _: Option<&[f64]>,
-) -> Result<Solved, SolveError> {
-    Err(SolveError::NoBackend)
-}
-
 /// Rounds integer columns to their integers: solvers report them within a tolerance.
 #[cfg(any(feature = "microlp", feature = "highs"))]
 fn snap(model: &MilpModel, mut x: Vec<f64>) -> Vec<f64> {
@@ -400,23 +250,170 @@ fn snap(model: &MilpModel, mut x: Vec<f64>) -> Vec<f64> {
     x
 }
 
+/// A `good_lp` backend's answer: the point, never worse than the start, with a bound
+/// no lower than the LP relaxation's.
+#[cfg(any(feature = "microlp", feature = "highs"))]
+fn answer(
+    model: &MilpModel,
+    x: Vec<f64>,
+    bound: f64,
+    status: SolveStatus,
+    start: Option<&[f64]>,
+) -> Solved {
+    let mut x = snap(model, x);
+    let mut objective = model.objective(&x);
+    if let Some(s) = start {
+        let o = model.objective(s);
+        if o < objective - 1e-9 || !model.feasible(&x, 1e-7) {
+            x = s.to_vec();
+            objective = o;
+        }
+    }
+    let lp = lp_bound(model).unwrap_or(f64::NEG_INFINITY);
+    Solved {
+        x,
+        objective,
+        best_bound: bound.max(lp).min(objective),
+        status,
+        nodes: 0,
+    }
+}
+
+#[cfg(feature = "microlp")]
+fn run_microlp(
+    model: &MilpModel,
+    settings: &SolveSettings,
+    start: Option<&[f64]>,
+) -> Result<Solved, SolveError> {
+    use good_lp::solvers::microlp::microlp;
+    use good_lp::solvers::{SolutionStatus, WithMipGap, WithTimeLimit};
+
+    let m = bounded(model, start);
+    let (vars, handles, obj) = build(&m, start);
+    let mut problem = vars.minimise(obj).using(microlp);
+    for c in rows(&m, &handles) {
+        problem.add_constraint(c);
+    }
+    if let Some(t) = seconds_left(settings) {
+        problem = problem.with_time_limit(t);
+    }
+    if settings.gap > 0.0 {
+        problem = problem
+            .with_mip_gap(settings.gap as f32)
+            .map_err(|e| SolveError::Failed(e.to_string()))?;
+    }
+    let sol = match problem.solve() {
+        Ok(s) => s,
+        Err(ResolutionError::Other(m)) if m.contains("Time limit") => match start {
+            Some(s) => {
+                return Ok(answer(
+                    model,
+                    s.to_vec(),
+                    f64::NEG_INFINITY,
+                    SolveStatus::TimeLimit,
+                    start,
+                ))
+            }
+            None => return Err(SolveError::NoSolutionInTime),
+        },
+        Err(e) => return Err(map_err(e)),
+    };
+    let status = match sol.status() {
+        SolutionStatus::Optimal => SolveStatus::Optimal,
+        SolutionStatus::GapLimit => SolveStatus::WithinGap,
+        _ => SolveStatus::TimeLimit,
+    };
+    let x: Vec<f64> = handles.iter().map(|h| sol.value(*h)).collect();
+    let objective = m.objective(&snap(&m, x.clone()));
+    let inner = sol.into_inner();
+    let bound = match status {
+        SolveStatus::Optimal => objective,
+        _ => inner.stats().best_bound.unwrap_or(f64::NEG_INFINITY),
+    };
+    Ok(answer(model, x, bound, status, start))
+}
+
+#[cfg(not(feature = "microlp"))]
+fn run_microlp(_: &MilpModel, _: &SolveSettings, _: Option<&[f64]>) -> Result<Solved, SolveError> {
+    Err(SolveError::NoBackend)
+}
+
+#[cfg(feature = "highs")]
+fn run_highs(
+    model: &MilpModel,
+    settings: &SolveSettings,
+    start: Option<&[f64]>,
+) -> Result<Solved, SolveError> {
+    use good_lp::solvers::highs::highs;
+    use good_lp::solvers::SolutionStatus;
+
+    let m = bounded(model, start);
+    let (vars, handles, obj) = build(&m, start);
+    let mut problem = vars.minimise(obj).using(highs);
+    for c in rows(&m, &handles) {
+        problem.add_constraint(c);
+    }
+    // One thread and a node budget: the same answer on every machine.
+    problem = problem.set_threads(1);
+    problem.set_verbose(false);
+    problem = problem.set_option("mip_max_nodes", settings.nodes.min(i32::MAX as u64) as i32);
+    if let Some(t) = seconds_left(settings) {
+        problem = problem.set_time_limit(t);
+    }
+    problem = problem
+        .set_mip_rel_gap(settings.gap as f32)
+        .map_err(|e| SolveError::Failed(e.to_string()))?;
+    let sol = problem.solve().map_err(map_err)?;
+    let timed_out = settings.deadline.is_some_and(|d| Instant::now() >= d);
+    let status = match sol.status() {
+        SolutionStatus::Optimal if settings.gap == 0.0 => SolveStatus::Optimal,
+        SolutionStatus::Optimal | SolutionStatus::GapLimit => SolveStatus::WithinGap,
+        _ if timed_out => SolveStatus::TimeLimit,
+        _ => SolveStatus::WorkLimit,
+    };
+    let x: Vec<f64> = handles.iter().map(|h| sol.value(*h)).collect();
+    let objective = m.objective(&snap(&m, x.clone()));
+    // HiGHS's dual bound is not exposed through good_lp, but an optimal status means
+    // it proved the relative gap; the LP relaxation's optimum is a floor either way.
+    let bound = match status {
+        SolveStatus::Optimal => objective,
+        SolveStatus::WithinGap => objective * (1.0 - settings.gap),
+        _ => f64::NEG_INFINITY,
+    };
+    Ok(answer(model, x, bound, status, start))
+}
+
+#[cfg(not(feature = "highs"))]
+fn run_highs(_: &MilpModel, _: &SolveSettings, _: Option<&[f64]>) -> Result<Solved, SolveError> {
+    Err(SolveError::NoBackend)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn settings(b: Backend) -> SolveSettings {
+        SolveSettings {
+            backend: b,
+            gap: 0.0,
+            nodes: 10_000,
+            deadline: None,
+        }
+    }
 
     #[test]
     fn solves_a_small_covering_problem() {
         // 3x + 5y ≥ 14, x, y integer: cheapest is x = 3, y = 1 at cost 3·2 + 1·3 = 9.
         let mut m = MilpModel::default();
-        let x = m.add_col(0.0, 10.0, true, 2.0);
-        let y = m.add_col(0.0, 10.0, true, 3.0);
+        let x = m.add_col(0.0, f64::INFINITY, true, 2.0);
+        let y = m.add_col(0.0, f64::INFINITY, true, 3.0);
         m.geq(vec![(x, 3.0), (y, 5.0)], 14.0);
         for b in Backend::available() {
-            let s = solve(&m, b, None, 0.0, None).unwrap();
+            let s = solve(&m, &settings(b), None, None).unwrap();
             assert!((s.objective - 9.0).abs() < 1e-6, "{b}: {}", s.objective);
             assert!(m.feasible(&s.x, 1e-9));
-            let lp = relax(&m, b).unwrap();
-            assert!(lp.objective <= s.objective + 1e-9);
+            assert!(s.best_bound <= s.objective + 1e-9);
+            assert!(lp_bound(&m).unwrap() <= s.objective + 1e-9);
         }
     }
 
@@ -427,7 +424,7 @@ mod tests {
         m.geq(vec![(x, 1.0)], 2.0);
         for b in Backend::available() {
             assert_eq!(
-                solve(&m, b, None, 0.0, None).unwrap_err(),
+                solve(&m, &settings(b), None, None).unwrap_err(),
                 SolveError::Infeasible
             );
         }

@@ -1,13 +1,18 @@
 //! Which instance types a service may use in a region and which of them the MILP
 //! needs to see: the types no other candidate dominates. Dominance is exact — a
-//! dominated type can be swapped for whole instances of its dominator at no higher cost
-//! without breaking any constraint — so pruning never loses the optimum.
+//! dominated type can be swapped for whole instances of its dominator, in the same
+//! place and layer, at no higher cost without breaking any constraint the model has —
+//! so pruning never loses the optimum. Prices are compared in exact decimals. Spot
+//! types are pruned only when no row tells one spot pool from another (when the plan
+//! need not survive a pool loss, or a zone loss already covers it); otherwise every
+//! pool is kept.
 
 use faultline_models::catalog::InstanceType;
 use faultline_models::cost::{Pricing, COMMITMENTS};
 use faultline_models::deployment::Purchase;
-use faultline_models::topology::Service;
-use rust_decimal::prelude::ToPrimitive;
+use std::collections::BTreeSet;
+
+use faultline_models::topology::{Disruption, Service};
 use rust_decimal::Decimal;
 
 /// One instance type as priced in one region.
@@ -91,83 +96,112 @@ pub fn priced(service: &Service, pricing: &Pricing<'_>, region: &str) -> Vec<Can
     out
 }
 
-fn f(d: Decimal) -> f64 {
-    d.to_f64().unwrap_or(f64::INFINITY)
-}
-
 /// Smallest whole number of `a` that covers one `b` in both dimensions.
-fn cover(a: (f64, f64), b: (f64, f64)) -> f64 {
-    ((b.0 / a.0).max(b.1 / a.1) - 1e-9).ceil().max(1.0)
+fn cover(a: (f64, f64), b: (f64, f64)) -> u32 {
+    let k = (b.0 / a.0).max(b.1 / a.1);
+    // The smallest k with k·a ≥ b in both, checked exactly after the float guess.
+    let mut k = (k - 1e-9).ceil().max(1.0) as u32;
+    while f64::from(k) * a.0 < b.0 || f64::from(k) * a.1 < b.1 {
+        k += 1;
+    }
+    k
 }
 
 /// Non-spot candidates: `b` is dominated when `k` instances of `a` give at least its
-/// vCPU and memory for no more money. Every non-spot purchase option is a fixed
-/// fraction of the on-demand price in a region, so one comparison serves them all.
+/// vCPU and memory for no more money, both always-on and on-demand (the base layer
+/// buys the one, the scaled layer the other). More non-spot vCPU only loosens the
+/// spot-share cap, and every other row asks for *at least* some capacity in a place.
 /// Ties keep the smaller type (finer steps), then the name that sorts first.
 pub fn non_spot_front(cands: &[Cand]) -> Vec<Cand> {
+    let dominates = |a: &Cand, b: &Cand| -> Option<bool> {
+        let k = Decimal::from(cover((a.vcpus, a.memory_gib), (b.vcpus, b.memory_gib)));
+        let no_dearer = a.on_demand_hourly * k <= b.on_demand_hourly
+            && a.always_on_hourly * k <= b.always_on_hourly;
+        if !no_dearer {
+            return None;
+        }
+        let strictly = a.on_demand_hourly * k < b.on_demand_hourly
+            || a.always_on_hourly * k < b.always_on_hourly;
+        Some(strictly)
+    };
     let dominated = |b: &Cand| {
         cands.iter().any(|a| {
             if a.name == b.name {
                 return false;
             }
-            let k = cover((a.vcpus, a.memory_gib), (b.vcpus, b.memory_gib));
-            let cost_a = f(a.on_demand_hourly) * k;
-            let cost_b = f(b.on_demand_hourly);
-            if cost_a < cost_b - 1e-12 {
-                return true;
+            match dominates(a, b) {
+                None => false,
+                Some(true) => true,
+                // Equal cost: keep exactly one of a mutually dominating pair.
+                Some(false) => dominates(b, a).is_none() || (a.vcpus, &a.name) < (b.vcpus, &b.name),
             }
-            if cost_a > cost_b + 1e-12 {
-                return false;
-            }
-            // Equal cost: keep exactly one of a mutually dominating pair.
-            let k_back = cover((b.vcpus, b.memory_gib), (a.vcpus, a.memory_gib));
-            let back = f(b.on_demand_hourly) * k_back <= f(a.on_demand_hourly) + 1e-12;
-            !back || (a.vcpus, &a.name) < (b.vcpus, &b.name)
         })
     };
     cands.iter().filter(|b| !dominated(b)).cloned().collect()
 }
 
-/// Spot candidates: dominance in effective (expected surviving) capacity and spot
-/// price, and never more nominal vCPU (which the spot-share cap counts). Spot pools
-/// are per type, so with spot survival a dominated type could still spread risk; the
-/// zone-loss constraints usually dominate pool losses, and the cap below keeps the
-/// cheapest pools.
-pub fn spot_front(cands: &[Cand], max: usize) -> Vec<Cand> {
-    let with: Vec<&Cand> = cands.iter().filter(|c| c.spot.is_some()).collect();
+/// The spot candidates a fleet's MILP sees: every pool when pool losses have rows of
+/// their own (the fleet survives a spot-pool loss but not a zone loss, which would
+/// imply it), else the pools no other pool dominates ([`spot_front`]). Either way
+/// every pool a constraint can need is kept, so the optimum over these candidates is
+/// the optimum over all of them.
+pub fn spot_candidates(
+    cands: &[Cand],
+    survive: &BTreeSet<Disruption>,
+    max_spot_share: f64,
+) -> Vec<Cand> {
+    let pools_matter = survive.contains(&Disruption::Spot)
+        && !survive.contains(&Disruption::Zone)
+        && max_spot_share > 0.0;
+    if pools_matter {
+        with_spot(cands)
+    } else {
+        spot_front(cands)
+    }
+}
+
+/// Every candidate with a spot pool, sorted by name.
+pub fn with_spot(cands: &[Cand]) -> Vec<Cand> {
+    cands.iter().filter(|c| c.spot.is_some()).cloned().collect()
+}
+
+/// Spot candidates where no row tells pools apart: `b` is dominated when `k`
+/// instances of `a` give at least its effective (expected surviving) vCPU and memory
+/// for no more spot money and with no more nominal vCPU (which the spot-share cap
+/// counts against spot). Do not use it when pool losses have rows of their own:
+/// moving capacity between pools changes what a pool loss takes.
+pub fn spot_front(cands: &[Cand]) -> Vec<Cand> {
+    let with = with_spot(cands);
     let eff = |c: &Cand| {
         let s = c.spot.map_or(0.0, |s| s.1);
         (c.vcpus * s, c.memory_gib * s)
     };
-    let price = |c: &Cand| c.spot.map_or(f64::INFINITY, |s| f(s.0));
+    let dominates = |a: &Cand, b: &Cand| -> Option<bool> {
+        let (Some((pa, _)), Some((pb, _))) = (a.spot, b.spot) else {
+            return None;
+        };
+        if eff(a).0 <= 0.0 || eff(a).1 <= 0.0 {
+            return None;
+        }
+        let k = cover(eff(a), eff(b));
+        if a.vcpus * f64::from(k) > b.vcpus || pa * Decimal::from(k) > pb {
+            return None;
+        }
+        Some(pa * Decimal::from(k) < pb)
+    };
     let dominated = |b: &Cand| {
         with.iter().any(|a| {
-            if a.name == b.name || eff(a).0 <= 0.0 || eff(a).1 <= 0.0 {
+            if a.name == b.name {
                 return false;
             }
-            let k = cover(eff(a), eff(b));
-            let cheaper = price(a) * k;
-            let nominal_ok = a.vcpus * k <= b.vcpus + 1e-9;
-            if !nominal_ok || cheaper > price(b) + 1e-12 {
-                return false;
+            match dominates(a, b) {
+                None => false,
+                Some(true) => true,
+                Some(false) => dominates(b, a).is_none() || (a.vcpus, &a.name) < (b.vcpus, &b.name),
             }
-            cheaper < price(b) - 1e-12 || (a.vcpus, &a.name) < (b.vcpus, &b.name)
         })
     };
-    let mut front: Vec<Cand> = with
-        .iter()
-        .filter(|b| !dominated(b))
-        .map(|c| (*c).clone())
-        .collect();
-    // Cheapest effective vCPU first; the name breaks ties so the order is stable.
-    front.sort_by(|a, b| {
-        let ka = price(a) / eff(a).0.max(1e-9);
-        let kb = price(b) / eff(b).0.max(1e-9);
-        ka.total_cmp(&kb).then_with(|| a.name.cmp(&b.name))
-    });
-    front.truncate(max);
-    front.sort_by(|a, b| a.name.cmp(&b.name));
-    front
+    with.iter().filter(|b| !dominated(b)).cloned().collect()
 }
 
 /// The cheapest type that holds one store member of `vcpu` × `memory` in the region,

@@ -1,7 +1,6 @@
-//! The shared state of one planning run: the topology, the prices, the options and the
-//! run's one deadline, from which every MILP gets its share of the time left.
-
-use std::time::{Duration, Instant};
+//! The shared state of one planning run: the topology, the prices and the options,
+//! from which every MILP gets the same settings (the gap, the node budget and the
+//! command's one deadline).
 
 use faultline_models::catalog::Catalog;
 use faultline_models::cost::Pricing;
@@ -17,30 +16,17 @@ pub(crate) struct Ctx<'a> {
     pub catalog: &'a Catalog,
     pub pricing: Pricing<'a>,
     pub options: &'a SolveOptions,
-    pub deadline: Option<Instant>,
-    pub services_left: usize,
 }
 
 impl Ctx<'_> {
-    /// Per-MILP settings: an even share of the time left among the services left, and
-    /// never more than a twentieth of the whole limit (at least a second), since a
-    /// MILP that has not closed its gap by then rarely closes it later and the other
-    /// services deserve the time.
+    /// Settings of every MILP: the same for all, so a solve does not depend on how
+    /// long the ones before it took.
     pub fn settings(&self) -> SolveSettings {
-        let cap = self
-            .options
-            .time_limit
-            .map(|t| (t / 20).max(Duration::from_secs(1)));
-        let time_limit = self.deadline.map(|d| {
-            let left = d.saturating_duration_since(Instant::now());
-            let share = left / (self.services_left.max(1) as u32);
-            let share = share.max(Duration::from_millis(50));
-            cap.map_or(share, |c| share.min(c))
-        });
         SolveSettings {
             backend: self.options.backend,
-            time_limit,
             gap: self.options.gap,
+            nodes: self.options.nodes,
+            deadline: self.options.deadline,
         }
     }
 }

@@ -18,6 +18,10 @@ use super::explain::{Conflict, Infeasible};
 use super::service;
 use super::spec::Spec;
 
+/// Rounds of resilience steps before escalation gives up; each round's plan is
+/// assessed, the last one too.
+const MAX_ROUNDS: usize = 16;
+
 /// Unavailability from whole-region outages alone in `region`.
 fn region_risk(ctx: &Ctx<'_>, region: &str) -> f64 {
     let m = ctx.pricing.catalog().failure_mode(Mode::region, region);
@@ -130,7 +134,7 @@ fn standalone(t: &Topology) -> Topology {
 /// (the service alone, its dependencies up) is the weakest, the one whose failures
 /// cost the most downtime.
 pub(crate) fn meet_availability(
-    ctx: &mut Ctx<'_>,
+    ctx: &Ctx<'_>,
     assess: &Assessor<'_>,
     specs: &mut BTreeMap<String, Spec>,
     mut plan: Plan,
@@ -138,7 +142,7 @@ pub(crate) fn meet_availability(
 ) -> Result<Plan, Infeasible> {
     let t = ctx.topology;
     let alone = standalone(t);
-    for _round in 0..16 {
+    for round in 0..=MAX_ROUNDS {
         let a = assess(t, &plan);
         fill_availability(t, &mut plan, &a);
         let avail = |s: &str| a.services.get(s).map_or(1.0, |f| f.availability);
@@ -177,6 +181,29 @@ pub(crate) fn meet_availability(
         }
         if short.is_empty() {
             return Ok(plan);
+        }
+        if round == MAX_ROUNDS {
+            // Every step so far was assessed; the last plan still falls short.
+            let conflicts = short
+                .into_iter()
+                .map(|(who, target, candidates, key)| {
+                    let got = match who.strip_prefix("journey `") {
+                        Some(j) => a
+                            .journeys
+                            .get(j.trim_end_matches('`'))
+                            .map_or(0.0, |f| f.availability),
+                        None => candidates.first().map_or(0.0, |c| avail(c)),
+                    };
+                    let mut c = Conflict::system(format!(
+                        "{who} reaches availability {got:.6}, short of its target {target}, after {MAX_ROUNDS} rounds of resilience steps"
+                    ))
+                    .code(Code::AvailabilityUnreachable)
+                    .key(key);
+                    c.help = Some("lower the target, or give the services it depends on more resilience in the topology (`survive`, more regions)".into());
+                    c
+                })
+                .collect();
+            return Err(Infeasible { conflicts });
         }
         let own_figures = assess(&alone, &plan);
         let own = |s: &str| {
@@ -223,8 +250,9 @@ pub(crate) fn meet_availability(
         if !conflicts.is_empty() {
             return Err(Infeasible { conflicts });
         }
+        let mut jobs: Vec<service::Job<'_>> = Vec::new();
+        let mut whys = Vec::new();
         for (name, (mut next, step, why)) in steps {
-            let svc = &t.services[&name];
             let detail = match &step {
                 Step::Survive(d) => format!("{why}: the plan also survives a {d} loss"),
                 Step::Avoid(rs) => format!(
@@ -236,15 +264,23 @@ pub(crate) fn meet_availability(
                 constraint: Constraint::Availability,
                 detail,
             });
-            match service::plan_service(ctx, &name, svc, &next) {
-                Ok(sp) => {
-                    plan.services.insert(name.clone(), sp);
-                    specs.insert(name, next);
+            let Some((key, svc)) = t.services.get_key_value(&name) else {
+                continue;
+            };
+            jobs.push((key.as_str(), svc, next, None));
+            whys.push(why);
+        }
+        let results = service::plan_services(ctx, &jobs);
+        for (((name, _, next, _), why), result) in jobs.into_iter().zip(whys).zip(results) {
+            match result {
+                Ok((sp, _)) => {
+                    plan.services.insert(name.to_string(), sp);
+                    specs.insert(name.to_string(), next);
                 }
                 Err(c) => {
                     // This step cannot be built (e.g. a commit budget rules out a region
                     // loss): keep the plan, and let the next round try another service.
-                    let mut blocked = specs[&name].clone();
+                    let mut blocked = specs[name].clone();
                     blocked.derived.push(Binding {
                         constraint: Constraint::Availability,
                         detail: format!(
@@ -258,7 +294,7 @@ pub(crate) fn meet_availability(
                     blocked.survive.extend(next.survive.iter().copied());
                     blocked.avoid.extend(next.avoid.iter().cloned());
                     blocked.blocked = true;
-                    specs.insert(name, blocked);
+                    specs.insert(name.to_string(), blocked);
                 }
             }
         }

@@ -3,6 +3,14 @@
 //! by the failure model; the cheapest mix of levels for rising availability targets
 //! (what each extra nine costs); and the monthly cost each of the topology's
 //! requirements adds to each service.
+//!
+//! Each level asks for everything the level below it asks for, so its plans are
+//! feasible one level down: levels are solved strictest first, each starting from the
+//! plan above it, and a service whose looser plan came out dearer than its stricter
+//! one takes the stricter plan. Cost therefore never falls as requirements are added.
+//! A level that asks for what no service of the topology can do (a region loss with
+//! one region) is marked impossible, not priced. The frontier runs under the same
+//! deadline as the plan it extends.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
@@ -14,9 +22,13 @@ use faultline_models::plan::{
     Frontier, FrontierLevel, FrontierTarget, LevelService, MarginalCost, Plan, ServicePlan,
 };
 use faultline_models::topology::{Consistency, Demand, Disruption, Service, Topology};
+use faultline_models::units::MINUTES_PER_MONTH;
 use rust_decimal::Decimal;
 
-use super::{assemble, assess, service, spec_for, Ctx, SolveOptions, Spec};
+use super::context::Ctx;
+use super::document::assemble;
+use super::fleet::Warm;
+use super::{assess, fill_availability, service, spec_for, SolveOptions, Spec};
 
 /// The ladder, lowest first.
 pub const LEVELS: [(&str, &[Disruption]); 4] = [
@@ -32,12 +44,36 @@ pub const LEVELS: [(&str, &[Disruption]); 4] = [
 /// Availability targets the frontier prices.
 pub const TARGETS: [f64; 5] = [0.999, 0.9995, 0.9999, 0.99995, 0.99999];
 
-const MINUTES_PER_MONTH: f64 = 730.0 * 60.0;
-
-/// Fills each service's and journey's availability into a plan.
-pub fn assess_into(t: &Topology, catalog: &Catalog, plan: &mut Plan) {
-    let a = assess::assess(t, catalog, plan);
-    super::fill_availability(t, plan, &a);
+/// Why no service of the topology can survive `d`, if none can.
+pub fn impossible(t: &Topology, d: Disruption) -> Option<String> {
+    match d {
+        Disruption::Region => {
+            let any = t.services.keys().any(|n| t.regions_for(n).len() >= 2);
+            (!any).then(|| {
+                if t.regions.len() < 2 {
+                    format!(
+                        "a region loss cannot be survived: the topology has one region ({})",
+                        t.regions.join(", ")
+                    )
+                } else {
+                    "a region loss cannot be survived: every service may run in one region only"
+                        .to_string()
+                }
+            })
+        }
+        Disruption::Zone => {
+            let any = t.services.keys().any(|n| {
+                t.regions_for(n)
+                    .iter()
+                    .any(|r| t.zones.get(*r).is_some_and(|z| z.len() >= 2))
+            });
+            (!any).then(|| {
+                "a zone loss cannot be survived: every allowed region has one usable zone"
+                    .to_string()
+            })
+        }
+        Disruption::Spot | Disruption::Instance => None,
+    }
 }
 
 /// Builds the frontier around `plan` (the plan for the topology as written).
@@ -50,37 +86,96 @@ pub fn run(
 ) -> Frontier {
     let effective = t.effective_catalog(catalog);
     let start = Instant::now();
-    let steps = LEVELS.len() + t.services.len();
-    let mut ctx = Ctx {
+    let ctx = Ctx {
         topology: t,
         catalog,
         pricing: Pricing::new(t, &effective),
         options,
-        deadline: options.time_limit.map(|l| start + l),
-        services_left: t.services.len() * steps,
     };
-    let mut levels = Vec::new();
-    for (i, (name, survive)) in LEVELS.iter().enumerate() {
+    // Strictest first, each level starting from the plans of the one above.
+    let mut solved: Vec<Option<BTreeMap<String, Result<ServicePlan, String>>>> =
+        vec![None; LEVELS.len()];
+    let mut warm: BTreeMap<String, Warm> = BTreeMap::new();
+    let mut reasons: Vec<Option<String>> = vec![None; LEVELS.len()];
+    for (i, (name, survive)) in LEVELS.iter().enumerate().rev() {
+        if let Some(why) = survive.iter().find_map(|d| impossible(t, *d)) {
+            reasons[i] = Some(why);
+            continue;
+        }
         progress(&format!(
             "frontier: level {}/{} ({name})",
-            i + 1,
+            LEVELS.len() - i,
             LEVELS.len()
         ));
-        let survive: BTreeSet<Disruption> = survive.iter().copied().collect();
-        levels.push(level(&mut ctx, name, &survive, plan, start));
-    }
-    let targets = targets(&levels);
-    let mut marginal = Vec::new();
-    for (i, (name, svc)) in t.services.iter().enumerate() {
-        progress(&format!(
-            "frontier: requirements of `{name}` ({}/{})",
-            i + 1,
-            t.services.len()
-        ));
-        if let Some(sp) = plan.services.get(name) {
-            marginal.extend(marginal_costs(&mut ctx, name, svc, sp));
+        let level: BTreeSet<Disruption> = survive.iter().copied().collect();
+        let jobs: Vec<service::Job<'_>> = t
+            .services
+            .iter()
+            .map(|(n, svc)| {
+                (
+                    n.as_str(),
+                    svc,
+                    spec_for(t, n, svc, Some(&level)),
+                    warm.get(n),
+                )
+            })
+            .collect();
+        let results = service::plan_services(&ctx, &jobs);
+        let mut here = BTreeMap::new();
+        let mut next_warm = BTreeMap::new();
+        for ((n, ..), r) in jobs.iter().zip(results) {
+            let r = match r {
+                Ok((sp, w)) => {
+                    next_warm.insert(n.to_string(), w);
+                    Ok(sp)
+                }
+                Err(c) => Err(c
+                    .iter()
+                    .map(|c| c.message.clone())
+                    .collect::<Vec<_>>()
+                    .join("; ")),
+            };
+            here.insert(n.to_string(), r);
         }
+        // A stricter level's plan meets this level's requirements: never pay more here.
+        if let Some(above) = solved[i + 1..].iter().flatten().next() {
+            for (n, r) in here.iter_mut() {
+                if let (Ok(mine), Some(Ok(theirs))) = (r.as_ref(), above.get(n)) {
+                    if theirs.monthly_usd < mine.monthly_usd {
+                        *r = Ok(theirs.clone());
+                    }
+                }
+            }
+        }
+        warm = next_warm;
+        solved[i] = Some(here);
     }
+    let levels: Vec<FrontierLevel> = LEVELS
+        .iter()
+        .enumerate()
+        .map(|(i, (name, survive))| {
+            let survive: BTreeSet<Disruption> = survive.iter().copied().collect();
+            match (&solved[i], &reasons[i]) {
+                (Some(services), _) => level(&ctx, name, &survive, services, plan, start),
+                (None, why) => FrontierLevel {
+                    name: name.to_string(),
+                    survive,
+                    monthly_usd: None,
+                    availability: None,
+                    downtime_minutes_per_month: None,
+                    worst_rpo_seconds: None,
+                    services: BTreeMap::new(),
+                    notes: vec![format!(
+                        "impossible for this topology: {}",
+                        why.clone().unwrap_or_default()
+                    )],
+                },
+            }
+        })
+        .collect();
+    let targets = targets(&levels);
+    progress("frontier: what each requirement costs");
+    let marginal = marginal_costs(&ctx, plan);
     Frontier {
         levels,
         targets,
@@ -88,10 +183,12 @@ pub fn run(
     }
 }
 
+/// A level's figures: its plans assembled and assessed by the failure model.
 fn level(
-    ctx: &mut Ctx<'_>,
+    ctx: &Ctx<'_>,
     name: &str,
     survive: &BTreeSet<Disruption>,
+    solved: &BTreeMap<String, Result<ServicePlan, String>>,
     main: &Plan,
     start: Instant,
 ) -> FrontierLevel {
@@ -99,33 +196,24 @@ fn level(
     let mut services = BTreeMap::new();
     let mut notes = Vec::new();
     let mut complete = true;
-    for (sname, svc) in &t.services {
-        let spec = spec_for(t, sname, svc, Some(survive));
-        match service::plan_service(ctx, sname, svc, &spec) {
+    for (sname, r) in solved {
+        match r {
             Ok(sp) => {
-                services.insert(sname.clone(), sp);
+                services.insert(sname.clone(), sp.clone());
             }
-            Err(conflicts) => {
+            Err(why) => {
                 complete = false;
-                notes.push(format!(
-                    "`{sname}`: {}",
-                    conflicts
-                        .iter()
-                        .map(|c| c.message.clone())
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                ));
+                notes.push(format!("`{sname}`: {why}"));
                 // Assess the rest with this service as planned for the topology.
                 if let Some(sp) = main.services.get(sname) {
                     services.insert(sname.clone(), sp.clone());
                 }
             }
         }
-        ctx.services_left = ctx.services_left.saturating_sub(1);
     }
     let mut plan = assemble(t, ctx.catalog, ctx.options, services, start);
     let a = assess::assess(t, ctx.catalog, &plan);
-    super::fill_availability(t, &mut plan, &a);
+    fill_availability(t, &mut plan, &a);
     let worst = if a.journeys.is_empty() {
         a.services
             .values()
@@ -221,13 +309,64 @@ fn targets(levels: &[FrontierLevel]) -> Vec<FrontierTarget> {
     out
 }
 
-/// What each requirement of one service adds: the service re-solved without it.
-fn marginal_costs(
-    ctx: &mut Ctx<'_>,
+/// What each requirement adds to each service: the service re-solved without it.
+/// Without a requirement the service's own plan is still feasible, so a re-solve
+/// that comes out dearer is not a saving: the requirement is reported at no cost.
+fn marginal_costs(ctx: &Ctx<'_>, plan: &Plan) -> Vec<MarginalCost> {
+    let t = ctx.topology;
+    let mut items: Vec<(String, String, Option<Service>, Spec, Decimal)> = Vec::new();
+    for (name, svc) in &t.services {
+        let Some(sp) = plan.services.get(name) else {
+            continue;
+        };
+        for (requirement, svc2, spec2) in relaxations(ctx, name, svc, sp) {
+            items.push((name.clone(), requirement, svc2, spec2, sp.monthly_usd));
+        }
+    }
+    let jobs: Vec<service::Job<'_>> = items
+        .iter()
+        .filter_map(|(name, _, svc2, spec2, _)| {
+            let svc = svc2.as_ref().or_else(|| t.services.get(name))?;
+            Some((name.as_str(), svc, spec2.clone(), None))
+        })
+        .collect();
+    let what: Vec<(String, String, Decimal)> = items
+        .iter()
+        .map(|(n, r, _, _, with)| (n.clone(), r.clone(), *with))
+        .collect();
+    let results = service::plan_services(ctx, &jobs);
+    what.into_iter()
+        .zip(results)
+        .map(|((service, requirement, with), r)| match r {
+            Ok((without, _)) => MarginalCost {
+                service,
+                requirement,
+                monthly_usd: Some((with - without.monthly_usd).max(Decimal::ZERO)),
+                note: None,
+            },
+            Err(c) => MarginalCost {
+                service,
+                requirement,
+                monthly_usd: None,
+                note: Some(
+                    c.iter()
+                        .map(|c| c.message.clone())
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ),
+            },
+        })
+        .collect()
+}
+
+/// Each requirement of one service that can be priced, with the service (when it
+/// changes) and the spec without it.
+fn relaxations(
+    ctx: &Ctx<'_>,
     name: &str,
     svc: &Service,
     sp: &ServicePlan,
-) -> Vec<MarginalCost> {
+) -> Vec<(String, Option<Service>, Spec)> {
     let t = ctx.topology;
     let mut spec = spec_for(t, name, svc, None);
     let region_targets =
@@ -242,28 +381,6 @@ fn marginal_costs(
         spec.survive.remove(&Disruption::Region);
     }
     let mut out = Vec::new();
-    let mut try_without = |what: String, svc2: &Service, spec2: &Spec| {
-        let cost = service::plan_service(ctx, name, svc2, spec2);
-        out.push(match cost {
-            Ok(without) => MarginalCost {
-                service: name.to_string(),
-                requirement: what,
-                monthly_usd: Some(sp.monthly_usd - without.monthly_usd),
-                note: None,
-            },
-            Err(c) => MarginalCost {
-                service: name.to_string(),
-                requirement: what,
-                monthly_usd: None,
-                note: Some(
-                    c.iter()
-                        .map(|c| c.message.clone())
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                ),
-            },
-        });
-    };
     for d in spec.survive.clone() {
         let mut s2 = spec.clone();
         s2.survive.remove(&d);
@@ -273,20 +390,20 @@ fn marginal_costs(
         } else {
             " (derived)"
         };
-        try_without(format!("survive {}{why}", d.word()), svc, &s2);
+        out.push((format!("survive {}{why}", d.word()), None, s2));
     }
     if region_targets {
         let mut s2 = spec.clone();
         s2.rto.remove(&Disruption::Region);
         s2.rpo.remove(&Disruption::Region);
         s2.basis.waived_region_targets = true;
-        try_without("rto/rpo region".into(), svc, &s2);
+        out.push(("rto/rpo region".into(), None, s2.clone()));
         if spec.survive.contains(&Disruption::Region) {
             // Each alone may be implied by the other; together they are the price of
             // a region loss.
             s2.survive.remove(&Disruption::Region);
             s2.basis.waived_survive.insert(Disruption::Region);
-            try_without("survive region + rto/rpo region".into(), svc, &s2);
+            out.push(("survive region + rto/rpo region".into(), None, s2));
         }
     }
     match &svc.demand {
@@ -295,7 +412,7 @@ fn marginal_costs(
             if let Demand::Stateless(f2) = &mut svc2.demand {
                 f2.flash_crowd = 1.0;
             }
-            try_without(format!("flash_crowd {}", f.flash_crowd), &svc2, &spec);
+            out.push((format!("flash_crowd {}", f.flash_crowd), Some(svc2), spec));
         }
         Demand::Store(s)
             if s.commit_latency_budget.is_some() && sp.consistency == Consistency::Strong =>
@@ -304,14 +421,14 @@ fn marginal_costs(
             if let Demand::Store(s2) = &mut svc2.demand {
                 s2.commit_latency_budget = None;
             }
-            try_without(
+            out.push((
                 format!(
                     "commit_latency_budget {}",
                     faultline_models::duration::format(s.commit_latency_budget.unwrap_or_default())
                 ),
-                &svc2,
-                &spec,
-            );
+                Some(svc2),
+                spec,
+            ));
         }
         _ => {}
     }

@@ -11,6 +11,7 @@
 
 mod assess;
 pub mod backend;
+mod budget;
 pub mod candidates;
 mod context;
 mod document;
@@ -20,7 +21,9 @@ pub mod estimate;
 pub mod explain;
 pub mod fleet;
 pub mod frontier;
+pub mod milp;
 mod options;
+mod parallel;
 mod service;
 pub mod spec;
 pub mod store;
@@ -31,18 +34,17 @@ use std::time::Instant;
 
 use faultline_models::catalog::Catalog;
 use faultline_models::cost::Pricing;
-use faultline_models::deployment::Words;
-use faultline_models::diag::Code;
-use faultline_models::plan::{Plan, ServicePlan};
+use faultline_models::plan::Plan;
 
 use faultline_models::topology::Topology;
-use rust_decimal::Decimal;
 
 pub use assess::{fill_availability, Assessor};
 pub use backend::Backend;
 pub use estimate::Assessed;
 pub use explain::{Conflict, Infeasible};
-pub use options::SolveOptions;
+pub use options::{
+    OptionError, SolveOptions, DEFAULT_GAP, DEFAULT_NODES, DEFAULT_TIME_LIMIT_SECONDS,
+};
 pub use spec::{spec_for, Spec};
 
 use context::Ctx;
@@ -70,77 +72,47 @@ pub fn plan_with(
     assessor: Option<&Assessor<'_>>,
 ) -> Result<Plan, Infeasible> {
     let start = Instant::now();
-    let mut ctx = Ctx {
+    let ctx = Ctx {
         topology,
         catalog,
         pricing: Pricing::new(topology, effective),
         options,
-        deadline: options.time_limit.map(|t| start + t),
-        services_left: topology.services.len(),
     };
     let mut specs = BTreeMap::new();
-    let mut services = BTreeMap::new();
-    let mut conflicts = Vec::new();
     for (name, svc) in &topology.services {
-        let spec = spec_for(topology, name, svc, options.level.as_ref());
-        match service::plan_service(&ctx, name, svc, &spec) {
-            Ok(sp) => {
-                services.insert(name.clone(), sp);
+        specs.insert(
+            name.clone(),
+            spec_for(topology, name, svc, options.level.as_ref()),
+        );
+    }
+    let jobs: Vec<service::Job<'_>> = topology
+        .services
+        .iter()
+        .map(|(name, svc)| (name.as_str(), svc, specs[name].clone(), None))
+        .collect();
+    let mut services = BTreeMap::new();
+    let mut warm = BTreeMap::new();
+    let mut conflicts = Vec::new();
+    for ((name, ..), result) in jobs.iter().zip(service::plan_services(&ctx, &jobs)) {
+        match result {
+            Ok((sp, w)) => {
+                services.insert(name.to_string(), sp);
+                warm.insert(name.to_string(), w);
             }
             Err(mut c) => conflicts.append(&mut c),
         }
-        specs.insert(name.clone(), spec);
-        ctx.services_left = ctx.services_left.saturating_sub(1);
     }
     if !conflicts.is_empty() {
         return Err(Infeasible { conflicts });
     }
     let mut plan = assemble(topology, catalog, options, services, start);
     if let (Some(assess), None) = (assessor, &options.level) {
-        plan = escalate::meet_availability(&mut ctx, assess, &mut specs, plan, start)?;
+        plan = escalate::meet_availability(&ctx, assess, &mut specs, plan, start)?;
     }
-    let total = plan.monthly_usd;
     if let Some(cap) = topology.constraints.max_monthly_usd {
-        if total > cap {
-            return Err(Infeasible {
-                conflicts: vec![budget_conflict(&plan.services, total, cap)],
-            });
+        if plan.monthly_usd > cap {
+            plan = budget::tighten(&ctx, assessor, &mut specs, &warm, plan, cap, start)?;
         }
     }
     Ok(plan)
-}
-
-fn budget_conflict(
-    services: &BTreeMap<String, ServicePlan>,
-    total: Decimal,
-    cap: Decimal,
-) -> Conflict {
-    let mut by: Vec<(&String, &ServicePlan)> = services.iter().collect();
-    by.sort_by(|a, b| b.1.monthly_usd.cmp(&a.1.monthly_usd).then(a.0.cmp(b.0)));
-    let top: Vec<String> = by
-        .iter()
-        .take(3)
-        .map(|(n, s)| {
-            let survive: Vec<&str> = s.survive.iter().map(|d| d.word()).collect();
-            format!(
-                "`{n}` ${}/month ({}{})",
-                s.monthly_usd.round_dp(2),
-                s.deployment.dr,
-                if survive.is_empty() {
-                    String::new()
-                } else {
-                    format!(", survives {}", survive.join(" + "))
-                }
-            )
-        })
-        .collect();
-    Conflict::system(format!(
-        "the cheapest plan that meets every SLO costs ${}/month, above constraints.max_monthly_usd ${}; the largest costs are {}",
-        total.round_dp(2),
-        cap.round_dp(2),
-        top.join(", ")
-    ))
-    .code(Code::BudgetCapExceeded)
-    .key("constraints.max_monthly_usd")
-    .help("raise the cap, or relax what the costliest services must survive (`faultline plan --frontier` shows what each requirement costs)")
 }

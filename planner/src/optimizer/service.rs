@@ -15,19 +15,38 @@ use faultline_models::topology::{Consistency, Demand, Disruption, Kind, Service}
 use super::context::Ctx;
 use super::dr::Candidate;
 use super::explain::Conflict;
+use super::fleet::Warm;
 use super::spec::Spec;
-use super::{fleet, store, verify};
+use super::{fleet, parallel, store, verify};
 
+/// One service to plan: its name, definition, requirements and a warm start.
+pub(crate) type Job<'a> = (&'a str, &'a Service, Spec, Option<&'a Warm>);
+
+/// Plans services in parallel; results in the jobs' order.
+pub(crate) fn plan_services(
+    ctx: &Ctx<'_>,
+    jobs: &[Job<'_>],
+) -> Vec<Result<(ServicePlan, Warm), Vec<Conflict>>> {
+    parallel::map(jobs, |(name, svc, spec, warm)| {
+        plan_service(ctx, name, svc, spec, *warm)
+    })
+}
+
+/// Plans one service under `spec`, starting from `warm` (the plans of a related
+/// solve) where it fits; returns the plan and the starts it offers in turn.
 pub(crate) fn plan_service(
     ctx: &Ctx<'_>,
     name: &str,
     svc: &Service,
     spec: &Spec,
-) -> Result<ServicePlan, Vec<Conflict>> {
+    warm: Option<&Warm>,
+) -> Result<(ServicePlan, Warm), Vec<Conflict>> {
     let start = std::time::Instant::now();
+    let mut found = Warm::default();
     let (consistency, tier, chosen, options, mut binding) = match &svc.demand {
         Demand::Stateless(f) => {
-            let (c, opts, b) = fleet::plan_fleet(ctx, name, svc, f, spec)?;
+            let (c, opts, b, w) = fleet::plan_fleet(ctx, name, svc, f, spec, warm)?;
+            found = w;
             (Consistency::Eventual, Tier::Fleet, c, opts, b)
         }
         Demand::Store(st) => store::plan_store(ctx, name, svc, st, spec)?,
@@ -78,7 +97,7 @@ pub(crate) fn plan_service(
         )
         .code(Code::InternalCheck)]);
     }
-    Ok(sp)
+    Ok((sp, found))
 }
 
 fn assemble(

@@ -5,7 +5,6 @@
 //! finding is at or above the failing severity, 2 on bad input.
 
 use std::path::Path;
-use std::time::Duration;
 
 use faultline_models::catalog::Catalog;
 use faultline_models::diag::{Code, Diagnostic, FileKind, Severity};
@@ -20,7 +19,7 @@ use crate::cli::input::{self, InputError};
 use crate::cli::outcome::{self, Outcome};
 use crate::cli::output;
 use crate::gate::{self, BaselineFile, Snapshot};
-use crate::optimizer::{Backend, SolveOptions};
+use crate::optimizer::SolveOptions;
 use crate::pipeline::{self, Deploy, Request};
 use crate::render::{Doc, Source, Sources};
 
@@ -174,23 +173,8 @@ fn reports(flags: &[String]) -> Result<Vec<(Format, String)>, InputError> {
 }
 
 pub(super) fn optimizer_options(time_limit: f64) -> Result<SolveOptions, InputError> {
-    if !(time_limit > 0.0 && time_limit <= 86_400.0) {
-        return Err(InputError::flag(
-            "--time-limit",
-            format!("a number of seconds in (0, 86400], got {time_limit}"),
-        ));
-    }
-    let backend = *Backend::available().first().ok_or_else(|| {
-        InputError::flag(
-            "--time-limit",
-            "this build has no MILP backend to plan with",
-        )
-    })?;
-    Ok(SolveOptions {
-        backend,
-        time_limit: Some(Duration::from_secs_f64(time_limit)),
-        ..SolveOptions::default()
-    })
+    SolveOptions::new(None, time_limit, crate::optimizer::DEFAULT_GAP)
+        .map_err(|e| InputError::flag(e.flag, e.message))
 }
 
 fn read_policy(

@@ -3,13 +3,12 @@
 
 use std::io::IsTerminal;
 use std::path::Path;
-use std::time::Duration;
 
 use crate::cli::args::PlanArgs;
 use crate::cli::input::{self, InputError};
 use crate::cli::outcome::{self, Outcome};
 use crate::cli::output;
-use crate::optimizer::{Backend, SolveOptions};
+use crate::optimizer::SolveOptions;
 use crate::pipeline::{self, Deploy, Progress, Request};
 use crate::render::{json::pretty, Doc, View};
 
@@ -78,57 +77,6 @@ pub fn run(args: &PlanArgs, catalog: Option<&Path>) -> Result<Outcome, InputErro
 }
 
 fn options(args: &PlanArgs) -> Result<SolveOptions, InputError> {
-    let available = Backend::available();
-    let backend = match &args.solver {
-        None => *available.first().ok_or_else(|| {
-            InputError::flag(
-                "--solver",
-                "this build has no MILP backend; build with `--features microlp` or `--features highs`",
-            )
-        })?,
-        Some(name) => {
-            let Some(b) = Backend::from_name(name) else {
-                return Err(InputError::flag(
-                    "--solver",
-                    format!(
-                        "unknown solver `{name}`; known solvers: {}",
-                        Backend::all_names().join(", ")
-                    ),
-                ));
-            };
-            if !available.contains(&b) {
-                return Err(InputError::flag(
-                    "--solver",
-                    format!(
-                        "this build has no `{name}` backend; rebuild with `cargo build --release --features {name}` (built in: {})",
-                        available.iter().map(|b| b.name()).collect::<Vec<_>>().join(", ")
-                    ),
-                ));
-            }
-            b
-        }
-    };
-    // At most a day: a limit that large is a safety net, never a plan's pace.
-    const MAX_TIME_LIMIT: f64 = 86_400.0;
-    if !(args.time_limit > 0.0 && args.time_limit <= MAX_TIME_LIMIT) {
-        return Err(InputError::flag(
-            "--time-limit",
-            format!(
-                "a number of seconds in (0, {MAX_TIME_LIMIT}], got {}",
-                args.time_limit
-            ),
-        ));
-    }
-    if !(0.0..1.0).contains(&args.gap) {
-        return Err(InputError::flag(
-            "--gap",
-            format!("a fraction in [0, 1), got {}", args.gap),
-        ));
-    }
-    Ok(SolveOptions {
-        backend,
-        time_limit: Some(Duration::from_secs_f64(args.time_limit)),
-        gap: args.gap,
-        level: None,
-    })
+    SolveOptions::new(args.solver.as_deref(), args.time_limit, args.gap)
+        .map_err(|e| InputError::flag(e.flag, e.message))
 }

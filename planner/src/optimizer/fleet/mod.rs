@@ -15,7 +15,7 @@ use faultline_models::plan::{Binding, Constraint, DrOption, Layer, SolveInfo};
 use faultline_models::topology::{Disruption, Fleet, Service};
 use rust_decimal::Decimal;
 
-use super::backend::{rel_gap, SolveError};
+use super::backend::{self, rel_gap, SolveError, SolveStatus};
 use super::candidates;
 use super::context::Ctx;
 use super::dr::{self, Candidate, DrChoice};
@@ -23,9 +23,17 @@ use super::explain::Conflict;
 use super::spec::Spec;
 use consolidate::consolidate;
 pub use model::{Column, FleetDemand, FleetProblem, FleetShape, RegionSpec};
-pub use solve::{solve, FleetSolution};
+pub use solve::{solve, FleetSolution, Hint};
 
-type Planned = (Candidate, Vec<DrOption>, Vec<Binding>);
+type Planned = (Candidate, Vec<DrOption>, Vec<Binding>, Warm);
+
+/// Plans of a fleet's solves, to start a related solve from: the active-active fleet
+/// and the single-region one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Warm {
+    pub active_active: Option<Hint>,
+    pub single: Option<Hint>,
+}
 
 pub(crate) fn plan_fleet(
     ctx: &Ctx<'_>,
@@ -33,6 +41,7 @@ pub(crate) fn plan_fleet(
     svc: &Service,
     f: &Fleet,
     spec: &Spec,
+    warm: Option<&Warm>,
 ) -> Result<Planned, Vec<Conflict>> {
     let t = ctx.topology;
     let allowed = spec.regions(t, name);
@@ -43,7 +52,7 @@ pub(crate) fn plan_fleet(
             region: r.to_string(),
             zones: t.zones.get(*r).cloned().unwrap_or_default(),
             non_spot: candidates::non_spot_front(&priced),
-            spot: candidates::spot_front(&priced, 3),
+            spot: candidates::spot_candidates(&priced, &spec.survive, f.max_spot_share),
         };
         if !s.non_spot.is_empty() {
             specs.push(s);
@@ -71,6 +80,7 @@ pub(crate) fn plan_fleet(
     let mut cands = Vec::new();
     let mut single: Option<Result<(usize, FleetSolution), SolveError>> = None;
     let mut errors: Vec<Conflict> = Vec::new();
+    let mut found = Warm::default();
     for p in &order {
         if let Err(why) = dr::meets(region_recovery(*p, Tier::Fleet), spec) {
             notes.insert(*p, why);
@@ -93,8 +103,10 @@ pub(crate) fn plan_fleet(
                     continue;
                 }
                 let pr = problem(specs.clone(), true);
-                match solve(&pr, &ctx.pricing, ctx.settings(), None) {
+                let hint = warm.and_then(|w| w.active_active.as_ref());
+                match solve(&pr, &ctx.pricing, &ctx.settings(), hint) {
                     Ok(sol) => {
+                        found.active_active = Some(sol.hint.clone());
                         let c = fleet_candidate(ctx, *p, sol, None);
                         costs.insert(*p, c.monthly);
                         cands.push(c);
@@ -141,15 +153,19 @@ pub(crate) fn plan_fleet(
                                     }),
                             }
                         };
-                        let found = best_single(ctx, &zone_ok, &problem, &extra);
+                        let hint = warm.and_then(|w| w.single.as_ref());
+                        let result = best_single(ctx, &zone_ok, &problem, &extra, hint);
                         if standby.is_none() {
-                            single = Some(found.clone());
+                            single = Some(result.clone());
                         }
-                        found
+                        result
                     }
                 };
                 match main {
                     Ok((i, sol)) => {
+                        if found.single.is_none() {
+                            found.single = Some(sol.hint.clone());
+                        }
                         let sb = standby.as_ref().and_then(|sb| {
                             sb.iter()
                                 .filter(|(r, _)| *r != zone_ok[i].region)
@@ -182,7 +198,7 @@ pub(crate) fn plan_fleet(
     };
     let (chosen, report, binding) =
         dr.conclude(name, spec, cands, errors, Tier::Fleet, "stateless fleet")?;
-    Ok((chosen, report, binding))
+    Ok((chosen, report, binding, found))
 }
 
 fn no_types(name: &str, svc: &Service, allowed: &[&str]) -> Conflict {
@@ -211,12 +227,14 @@ fn no_types(name: &str, svc: &Service, allowed: &[&str]) -> Conflict {
 }
 
 /// Solves each single-region problem, in order of LP bound, skipping regions whose
-/// bound cannot beat the best plan found (within the gap).
+/// bound cannot beat the best plan found (within the gap). The plan's bound is the
+/// smallest over every region, so it holds for the choice of region too.
 fn best_single(
     ctx: &Ctx<'_>,
     specs: &[RegionSpec],
     problem: &dyn Fn(Vec<RegionSpec>, bool) -> FleetProblem,
     extra: &dyn Fn(usize) -> Option<f64>,
+    hint: Option<&Hint>,
 ) -> Result<(usize, FleetSolution), SolveError> {
     let settings = ctx.settings();
     let mut bounds = Vec::new();
@@ -224,17 +242,17 @@ fn best_single(
     for (i, s) in specs.iter().enumerate() {
         let Some(x) = extra(i) else { continue };
         let pr = problem(vec![s.clone()], false);
-        let built = pr.build(1.0);
-        match super::backend::relax(&built.model, settings.backend) {
-            Ok(lp) => bounds.push((lp.objective + x, lp, i, x)),
+        match backend::lp_bound(&pr.build().model) {
+            Ok(lp) => bounds.push((lp + x, i, x)),
             Err(e) => last_err = e,
         }
     }
-    bounds.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.2.cmp(&b.2)));
+    bounds.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
     let mut best: Option<(f64, usize, FleetSolution)> = None;
     let mut floor = f64::INFINITY;
     let mut milps = 0;
-    for (total_bound, lp, i, x) in bounds {
+    let mut worst = SolveStatus::Optimal;
+    for (total_bound, i, x) in bounds {
         if let Some((inc, ..)) = &best {
             if total_bound >= inc * (1.0 - settings.gap) - 1e-9 {
                 floor = floor.min(total_bound);
@@ -242,9 +260,10 @@ fn best_single(
             }
         }
         let pr = problem(vec![specs[i].clone()], false);
-        match solve(&pr, &ctx.pricing, settings, Some(lp)) {
+        match solve(&pr, &ctx.pricing, &settings, hint) {
             Ok(sol) => {
                 milps += sol.milps;
+                worst = worst.max(sol.status);
                 floor = floor.min(sol.best_bound + x);
                 let total = sol.objective + x;
                 if best.as_ref().is_none_or(|(inc, ..)| total < *inc - 1e-9) {
@@ -256,10 +275,21 @@ fn best_single(
     }
     match best {
         Some((_, i, mut sol)) => {
-            // The bound of this choice over all regions: no region can do better.
             let x = extra(i).unwrap_or(0.0);
             sol.best_bound = (floor - x).min(sol.objective);
             sol.milps = milps;
+            let gap = rel_gap(sol.objective, sol.best_bound);
+            // A solve the deadline stopped may differ on another machine, whatever the
+            // gap it reached.
+            sol.status = if worst == SolveStatus::TimeLimit {
+                SolveStatus::TimeLimit
+            } else if gap <= 1e-9 {
+                SolveStatus::Optimal
+            } else if gap <= settings.gap {
+                SolveStatus::WithinGap
+            } else {
+                worst.max(SolveStatus::WorkLimit)
+            };
             Ok((i, sol))
         }
         None => Err(last_err),
@@ -295,7 +325,7 @@ fn standbys(
             survive: BTreeSet::new(),
             region_loss: false,
         };
-        let mut sol = solve(&pr, &ctx.pricing, ctx.settings(), None)?;
+        let mut sol = solve(&pr, &ctx.pricing, &ctx.settings(), None)?;
         for l in &mut sol.lines {
             l.role = Role::Standby;
             l.layer = Layer::Standby;

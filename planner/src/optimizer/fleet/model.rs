@@ -12,8 +12,8 @@ use faultline_models::scenario::Scenario;
 use faultline_models::topology::{Disruption, Fleet};
 use rust_decimal::prelude::ToPrimitive;
 
-use crate::optimizer::backend::MilpModel;
 use crate::optimizer::candidates::Cand;
+use crate::optimizer::milp::MilpModel;
 
 /// A candidate region with the zones and instance types the fleet may use there.
 #[derive(Debug, Clone)]
@@ -127,9 +127,10 @@ pub struct RowLabel {
 pub struct Built {
     pub model: MilpModel,
     pub columns: Vec<Column>,
+    /// One label per model row.
     pub labels: Vec<RowLabel>,
-    /// Row indices of the demand rows, for binding reports; symmetry rows are not.
-    pub capacity_rows: usize,
+    /// The rows that only order interchangeable zones.
+    pub symmetry_rows: Vec<usize>,
 }
 
 impl FleetProblem {
@@ -137,7 +138,16 @@ impl FleetProblem {
         self.survive.contains(&Disruption::Zone) || self.survive.contains(&Disruption::Spot)
     }
 
-    fn spot_allowed(&self) -> bool {
+    /// Whether spot-pool losses need rows of their own. A pool is one type in one
+    /// zone, so when every zone loss is survived, losing a pool (a part of a zone)
+    /// is survived too: its rows are implied and left out.
+    pub fn pool_rows(&self) -> bool {
+        self.survive.contains(&Disruption::Spot)
+            && self.spot_allowed()
+            && !self.survive.contains(&Disruption::Zone)
+    }
+
+    pub fn spot_allowed(&self) -> bool {
         self.demand.spot_share > 0.0
     }
 
@@ -217,7 +227,7 @@ impl FleetProblem {
                 });
             }
         }
-        if self.survive.contains(&Disruption::Spot) && self.spot_allowed() {
+        if self.pool_rows() {
             let mut pools = BTreeSet::new();
             for c in columns.iter().filter(|c| c.purchase == Purchase::Spot) {
                 let r = &self.regions[c.region];
@@ -248,154 +258,86 @@ impl FleetProblem {
         }
     }
 
-    /// Builds the MILP. `ub_scale` widens the count bounds when a solve hits them.
-    pub fn build(&self, ub_scale: f64) -> Built {
+    /// Builds the MILP: one integer column per instance line (no upper bound but
+    /// the cost's), one row per demand, layer and survived failure in each dimension,
+    /// the spot-share caps, and rows that change no integer plan but help the solver:
+    /// the sum of a region's zone-loss rows (each zone is lost once) and of the
+    /// region-loss rows, and the ordering of interchangeable zones by vCPU.
+    pub fn build(&self) -> Built {
         let columns = self.columns();
-        let d = self.demand;
-        let mut model = MilpModel::default();
+        let mut b = Rows {
+            model: MilpModel::default(),
+            labels: Vec::new(),
+            columns: &columns,
+            groups: BTreeMap::new(),
+        };
         for c in &columns {
-            let ev = c.cand.vcpus * c.counted;
-            let em = c.cand.memory_gib * c.counted;
-            let need = (d.vcpu * d.flash / ev.max(1e-9)).max(d.memory * d.flash / em.max(1e-9));
-            let ub = (need * 3.0 * ub_scale).ceil() + 2.0;
-            model.add_col(0.0, ub.min(1e6), true, c.monthly);
+            b.model.add_col(0.0, f64::INFINITY, true, c.monthly);
         }
-        let mut labels = Vec::new();
-        let cuts: std::cell::RefCell<Vec<Cut>> = Default::default();
-        type ZoneRows =
-            BTreeMap<(String, &'static str, bool), Vec<(Vec<(usize, f64)>, f64, Option<f64>)>>;
-        let zone_rows: std::cell::RefCell<ZoneRows> = Default::default();
-        let zone_region: BTreeMap<String, String> = self
-            .regions
-            .iter()
-            .flat_map(|r| r.zones.iter().map(|z| (z.clone(), r.region.clone())))
-            .collect();
-        let region_of_zone = |label: &str| -> String {
-            let zone = label.trim_start_matches("zone ").to_string();
-            zone_region.get(&zone).cloned().unwrap_or(zone)
-        };
+        let d = self.demand;
         let base = self.shape.base;
-        let has_base_rows = base > 0.0 && self.shape.has_peak_layer();
-        let cover = |model: &mut MilpModel,
-                     labels: &mut Vec<RowLabel>,
-                     keep: &dyn Fn(&Column) -> bool,
-                     factor: f64,
-                     constraint: Constraint,
-                     what: &str| {
-            for (dim, need, unit) in [
-                ("vCPU", d.vcpu * factor, ""),
-                ("memory", d.memory * factor, " GiB"),
-            ] {
-                if need <= 0.0 {
-                    continue;
-                }
-                let mut coefs = Vec::new();
-                for (i, c) in columns.iter().enumerate() {
-                    if keep(c) {
-                        let cap = if dim == "vCPU" {
-                            c.cand.vcpus
-                        } else {
-                            c.cand.memory_gib
-                        };
-                        coefs.push((i, cap * c.counted));
-                    }
-                }
-                let g = unit_of(columns.iter().filter(|c| keep(c)).map(|c| {
-                    if dim == "vCPU" {
-                        c.cand.vcpus
-                    } else {
-                        c.cand.memory_gib
-                    }
-                }));
-                if let Some(cut) = g.and_then(|g| rounding_cut(&coefs, need, g)) {
-                    cuts.borrow_mut().push(cut);
-                }
-                let base_layer = constraint == Constraint::BaseLayer;
-                if (constraint == Constraint::RegionLoss
-                    || base_layer && what.starts_with("region "))
-                    && g.is_some()
-                {
-                    zone_rows
-                        .borrow_mut()
-                        .entry(("*regions".to_string(), dim, base_layer))
-                        .or_default()
-                        .push((coefs.clone(), need, g));
-                }
-                if constraint == Constraint::ZoneLoss || base_layer && what.starts_with("zone ") {
-                    // Remember zone-loss rows by (region, dimension, layer) to add their
-                    // aggregate's rounding cut below.
-                    let region = what.split(" lost").next().unwrap_or("").to_string();
-                    zone_rows
-                        .borrow_mut()
-                        .entry((region_of_zone(&region), dim, base_layer))
-                        .or_default()
-                        .push((coefs.clone(), need, g));
-                }
-                model.geq(coefs, need);
-                labels.push(RowLabel {
-                    constraint: Some(constraint),
-                    detail: format!("{what}: {dim} ≥ {}{unit}", round2(need)),
-                });
-            }
-        };
+        let layered = base > 0.0 && self.shape.has_peak_layer();
         // Normal operation at the peak hour, under a flash crowd.
-        let flash_label = if d.flash > 1.0 {
-            Constraint::FlashCrowd
+        let (label, what) = if d.flash > 1.0 {
+            (
+                Constraint::FlashCrowd,
+                format!("peak × flash crowd {}", d.flash),
+            )
         } else {
-            Constraint::Demand
+            (Constraint::Demand, "peak hour".to_string())
         };
-        let what = if d.flash > 1.0 {
-            format!("peak × flash crowd {}", d.flash)
-        } else {
-            "peak hour".to_string()
-        };
-        cover(
-            &mut model,
-            &mut labels,
-            &|_| true,
-            d.flash,
-            flash_label,
-            &what,
-        );
-        if has_base_rows {
-            cover(
-                &mut model,
-                &mut labels,
+        b.cover(&d, &|_| true, d.flash, label, &what, None);
+        if layered {
+            b.cover(
+                &d,
                 &|c| c.layer == Layer::Base,
                 d.flash * base,
                 Constraint::BaseLayer,
                 &format!("always-on base ({:.0}% of peak)", base * 100.0),
+                None,
             );
         }
         for s in self.scenarios(&columns) {
             let down = |c: &Column| s.takes_down(&self.group_of(c));
-            let kind = match s {
-                Scenario::ZoneLoss { .. } => Constraint::ZoneLoss,
-                Scenario::RegionLoss { .. } => Constraint::RegionLoss,
-                _ => Constraint::SpotLoss,
+            let (kind, group, lazy) = match &s {
+                Scenario::ZoneLoss { region, .. } => {
+                    (Constraint::ZoneLoss, Some(format!("zone:{region}")), false)
+                }
+                Scenario::RegionLoss { .. } => {
+                    (Constraint::RegionLoss, Some("region".to_string()), false)
+                }
+                // One row per pool, binding only where the pool is used: the native
+                // solver adds them when a point violates them.
+                _ => (Constraint::SpotLoss, None, true),
             };
             let floor = if d.floor < 1.0 {
                 format!(" × floor {}", d.floor)
             } else {
                 String::new()
             };
-            cover(
-                &mut model,
-                &mut labels,
+            let first = b.model.rows.len();
+            b.cover(
+                &d,
                 &|c| !down(c),
                 d.floor,
                 kind,
                 &format!("{s}{floor}"),
+                group.clone(),
             );
-            if has_base_rows {
-                cover(
-                    &mut model,
-                    &mut labels,
+            if layered {
+                b.cover(
+                    &d,
                     &|c| !down(c) && c.layer == Layer::Base,
                     d.floor * base,
                     Constraint::BaseLayer,
                     &format!("{s}, base layer"),
+                    group.map(|g| format!("{g}:base")),
                 );
+            }
+            if lazy {
+                for r in &mut b.model.rows[first..] {
+                    r.lazy = true;
+                }
             }
         }
         // Spot share, in nominal vCPU, for the whole fleet and for the base layer alone
@@ -403,7 +345,7 @@ impl FleetProblem {
         if self.spot_allowed() && columns.iter().any(|c| c.purchase == Purchase::Spot) {
             let s = d.spot_share;
             for (layer_only, what) in [(false, "whole fleet"), (true, "base layer")] {
-                if layer_only && !has_base_rows {
+                if layer_only && !layered {
                     continue;
                 }
                 let coefs: Vec<(usize, f64)> = columns
@@ -419,57 +361,44 @@ impl FleetProblem {
                         (i, c.cand.vcpus * (spot - s))
                     })
                     .collect();
-                model.leq(coefs, 0.0);
-                labels.push(RowLabel {
+                b.model.leq(coefs, 0.0);
+                b.labels.push(RowLabel {
                     constraint: Some(Constraint::SpotShare),
                     detail: format!("{what}: spot ≤ {:.0}% of vCPU", s * 100.0),
                 });
             }
         }
-        let capacity_rows = model.rows.len();
-        // Valid inequalities that tighten the LP bound without cutting off any integer
-        // plan: each capacity row rounded to its instance-size unit, and the sum of a
-        // region's zone-loss rows (each zone is lost once) — likewise of the region-loss
-        // rows — rounded the same way.
-        for (rows_of, ..) in zone_rows.borrow().iter().map(|(k, v)| (v, k)) {
-            let z = rows_of.len();
-            let Some(g) = rows_of
-                .iter()
-                .map(|r| r.2)
-                .collect::<Option<Vec<f64>>>()
-                .and_then(|gs| gs.into_iter().reduce(gcd))
-            else {
-                continue;
-            };
-            if z < 2 {
+        // Each zone (region) is lost once: the sum of a group's loss rows, divided by
+        // one less than the group's size, is implied by them, and its rounding is a
+        // strong cut where no single row has one.
+        let groups = std::mem::take(&mut b.groups);
+        for rows in groups.into_values() {
+            if rows.len() < 2 {
                 continue;
             }
+            let scale = 1.0 / (rows.len() as f64 - 1.0);
             let mut sum: BTreeMap<usize, f64> = BTreeMap::new();
             let mut rhs = 0.0;
-            for (coefs, need, _) in rows_of {
-                for (i, a) in coefs {
+            for r in &rows {
+                for (i, a) in &b.model.rows[*r].coefs {
                     *sum.entry(*i).or_default() += a;
                 }
-                rhs += need;
+                rhs += b.model.rows[*r].rhs;
             }
-            let scale = 1.0 / (z as f64 - 1.0);
-            let coefs: Vec<(usize, f64)> = sum.into_iter().map(|(i, a)| (i, a * scale)).collect();
-            if let Some(cut) = rounding_cut(&coefs, rhs * scale, g) {
-                cuts.borrow_mut().push(cut);
-            }
-        }
-        for (coefs, rhs) in cuts.into_inner() {
-            model.geq(coefs, rhs);
-            labels.push(RowLabel {
+            let coefs = sum.into_iter().map(|(i, a)| (i, a * scale)).collect();
+            b.model.geq(coefs, rhs * scale);
+            b.labels.push(RowLabel {
                 constraint: None,
                 detail: String::new(),
             });
         }
         // Zones of a region are interchangeable: order them by vCPU to cut symmetric
         // branches. Any plan can be relabelled to satisfy this, so no optimum is lost.
+        let mut symmetry_rows = Vec::new();
         if self.zoned() {
             for (ri, r) in self.regions.iter().enumerate() {
                 for z in 1..r.zones.len() {
+                    symmetry_rows.push(b.model.rows.len());
                     let mut coefs = Vec::new();
                     for (i, c) in columns.iter().enumerate() {
                         if c.region == ri && c.zone == Some(z - 1) {
@@ -478,60 +407,92 @@ impl FleetProblem {
                             coefs.push((i, -c.cand.vcpus));
                         }
                     }
-                    model.geq(coefs, 0.0);
-                    labels.push(RowLabel {
+                    b.model.geq(coefs, 0.0);
+                    b.labels.push(RowLabel {
                         constraint: None,
                         detail: String::new(),
                     });
                 }
             }
         }
+        let Rows { model, labels, .. } = b;
         Built {
             model,
             columns,
             labels,
-            capacity_rows,
+            symmetry_rows,
         }
     }
-}
 
-/// A valid inequality `Σ a·x ≥ rhs`.
-type Cut = (Vec<(usize, f64)>, f64);
-
-/// The largest size every capacity in a row is a whole multiple of (e.g. 2 vCPU),
-/// when the capacities are whole numbers.
-fn unit_of(caps: impl Iterator<Item = f64>) -> Option<f64> {
-    let mut g: Option<f64> = None;
-    for c in caps {
-        if (c - c.round()).abs() > 1e-9 || c < 1.0 {
-            return None;
+    /// Groups of columns that are the same line in every zone of a region: the
+    /// orbits of relabelling a region's zones, which changes no cost and maps every
+    /// row family (zone losses, pool losses, their base layers and sums) onto itself.
+    pub fn zone_ties(&self, columns: &[Column]) -> Vec<Vec<usize>> {
+        let mut by: BTreeMap<(usize, String, Purchase, Layer), Vec<usize>> = BTreeMap::new();
+        for (i, c) in columns.iter().enumerate() {
+            by.entry((c.region, c.cand.name.clone(), c.purchase, c.layer))
+                .or_default()
+                .push(i);
         }
-        g = Some(g.map_or(c.round(), |g| gcd(g, c.round())));
+        by.into_values().collect()
     }
-    g
 }
 
-fn gcd(a: f64, b: f64) -> f64 {
-    let (mut a, mut b) = (a as u64, b as u64);
-    while b != 0 {
-        (a, b) = (b, a % b);
-    }
-    a as f64
+/// Rows under construction.
+struct Rows<'a> {
+    model: MilpModel,
+    labels: Vec<RowLabel>,
+    columns: &'a [Column],
+    /// Loss rows by group (a region's zones, or the regions), for their sums.
+    groups: BTreeMap<String, Vec<usize>>,
 }
 
-/// Chvátal–Gomory rounding of `Σ a·x ≥ rhs` over integer `x ≥ 0`: divided by `g`,
-/// coefficients rounded up, then the right-hand side too (the left side is a whole
-/// number). `None` when it would not tighten anything.
-fn rounding_cut(coefs: &[(usize, f64)], rhs: f64, g: f64) -> Option<Cut> {
-    let r = (rhs / g - 1e-9).ceil();
-    if r * g - rhs < 1e-6 * rhs.max(1.0) {
-        return None;
+impl Rows<'_> {
+    /// `Σ capacity ≥ factor × demand` over the columns `keep` counts, in vCPU and in
+    /// memory.
+    fn cover(
+        &mut self,
+        d: &FleetDemand,
+        keep: &dyn Fn(&Column) -> bool,
+        factor: f64,
+        constraint: Constraint,
+        what: &str,
+        group: Option<String>,
+    ) {
+        for (dim, need, unit) in [
+            ("vCPU", d.vcpu * factor, ""),
+            ("memory", d.memory * factor, " GiB"),
+        ] {
+            if need <= 0.0 {
+                continue;
+            }
+            let coefs: Vec<(usize, f64)> = self
+                .columns
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| keep(c))
+                .map(|(i, c)| {
+                    let cap = if dim == "vCPU" {
+                        c.cand.vcpus
+                    } else {
+                        c.cand.memory_gib
+                    };
+                    (i, cap * c.counted)
+                })
+                .collect();
+            if let Some(g) = &group {
+                self.groups
+                    .entry(format!("{g}:{dim}"))
+                    .or_default()
+                    .push(self.model.rows.len());
+            }
+            self.model.geq(coefs, need);
+            self.labels.push(RowLabel {
+                constraint: Some(constraint),
+                detail: format!("{what}: {dim} ≥ {}{unit}", round2(need)),
+            });
+        }
     }
-    let c = coefs
-        .iter()
-        .map(|(i, a)| (*i, (a / g - 1e-9).ceil()))
-        .collect();
-    Some((c, r))
 }
 
 fn round2(x: f64) -> f64 {
