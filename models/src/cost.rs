@@ -50,6 +50,23 @@ pub fn term_months(p: Purchase) -> Option<u32> {
     }
 }
 
+/// Money as every output shows it: rounded to cents, with thousands separators
+/// (`$12,345.67`).
+pub fn usd(d: Decimal) -> String {
+    let d = d.round_dp(2);
+    let neg = d < Decimal::ZERO;
+    let s = format!("{:.2}", d.abs());
+    let (int, frac) = s.split_once('.').unwrap_or((&s, "00"));
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("{}${grouped}.{frac}", if neg { "-" } else { "" })
+}
+
 /// Converts a solver-side or profile-derived float to money, rounded to 6 places so
 /// that float noise never reaches a report.
 pub fn decimal(x: f64) -> Decimal {
@@ -508,9 +525,9 @@ pub fn deployment_cost(
     t: &Topology,
     pricing: &Pricing<'_>,
     services: &std::collections::BTreeMap<String, crate::deployment::ServiceDeployment>,
-) -> crate::plan::CostBreakdown {
+) -> CostBreakdown {
     use crate::deployment::{Role, Words};
-    let mut out = crate::plan::CostBreakdown::default();
+    let mut out = CostBreakdown::default();
     for (name, d) in services {
         let mut service = Decimal::ZERO;
         for g in &d.groups {
@@ -590,7 +607,24 @@ pub fn apportion_map(m: &mut std::collections::BTreeMap<String, Decimal>) {
     }
 }
 
-impl crate::plan::CostBreakdown {
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// What a plan costs per month, by region, purchase option and service, and by kind
+/// (serving instances, standby, transfer). The plan document carries it.
+pub struct CostBreakdown {
+    pub by_region: std::collections::BTreeMap<String, Decimal>,
+    /// By purchase option (`on-demand`, `spot`, `reserved-1y`, …) plus `transfer`.
+    pub by_purchase: std::collections::BTreeMap<String, Decimal>,
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub by_service: std::collections::BTreeMap<String, Decimal>,
+    /// Instance hours of the serving capacity.
+    pub instances: Decimal,
+    /// Disaster-recovery standby capacity.
+    pub standby: Decimal,
+    /// Inter-zone and inter-region replication and backup traffic.
+    pub transfer: Decimal,
+}
+
+impl CostBreakdown {
     /// The breakdown's total, before or after rounding: the sum of its three kinds.
     pub fn total(&self) -> Decimal {
         self.instances + self.standby + self.transfer

@@ -9,6 +9,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::Catalog;
+pub use crate::cost::CostBreakdown;
 use crate::cost::PlannedRecovery;
 use crate::deployment::{DrPattern, Purchase, Role, ServiceDeployment};
 use crate::diag::{Code, Diagnostic, FileKind};
@@ -210,21 +211,6 @@ pub struct TransferLine {
     pub gb_per_month: Decimal,
     pub usd_per_gb: Decimal,
     pub monthly_usd: Decimal,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct CostBreakdown {
-    pub by_region: BTreeMap<String, Decimal>,
-    /// By purchase option (`on-demand`, `spot`, `reserved-1y`, …) plus `transfer`.
-    pub by_purchase: BTreeMap<String, Decimal>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub by_service: BTreeMap<String, Decimal>,
-    /// Instance hours of the serving capacity.
-    pub instances: Decimal,
-    /// Disaster-recovery standby capacity.
-    pub standby: Decimal,
-    /// Inter-zone and inter-region replication and backup traffic.
-    pub transfer: Decimal,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use faultline_models::cost::term_months;
+use faultline_models::cost::{term_months, usd};
 use faultline_models::deployment::{CapacityGroup, Purchase, Role, Words};
 use faultline_models::diag::{Code, Diagnostic, FileKind, Severity};
 use faultline_models::duration;
@@ -17,7 +17,6 @@ use rust_decimal::Decimal;
 
 use super::snapshot::{unavailable_minutes, Snapshot};
 use super::{fingerprint, Case, Finding, Input, Status};
-use crate::render::text::plan::usd;
 
 type Evaluated = (Vec<Finding>, Vec<Case>, Vec<Diagnostic>);
 

@@ -9,7 +9,6 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::diagnostics;
-use super::json::pretty;
 use super::text::plan::usd;
 use super::Sources;
 use crate::gate::snapshot::{Change, Diff, Row};
@@ -163,7 +162,7 @@ struct JsonSuppression<'a> {
 
 /// `faultline check --format json`: the verdict, every finding with its position and
 /// fingerprint, every case, and the figures compared.
-pub fn json(g: &GateResult, sources: &Sources) -> String {
+pub fn json(g: &GateResult, sources: &Sources) -> serde_json::Value {
     let findings: Vec<JsonFinding<'_>> = g
         .findings
         .iter()
@@ -203,7 +202,7 @@ pub fn json(g: &GateResult, sources: &Sources) -> String {
             })
         })
         .collect();
-    let doc = serde_json::json!({
+    serde_json::json!({
         "format_version": CHECK_FORMAT_VERSION,
         "system": g.system,
         "plan_id": g.plan_id,
@@ -219,8 +218,7 @@ pub fn json(g: &GateResult, sources: &Sources) -> String {
         "cases": cases,
         "head": g.head,
         "baseline": g.baseline,
-    });
-    pretty(&doc)
+    })
 }
 
 /// A signed amount of money: `+$1,234.00`, `−$5.00`.
@@ -361,11 +359,11 @@ pub fn diff_text(d: &Diff, base: &str, head: &str) -> String {
 }
 
 /// `faultline diff --format json`.
-pub fn diff_json(d: &Diff, base: &str, head: &str) -> String {
-    pretty(&serde_json::json!({
+pub fn diff_json(d: &Diff, base: &str, head: &str) -> serde_json::Value {
+    serde_json::json!({
         "format_version": DIFF_FORMAT_VERSION,
         "base_file": base,
         "head_file": head,
         "diff": d,
-    }))
+    })
 }

@@ -47,8 +47,8 @@ pub fn render(doc: &Doc<'_>, sources: &Sources) -> String {
         Doc::Catalog(c, f) => pretty(&catalog(c, f)),
         Doc::CatalogDiff(d, _, _) => pretty(d),
         Doc::Failure(diags) => failure(diags, sources),
-        Doc::Gate(g) => super::gate::json(g, sources),
-        Doc::Diff(d, base, head) => super::gate::diff_json(d, base, head),
+        Doc::Gate(g) => pretty(&super::gate::json(g, sources)),
+        Doc::Diff(d, base, head) => pretty(&super::gate::diff_json(d, base, head)),
     }
 }
 

@@ -9,21 +9,7 @@ use faultline_models::plan::{CostBreakdown, Frontier, Layer, Plan, ServicePlan};
 use faultline_models::topology::Disruption;
 use rust_decimal::Decimal;
 
-/// Money with thousands separators: `$12,345.67`.
-pub fn usd(d: Decimal) -> String {
-    let d = d.round_dp(2);
-    let neg = d < Decimal::ZERO;
-    let s = format!("{:.2}", d.abs());
-    let (int, frac) = s.split_once('.').unwrap_or((&s, "00"));
-    let mut grouped = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    format!("{}${grouped}.{frac}", if neg { "-" } else { "" })
-}
+pub use faultline_models::cost::usd;
 
 pub fn pct(x: f64) -> String {
     format!("{:.4}%", x * 100.0)
