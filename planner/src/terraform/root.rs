@@ -607,10 +607,15 @@ impl Var {
     }
 }
 
-fn every_key(var: &str, keys: &BTreeSet<String>) -> String {
-    format!(
-        "alltrue([for k in {} : contains(keys(var.{var}), k)])",
-        list_literal(keys)
+/// The check that a map variable has every key the plan needs, and its message:
+/// "`var` needs `need`: a, b and c."
+fn every_key(var: &str, keys: &BTreeSet<String>, need: &str) -> (String, String) {
+    (
+        format!(
+            "alltrue([for k in {} : contains(keys(var.{var}), k)])",
+            list_literal(keys)
+        ),
+        format!("{var} needs {need}: {}.", words(keys)),
     )
 }
 
@@ -661,13 +666,7 @@ pub fn variables(infra: &Infra) -> String {
         kind: "map(string)",
         default: None,
         checks: vec![
-            (
-                every_key("vpc_ids", regions),
-                format!(
-                    "vpc_ids needs the VPC of every region of the plan: {}.",
-                    words(regions)
-                ),
-            ),
+            every_key("vpc_ids", regions, "the VPC of every region of the plan"),
             (
                 format!(
                     "alltrue([for id in values(var.vpc_ids) : can(regex({}, id))])",
@@ -679,12 +678,10 @@ pub fn variables(infra: &Infra) -> String {
     }];
     let mut subnet_checks = Vec::new();
     if !infra.zones.is_empty() {
-        subnet_checks.push((
-            every_key("subnet_ids", &infra.zones),
-            format!(
-                "subnet_ids needs a private subnet in every zone the plan places capacity in: {}.",
-                words(&infra.zones)
-            ),
+        subnet_checks.push(every_key(
+            "subnet_ids",
+            &infra.zones,
+            "a private subnet in every zone the plan places capacity in",
         ));
     }
     for r in &n.regional {
@@ -768,10 +765,7 @@ pub fn variables(infra: &Infra) -> String {
         kind: "map(number)",
         default: None,
         checks: vec![
-            (
-                every_key("service_ports", &services),
-                format!("service_ports needs the port of every service: {}.", words(&services)),
-            ),
+            every_key("service_ports", &services, "the port of every service"),
             (
                 "alltrue([for p in values(var.service_ports) : p >= 1 && p <= 65535 && floor(p) == p])".into(),
                 "Ports are integers from 1 to 65535.".into(),
@@ -788,13 +782,7 @@ pub fn variables(infra: &Infra) -> String {
             kind: "map(string)",
             default: None,
             checks: vec![
-                (
-                    every_key("health_check_paths", &n.fleets),
-                    format!(
-                        "health_check_paths needs a path for every fleet: {}.",
-                        words(&n.fleets)
-                    ),
-                ),
+                every_key("health_check_paths", &n.fleets, "a path for every fleet"),
                 (
                     "alltrue([for p in values(var.health_check_paths) : startswith(p, \"/\")])"
                         .into(),
@@ -871,10 +859,7 @@ pub fn variables(infra: &Infra) -> String {
             kind: "map(string)",
             default: None,
             checks: vec![
-                (
-                    every_key("certificate_arns", &n.fleet_regions),
-                    format!("certificate_arns needs a certificate in each of: {}.", words(&n.fleet_regions)),
-                ),
+                every_key("certificate_arns", &n.fleet_regions, "a certificate in each of"),
                 (
                     "alltrue([for r, arn in var.certificate_arns : can(regex(\"^arn:aws[a-z-]*:acm:${r}:[0-9]{12}:certificate/\", arn))])".into(),
                     "Each certificate must be an ACM certificate ARN of its own region.".into(),
@@ -890,10 +875,7 @@ pub fn variables(infra: &Infra) -> String {
             kind: "map(string)",
             default: None,
             checks: vec![
-                (
-                    every_key("access_log_buckets", &n.fleet_regions),
-                    format!("access_log_buckets needs a bucket in each of: {}.", words(&n.fleet_regions)),
-                ),
+                every_key("access_log_buckets", &n.fleet_regions, "a bucket in each of"),
                 (
                     "alltrue([for b in values(var.access_log_buckets) : can(regex(\"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$\", b))])".into(),
                     "Bucket names are 3 to 63 lowercase letters, digits, dots and hyphens.".into(),
