@@ -382,6 +382,24 @@ mod apportion_tests {
         assert_eq!(r, vec![d("1002.15"), d("584.99"), d("229.86"), d("6.08")]);
     }
 
+    proptest::proptest! {
+        /// Against an independent reading: the parts sum to the total rounded to cents,
+        /// each is a whole number of cents and lies within a cent of its exact value.
+        #[test]
+        fn apportioned_parts_sum_to_the_rounded_total(
+            raw in proptest::collection::vec(0u64..10_000_000_000, 0..40)
+        ) {
+            let parts: Vec<Decimal> = raw.iter().map(|m| Decimal::new(*m as i64, 6)).collect();
+            let r = apportion(&parts);
+            let total: Decimal = parts.iter().copied().sum();
+            proptest::prop_assert_eq!(r.iter().copied().sum::<Decimal>(), total.round_dp(2));
+            for (p, q) in parts.iter().zip(&r) {
+                proptest::prop_assert_eq!(q.round_dp(2), *q);
+                proptest::prop_assert!((p - q).abs() < Decimal::new(1, 2));
+            }
+        }
+    }
+
     #[test]
     fn exact_cents_are_kept() {
         let parts = [d("1.10"), d("2.20"), d("0")];
@@ -576,7 +594,7 @@ pub fn deployment_cost(
 
 /// Rounds `parts` to cents so that they add up to their total rounded to cents
 /// (largest-remainder apportionment): a breakdown shown to the cent never misses its
-/// total by a cent. Ties go to the earlier part.
+/// total by a cent. Each part moves by less than a cent. Ties go to the earlier part.
 pub fn apportion(parts: &[Decimal]) -> Vec<Decimal> {
     let cents = Decimal::from(100);
     let total = (parts.iter().copied().sum::<Decimal>() * cents).round();

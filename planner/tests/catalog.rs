@@ -220,7 +220,20 @@ fn catalog_figures_are_range_checked_with_file_line_and_key() {
         "[failure.zone]\nrate_per_year = -0.03",
     )]);
     assert!(
-        has(&d, "FL-C006", "failure.zone.rate_per_year", "zero or more"),
+        has(
+            &d,
+            "FL-C006",
+            "failure.zone.rate_per_year",
+            "from 0 to 1000"
+        ),
+        "{d:#?}"
+    );
+    let (_, d) = catalog_errors(&[(
+        "[failure.zone]\nrate_per_year = 0.03",
+        "[failure.zone]\nrate_per_year = 8760",
+    )]);
+    assert!(
+        has(&d, "FL-C006", "failure.zone.rate_per_year", "got 8760"),
         "{d:#?}"
     );
 

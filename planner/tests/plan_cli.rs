@@ -78,9 +78,43 @@ fn frontier_reports_levels_targets_and_requirements() {
     let levels = f["levels"].as_array().unwrap();
     assert_eq!(levels.len(), 4);
     assert_eq!(levels[0]["name"], "nothing");
-    // More resilience never costs less.
+    // More resilience never costs less: each level keeps the looser level's
+    // requirements, so the priced levels' costs never fall.
     let cost = |l: &serde_json::Value| l["monthly_usd"].as_str().map(|s| s.parse::<f64>().unwrap());
-    assert!(cost(&levels[1]).unwrap() >= cost(&levels[0]).unwrap());
+    let priced: Vec<f64> = levels.iter().filter_map(cost).collect();
+    assert!(priced.len() >= 3, "{levels:?}");
+    assert!(
+        priced.windows(2).all(|w| w[1] >= w[0]),
+        "costs fall as requirements are added: {priced:?}"
+    );
+    for w in levels.windows(2) {
+        let survive = |l: &serde_json::Value| -> Vec<String> {
+            l["survive"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| d.as_str().unwrap().to_string())
+                .collect()
+        };
+        assert!(survive(&w[0]).iter().all(|d| survive(&w[1]).contains(d)));
+    }
+    // The example runs in one region: the region level is impossible, says why, and
+    // carries no price or availability.
+    let region = levels.last().unwrap();
+    assert!(region["survive"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|d| d == "region"));
+    assert!(region["monthly_usd"].is_null() && region["availability"].is_null());
+    let notes = region["notes"].as_array().unwrap();
+    assert!(
+        notes.iter().any(
+            |n| n.as_str().unwrap().contains("impossible for this topology")
+                && n.as_str().unwrap().contains("one region")
+        ),
+        "{notes:?}"
+    );
     assert!(!f["targets"].as_array().unwrap().is_empty());
     assert!(f["marginal"]
         .as_array()
@@ -140,6 +174,86 @@ fn a_budget_cap_below_the_cheapest_plan_is_explained() {
     let err = text(&o.stderr);
     assert!(err.contains("max_monthly_usd"), "{err}");
     assert!(err.contains("`web`"), "{err}");
+    assert!(!out.exists(), "nothing is written on failure");
+}
+
+/// A cap inside the solve's gap: at `--gap 0.05` the uncapped plan stops above the
+/// optimum, so a cap at the optimum itself needs the zero-gap re-solve to be met, and a
+/// cap one cent below it is proven out of reach rather than merely not found.
+#[test]
+fn a_budget_cap_within_the_gap_is_met_or_proven_out_of_reach() {
+    let dir = tempfile::tempdir().unwrap();
+    let legacy = example("legacy-placement");
+    let cost_of = |o: &Output| -> rust_decimal::Decimal {
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        doc["monthly_usd"].as_str().unwrap().parse().unwrap()
+    };
+    let legacy = legacy.to_str().unwrap();
+    let optimum = cost_of(&plan(&[legacy, "--gap", "0", "--format", "json"]));
+    let loose = cost_of(&plan(&[legacy, "--gap", "0.05", "--format", "json"]));
+    assert!(
+        loose > optimum,
+        "the case needs a loose solve that stops above the optimum ({loose} vs {optimum})"
+    );
+    let src = std::fs::read_to_string(legacy).unwrap();
+    let capped = |cap: rust_decimal::Decimal| {
+        let t = write(
+            dir.path(),
+            "t.toml",
+            &format!("{src}\n[constraints]\nmax_monthly_usd = {cap}\n"),
+        );
+        plan(&[t.to_str().unwrap(), "--gap", "0.05", "--format", "json"])
+    };
+    assert_eq!(cost_of(&capped(optimum)), optimum);
+    let o = capped(optimum - rust_decimal::Decimal::new(1, 2));
+    assert_eq!(o.status.code(), Some(2));
+    // With `--format json` the error is a JSON document on standard output.
+    let err = text(&o.stdout);
+    assert!(
+        err.contains("FL-O002") && err.contains("a proven bound"),
+        "{err}"
+    );
+}
+
+/// Escalation that cannot reach the target ends with the conflict, the best
+/// availability reached and the key that states the target, and writes nothing.
+#[test]
+fn an_availability_target_escalation_cannot_reach_is_explained() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = write(
+        dir.path(),
+        "t.toml",
+        r#"version = 1
+[system]
+name = "x"
+regions = ["us-east-1", "us-west-2"]
+[services.api]
+kind = "stateless"
+peak_vcpu = 8
+peak_memory_gib = 16
+[services.api.slo]
+availability = 0.99999999
+"#,
+    );
+    let out = dir.path().join("plan.json");
+    let o = plan(&[t.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stdout));
+    let err = text(&o.stderr);
+    assert!(err.contains("FL-O003"), "{err}");
+    assert!(err.contains("services.api.slo.availability"), "{err}");
+    assert!(
+        err.contains("t.toml:10"),
+        "points at the target's line: {err}"
+    );
+    // The best availability reached is stated, and it is short of the target.
+    let reached: f64 = err
+        .split("reaches availability ")
+        .nth(1)
+        .and_then(|r| r.split(',').next())
+        .and_then(|r| r.parse().ok())
+        .unwrap_or_else(|| panic!("no availability reached in: {err}"));
+    assert!(reached > 0.999 && reached < 0.99999999, "{err}");
     assert!(!out.exists(), "nothing is written on failure");
 }
 

@@ -276,6 +276,59 @@ fn huge_numbers_are_bounded_and_printed_short() {
     );
 }
 
+/// Every number in the examples' topologies, set in turn to an absurd value either way,
+/// is refused with exit 2 and a short message naming its key: no numeric key is left
+/// without a range.
+#[test]
+fn every_numeric_key_has_a_range() {
+    // `key = number` lines, with or without a trailing comment.
+    let numeric_key = |line: &str| -> Option<String> {
+        let (key, value) = line.split_once(" = ")?;
+        let value = value.split('#').next()?.trim();
+        (key.chars().all(|c| c.is_ascii_lowercase() || c == '_') && value.parse::<f64>().is_ok())
+            .then(|| key.to_string())
+    };
+    let mut checked = 0;
+    for example in ["payments", "legacy-placement", "realtime-chat", "web-shop"] {
+        let text = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join(format!("../examples/{example}/topology.toml")),
+        )
+        .unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            let Some(key) = numeric_key(line) else {
+                continue;
+            };
+            let key = key.as_str();
+            for absurd in ["1e300", "-1e300"] {
+                let mut changed = lines.clone();
+                let replaced = format!("{key} = {absurd}");
+                changed[i] = &replaced;
+                let (code, err) = validate_text(&changed.join("\n"));
+                assert_eq!(
+                    code,
+                    Some(2),
+                    "{example}:{}: `{key} = {absurd}` was accepted\n{err}",
+                    i + 1
+                );
+                assert!(
+                    err.contains(key),
+                    "{example}:{}: the message does not name `{key}`: {err}",
+                    i + 1
+                );
+                assert!(
+                    err.len() < 4_000 && !err.contains("00000000000000000000"),
+                    "{example}:{}: a long message for `{key} = {absurd}`: {err}",
+                    i + 1
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 100, "only {checked} values checked");
+}
+
 #[test]
 fn a_duration_in_months_is_questioned() {
     let text = legacy().replacen("rto = { zone = \"15m\" }", "rto = { zone = \"2M\" }", 1);

@@ -650,7 +650,10 @@ impl Catalog {
                 Some(f) if (0.0..=1.0).contains(f) => {}
                 Some(f) => bad(
                     path!["failure", "spot", "interruption_per_month", bucket.label()],
-                    format!("a monthly reclaim fraction must be in [0, 1], got {f}"),
+                    format!(
+                        "a monthly reclaim fraction must be in [0, 1], got {}",
+                        crate::input::number(*f)
+                    ),
                 ),
                 None => bad(
                     path!["failure", "spot", "interruption_per_month"],
@@ -745,25 +748,44 @@ pub(crate) fn apply_override(mut base: FailureMode, o: &FailureModeOverride) -> 
     base
 }
 
-/// Checks a failure mode's numbers: a non-negative rate and a log-normal duration whose
-/// mean is at least its median (a log-normal's mean always is).
+/// The largest failure rate a mode may have: about three events a day. Real rates are
+/// fractions of one a year (zones, regions) to a few a year (instances); more than this
+/// is a unit mistake (per hour given as per year).
+pub const MAX_RATE_PER_YEAR: f64 = 1_000.0;
+/// The longest outage duration a mode may state: a year.
+pub const MAX_DURATION_HOURS: f64 = 8_760.0;
+
+/// Checks a failure mode's numbers: a rate from zero to [`MAX_RATE_PER_YEAR`] and a
+/// log-normal duration of at most [`MAX_DURATION_HOURS`] whose mean is at least its
+/// median (a log-normal's mean always is).
 pub(crate) fn check_mode(rate: f64, median: f64, mean: f64, mut bad: impl FnMut(&str, String)) {
-    if !(rate.is_finite() && rate >= 0.0) {
+    if !(rate.is_finite() && (0.0..=MAX_RATE_PER_YEAR).contains(&rate)) {
         bad(
             "rate_per_year",
-            format!("a rate must be zero or more, got {rate}"),
+            format!(
+                "a rate is events per year, from 0 to {}, got {}",
+                crate::input::number(MAX_RATE_PER_YEAR),
+                crate::input::number(rate)
+            ),
         );
     }
-    if !positive(median) {
+    if !positive(median) || median > MAX_DURATION_HOURS {
         bad(
             "median_hours",
-            format!("a median duration must be positive, got {median}"),
+            format!(
+                "a median duration is hours above 0, up to {} (a year), got {}",
+                crate::input::number(MAX_DURATION_HOURS),
+                crate::input::number(median)
+            ),
         );
-    } else if !(mean.is_finite() && mean >= median) {
+    } else if !(mean.is_finite() && mean >= median && mean <= MAX_DURATION_HOURS) {
         bad(
             "mean_hours",
             format!(
-                "a log-normal duration's mean ({mean} h) must be at least its median ({median} h)"
+                "a log-normal duration's mean must be at least its median ({} h) and at most {} h (a year), got {} h",
+                crate::input::number(median),
+                crate::input::number(MAX_DURATION_HOURS),
+                crate::input::number(mean)
             ),
         );
     }

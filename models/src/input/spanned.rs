@@ -261,7 +261,21 @@ fn lookup<'d, 'a>(
 
 /// The first line of a TOML error message, without the snippet the crate renders.
 pub fn toml_message(e: &toml::de::Error) -> String {
-    e.message().trim().to_string()
+    short_numbers(e.message().trim())
+}
+
+/// serde quotes the value it rejects in backticks, a float in full: `1e300` would
+/// come back as 301 digits. Quoted numbers are shown as [`super::number`] shows them.
+fn short_numbers(message: &str) -> String {
+    message
+        .split('`')
+        .enumerate()
+        .map(|(i, part)| match part.parse::<f64>() {
+            Ok(x) if i % 2 == 1 && part.len() > 15 => super::number(x),
+            _ => part.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("`")
 }
 
 #[cfg(test)]
@@ -270,6 +284,19 @@ mod tests {
 
     const DOC: &str =
         "version = 1\n[system]\nregions = [\"a\", \"b\"]\n[services.web]\nkind = \"stateless\"\n";
+
+    #[test]
+    fn long_quoted_numbers_are_shortened() {
+        let long = format!(
+            "invalid type: floating point `1{}`, expected i64",
+            "0".repeat(300)
+        );
+        assert_eq!(
+            short_numbers(&long),
+            "invalid type: floating point `1e300`, expected i64"
+        );
+        assert_eq!(short_numbers("got `12`, `abc`"), "got `12`, `abc`");
+    }
 
     #[test]
     fn finds_value_and_key_spans() {

@@ -547,7 +547,7 @@ impl Checker<'_, '_> {
             self.err(
                 Code::PolicyBadValue,
                 path,
-                format!("{} must be {what}, got {v}", path),
+                format!("{} must be {what}, got {}", path, crate::input::number(v)),
             );
             None
         }

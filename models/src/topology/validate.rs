@@ -818,12 +818,13 @@ impl Validator<'_, '_> {
         }
         let profile = self.profile(&p.join("profile"), s.profile.as_ref());
         let flash_crowd = s.flash_crowd.unwrap_or(1.0);
-        if !(flash_crowd >= 1.0 && flash_crowd.is_finite()) {
+        // A burst of more than 100× the daily peak is a unit mistake, not a forecast.
+        if !(1.0..=100.0).contains(&flash_crowd) {
             self.err(
-                Code::FlashCrowdTooLow,
+                Code::FlashCrowdOutOfRange,
                 &p.join("flash_crowd"),
                 format!(
-                    "flash_crowd multiplies the peak and must be at least 1, got {}",
+                    "flash_crowd multiplies the peak and must be from 1 to 100, got {}",
                     crate::input::number(flash_crowd)
                 ),
             );
@@ -898,7 +899,10 @@ impl Validator<'_, '_> {
                         self.err(
                             Code::ProfileFactor,
                             &p.join(i),
-                            format!("hour {i}: factor {f} is outside [0, 1]; factors are fractions of the peak"),
+                            format!(
+                                "hour {i}: factor {} is outside [0, 1]; factors are fractions of the peak",
+                                crate::input::number(*f)
+                            ),
                         );
                         ok = false;
                     }
@@ -1347,7 +1351,10 @@ impl Validator<'_, '_> {
                 self.err(
                     Code::FractionOutOfRange,
                     &path!["overrides", "prices", "discount"],
-                    format!("a discount is a fraction in [0, 1), got {d}"),
+                    format!(
+                        "a discount is a fraction in [0, 1), got {}",
+                        crate::input::number(d)
+                    ),
                 );
                 Decimal::ZERO
             }
@@ -1408,7 +1415,11 @@ impl Validator<'_, '_> {
                 |field, msg| problems.push((field.to_string(), msg)),
             );
             for (field, msg) in problems {
-                self.err(Code::NegativeRate, &mp.join(field.as_str()), msg);
+                self.err(
+                    Code::FailureOverrideOutOfRange,
+                    &mp.join(field.as_str()),
+                    msg,
+                );
             }
         }
     }

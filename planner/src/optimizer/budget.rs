@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use faultline_models::cost;
+use faultline_models::cost::{self, usd};
 use faultline_models::deployment::Words;
 use faultline_models::diag::Code;
 use faultline_models::plan::{Plan, ServicePlan, SolveStatus};
@@ -95,8 +95,8 @@ fn conflict(
         .map(|(n, s)| {
             let survive: Vec<&str> = s.survive.iter().map(|d| d.word()).collect();
             format!(
-                "`{n}` ${}/month ({}{})",
-                s.monthly_usd.round_dp(2),
+                "`{n}` {}/month ({}{})",
+                usd(s.monthly_usd),
                 s.deployment.dr,
                 if survive.is_empty() {
                     String::new()
@@ -108,16 +108,16 @@ fn conflict(
         .collect();
     let proof = if cost::decimal(bound) > cap {
         format!(
-            "no plan that meets every SLO costs less than ${}/month (a proven bound), above constraints.max_monthly_usd ${}",
-            cost::decimal(bound).round_dp(2),
-            cap.round_dp(2)
+            "no plan that meets every SLO costs less than {}/month (a proven bound), above constraints.max_monthly_usd {}",
+            usd(cost::decimal(bound)),
+            usd(cap)
         )
     } else {
         format!(
-            "the cheapest plan found that meets every SLO costs ${}/month, above constraints.max_monthly_usd ${}; the solver's work budget ran out before it could prove or rule out one below the cap (its proven bound is ${})",
-            total.round_dp(2),
-            cap.round_dp(2),
-            cost::decimal(bound).round_dp(2)
+            "the cheapest plan found that meets every SLO costs {}/month, above constraints.max_monthly_usd {}; the solver's work budget ran out before it could prove or rule out one below the cap (its proven bound is {})",
+            usd(total),
+            usd(cap),
+            usd(cost::decimal(bound))
         )
     };
     Conflict::system(format!("{proof}; the largest costs are {}", top.join(", ")))

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use faultline_models::catalog::Catalog;
+use faultline_models::cost::usd;
 use faultline_models::plan::{
     sha256_hex, Budget, CostBreakdown, Plan, PlanInputs, ServicePlan, SolveInfo,
     PLAN_FORMAT_VERSION,
@@ -45,9 +46,9 @@ pub(crate) fn assemble(
     };
     if let Some(b) = topology.monthly_budget_usd.filter(|b| total > *b) {
         plan.notes.push(format!(
-            "the plan costs ${}/month, above system.monthly_budget_usd ${}",
-            total.round_dp(2),
-            b.round_dp(2)
+            "the plan costs {}/month, above system.monthly_budget_usd {}",
+            usd(total),
+            usd(b)
         ));
     }
     plan

@@ -195,7 +195,8 @@ pub(crate) fn meet_availability(
                         None => candidates.first().map_or(0.0, |c| avail(c)),
                     };
                     let mut c = Conflict::system(format!(
-                        "{who} reaches availability {got:.6}, short of its target {target}, after {MAX_ROUNDS} rounds of resilience steps"
+                        "{who} reaches availability {}, short of its target {target}, after {MAX_ROUNDS} rounds of resilience steps",
+                        below(got, target)
                     ))
                     .code(Code::AvailabilityUnreachable)
                     .key(key);
@@ -231,13 +232,17 @@ pub(crate) fn meet_availability(
                     steps.entry(c.clone()).or_insert((
                         next,
                         step,
-                        format!("{who} targets {target} and `{c}` alone reached {got:.6}"),
+                        format!(
+                            "{who} targets {target} and `{c}` alone reached {}",
+                            below(got, target)
+                        ),
                     ));
                 }
                 None => {
                     let got = candidates.iter().map(|c| avail(c)).fold(1.0, f64::min);
                     let mut c = Conflict::system(format!(
-                        "{who} reaches availability {got:.6}, short of its target {target}, with it and everything it depends on as resilient as the topology allows{}",
+                        "{who} reaches availability {}, short of its target {target}, with it and everything it depends on as resilient as the topology allows{}",
+                        below(got, target),
                         region_note(&candidates, specs)
                     ))
                     .code(Code::AvailabilityUnreachable)
@@ -320,5 +325,29 @@ fn region_note(candidates: &[String], specs: &BTreeMap<String, Spec>) -> String 
         String::new()
     } else {
         format!(" ({})", blocked.join("; "))
+    }
+}
+
+/// An availability short of `target`, shown with enough digits to read as short of it:
+/// two more decimals than the target has (at least six), rounded down, so 0.9999999876
+/// against 0.99999999 never prints as 1.000000.
+fn below(got: f64, target: f64) -> String {
+    let target_decimals = format!("{target}")
+        .split_once('.')
+        .map_or(0, |(_, frac)| frac.len());
+    let decimals = (target_decimals + 2).clamp(6, 15);
+    let scale = 10f64.powi(decimals as i32);
+    format!("{:.*}", decimals, (got * scale).floor() / scale)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::below;
+
+    #[test]
+    fn a_shortfall_reads_as_one() {
+        assert_eq!(below(0.999_999_987_6, 0.999_999_99), "0.9999999876");
+        assert_eq!(below(0.999_997_4, 0.9999), "0.999997");
+        assert_eq!(below(0.95, 0.99), "0.950000");
     }
 }

@@ -4,13 +4,16 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use faultline_models::cost::{local_recovery, region_recovery, PlannedRecovery, Tier, RELAUNCH};
+use faultline_models::cost::{
+    self, local_recovery, region_recovery, PlannedRecovery, Tier, RELAUNCH,
+};
 use faultline_models::deployment::{
     CapacityGroup, DrPattern, Purchase, Role, ServiceDeployment, Words,
 };
 use faultline_models::diag::Code;
 use faultline_models::plan::{Binding, CostBreakdown, DrOption, InstanceLine, Layer, ServicePlan};
 use faultline_models::topology::{Consistency, Demand, Disruption, Kind, Service};
+use rust_decimal::Decimal;
 
 use super::context::Ctx;
 use super::dr::Candidate;
@@ -109,8 +112,23 @@ fn assemble(
     survive: BTreeSet<Disruption>,
     recovery: BTreeMap<Disruption, PlannedRecovery>,
 ) -> ServicePlan {
+    // Money is rounded once, here: every line to the cent so that the lines add up to
+    // the service's total and every view of the breakdown adds up to it too.
+    let (mut lines, mut transfer) = (chosen.lines, chosen.transfer);
+    let raw: Vec<Decimal> = lines
+        .iter()
+        .map(|l| l.monthly_usd)
+        .chain(transfer.iter().map(|t| t.monthly_usd))
+        .collect();
+    let mut cents = cost::apportion(&raw).into_iter();
+    for l in &mut lines {
+        l.monthly_usd = cents.next().unwrap_or_default();
+    }
+    for t in &mut transfer {
+        t.monthly_usd = cents.next().unwrap_or_default();
+    }
     let mut cost = CostBreakdown::default();
-    for l in &chosen.lines {
+    for l in &lines {
         *cost.by_region.entry(l.region.clone()).or_default() += l.monthly_usd;
         *cost
             .by_purchase
@@ -122,40 +140,30 @@ fn assemble(
             cost.instances += l.monthly_usd;
         }
     }
-    for t in &chosen.transfer {
+    for t in &transfer {
         *cost.by_region.entry(t.from_region.clone()).or_default() += t.monthly_usd;
         *cost.by_purchase.entry("transfer".into()).or_default() += t.monthly_usd;
         cost.transfer += t.monthly_usd;
     }
-    let monthly = (cost.instances + cost.standby + cost.transfer).round_dp(2);
+    let monthly = cost.total();
     ServicePlan {
         kind,
         deployment: ServiceDeployment {
             dr: chosen.pattern,
-            groups: groups_of(&chosen.lines),
+            groups: groups_of(&lines),
         },
         consistency,
         monthly_usd: monthly,
         survive,
-        instances: chosen.lines,
-        transfer: chosen.transfer,
-        cost: round_breakdown(cost),
+        instances: lines,
+        transfer,
+        cost,
         recovery,
         dr_options,
         binding,
         availability: None,
         solve: chosen.solve,
     }
-}
-
-fn round_breakdown(mut c: CostBreakdown) -> CostBreakdown {
-    for v in c.by_region.values_mut().chain(c.by_purchase.values_mut()) {
-        *v = v.round_dp(2);
-    }
-    c.instances = c.instances.round_dp(2);
-    c.standby = c.standby.round_dp(2);
-    c.transfer = c.transfer.round_dp(2);
-    c
 }
 
 /// Capacity groups: instance lines merged by place, type, purchase and role.

@@ -406,10 +406,16 @@ fn binding(built: &Built, x: &[f64]) -> Vec<Binding> {
     }
     by.into_iter()
         .map(|((constraint, tail), heads)| {
+            // The cases are alternatives (each one alone leaves the stated need), so
+            // they read as such: "region a lost or region b lost".
             let heads = if heads.len() > 4 {
-                format!("{}, … ({} cases)", heads[..3].join(", "), heads.len())
+                format!(
+                    "{}, or any of {} more cases",
+                    heads[..3].join(" or "),
+                    heads.len() - 3
+                )
             } else {
-                heads.join(", ")
+                heads.join(" or ")
             };
             Binding {
                 constraint,

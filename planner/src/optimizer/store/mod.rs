@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use faultline_models::cost::{
-    self, local_recovery, region_recovery, Pricing, Tier, PILOT_LIGHT_CPU_SHARE,
+    self, local_recovery, region_recovery, usd, Pricing, Tier, PILOT_LIGHT_CPU_SHARE,
 };
 use faultline_models::deployment::{DrPattern, Role};
 use faultline_models::diag::Code;
@@ -82,11 +82,11 @@ pub(crate) fn plan_store(
         };
         let detail = match other {
             Some((q, cost)) => format!(
-                "chose {} at ${}/month over {} at ${}/month",
+                "chose {} at {}/month over {} at {}/month",
                 word(quorum),
-                chosen.monthly.round_dp(2),
+                usd(chosen.monthly),
                 word(q),
-                cost.round_dp(2)
+                usd(cost)
             ),
             None => format!(
                 "chose {}: {}",
