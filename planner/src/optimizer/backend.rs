@@ -7,7 +7,7 @@ use std::time::Instant;
 
 pub use faultline_models::plan::SolveStatus;
 
-use super::milp::{self, Limits, Repair, Stop};
+use super::milp::{self, Limits, NoPoint, Repair, Stop};
 pub use super::milp::{Col, MilpModel, Row};
 
 #[cfg(any(feature = "microlp", feature = "highs"))]
@@ -98,6 +98,9 @@ pub enum SolveError {
     Infeasible,
     /// The time limit passed before any feasible solution was found.
     NoSolutionInTime,
+    /// The node budget ran out before any feasible solution was found (which, like
+    /// the time limit, proves nothing about feasibility).
+    NoSolutionInBudget,
     NoBackend,
     Failed(String),
 }
@@ -108,6 +111,9 @@ impl fmt::Display for SolveError {
             SolveError::Infeasible => f.write_str("infeasible"),
             SolveError::NoSolutionInTime => {
                 f.write_str("the time limit passed before the solver found any feasible plan")
+            }
+            SolveError::NoSolutionInBudget => {
+                f.write_str("the solver's work budget ran out before it found any feasible plan")
             }
             SolveError::NoBackend => f.write_str("this build has no MILP backend"),
             SolveError::Failed(m) => write!(f, "the solver failed: {m}"),
@@ -137,8 +143,11 @@ pub fn solve(
                 nodes: settings.nodes,
                 deadline: settings.deadline,
             };
-            let out =
-                milp::solve(model, &limits, start, repair).map_err(|_| SolveError::Infeasible)?;
+            let out = milp::solve(model, &limits, start, repair).map_err(|e| match e {
+                NoPoint::Infeasible => SolveError::Infeasible,
+                NoPoint::Stopped(Stop::Deadline) => SolveError::NoSolutionInTime,
+                NoPoint::Stopped(_) => SolveError::NoSolutionInBudget,
+            })?;
             let gap = rel_gap(out.objective, out.bound);
             let status = match out.stop {
                 Stop::Proven if gap <= 1e-9 => SolveStatus::Optimal,
@@ -428,5 +437,25 @@ mod tests {
                 SolveError::Infeasible
             );
         }
+    }
+
+    /// A deadline that passes before any feasible point is a time limit, not a proof
+    /// of infeasibility: the model below is feasible (x = y = 1), but its relaxation's
+    /// optimum is fractional and the search may not branch once the deadline is past.
+    #[test]
+    fn a_deadline_before_any_point_is_not_infeasibility() {
+        let mut m = MilpModel::default();
+        let x = m.add_col(0.0, 10.0, true, 1.0);
+        let y = m.add_col(0.0, 10.0, true, 1.0);
+        m.geq(vec![(x, 2.0), (y, 2.0)], 3.0);
+        let past = SolveSettings {
+            deadline: Some(std::time::Instant::now()),
+            ..settings(Backend::Native)
+        };
+        assert_eq!(
+            solve(&m, &past, None, None).unwrap_err(),
+            SolveError::NoSolutionInTime
+        );
+        assert!(solve(&m, &settings(Backend::Native), None, None).is_ok());
     }
 }

@@ -415,6 +415,12 @@ fn fleet_conflict(
         )
         .code(Code::SolverLimit)
         .help("raise --time-limit"),
+        SolveError::NoSolutionInBudget => Conflict::new(
+            name,
+            "the solver's work budget ran out before it found any plan for this service (which does not prove there is none)",
+        )
+        .code(Code::SolverLimit)
+        .help("loosen --gap, or split the service's demand over fewer candidate families or regions"),
         other => Conflict::new(name, other.to_string()).code(Code::SolverLimit),
     }
 }

@@ -65,6 +65,14 @@ pub struct Outcome {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Infeasible;
 
+/// Why a search ended without a feasible point: proven to have none, or stopped (node
+/// budget or deadline) before it found one, which proves nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoPoint {
+    Infeasible,
+    Stopped(Stop),
+}
+
 /// Turns a fractional point into a feasible integer one, if it can.
 pub type Repair<'a> = dyn Fn(&[f64]) -> Option<Vec<f64>> + 'a;
 
@@ -98,7 +106,7 @@ pub fn solve(
     limits: &Limits,
     start: Option<&[f64]>,
     repair: Option<&Repair<'_>>,
-) -> Result<Outcome, Infeasible> {
+) -> Result<Outcome, NoPoint> {
     Search::new(model, limits, repair).run(start)
 }
 
@@ -467,7 +475,7 @@ impl<'a> Search<'a> {
         }
     }
 
-    fn run(mut self, start: Option<&[f64]>) -> Result<Outcome, Infeasible> {
+    fn run(mut self, start: Option<&[f64]>) -> Result<Outcome, NoPoint> {
         let n = self.model.cols.len();
         if let Some(s) = start {
             if s.len() == n {
@@ -481,7 +489,7 @@ impl<'a> Search<'a> {
             return match self.best.take() {
                 // The start point is feasible, so the relaxation cannot be: round-off.
                 Some((cost, x)) => Ok(self.finish(cost, x, cost, Stop::Proven)),
-                None => Err(Infeasible),
+                None => Err(NoPoint::Infeasible),
             };
         };
         self.nodes = 1;
@@ -543,7 +551,10 @@ impl<'a> Search<'a> {
         };
         let stop = self.branch_and_bound(root);
         let Some((cost, x)) = self.best.take() else {
-            return Err(Infeasible);
+            return Err(match stop {
+                Stop::Proven => NoPoint::Infeasible,
+                stopped => NoPoint::Stopped(stopped),
+            });
         };
         let bound = match stop {
             Stop::Proven => self.closed_floor.min(cost),
