@@ -7,7 +7,7 @@ use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use faultline::terraform::{self, Options};
+use faultline::terraform::{self, TreeOptions};
 use faultline_models::catalog::Catalog;
 use faultline_models::plan::Plan;
 
@@ -35,7 +35,7 @@ fn generate(c: &mut Criterion) {
         ),
     ] {
         let p = plan(rel);
-        let options = Options {
+        let options = TreeOptions {
             catalog: Catalog::embedded(),
             depends_on: None,
         };

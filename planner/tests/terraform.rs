@@ -9,7 +9,7 @@ mod terraform_support;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use faultline::terraform::{self, modules, Options, Tree};
+use faultline::terraform::{self, modules, Tree, TreeOptions};
 use faultline_models::catalog::Catalog;
 use faultline_models::deployment::{Purchase, Role, Words};
 use faultline_models::diag::Code;
@@ -136,7 +136,7 @@ fn the_same_plan_gives_the_same_bytes_whatever_the_order_of_its_lines() {
         }
         let b = terraform::generate(
             &shuffled,
-            &Options {
+            &TreeOptions {
                 catalog: Catalog::embedded(),
                 depends_on: Some(c.depends_on.clone()),
             },
@@ -744,7 +744,7 @@ fn without_the_topology_nothing_is_wired_and_the_readme_says_so() {
     let c = case("web-shop");
     let tree = terraform::generate(
         &c.plan,
-        &Options {
+        &TreeOptions {
             catalog: Catalog::embedded(),
             depends_on: None,
         },
@@ -763,7 +763,7 @@ fn without_the_topology_nothing_is_wired_and_the_readme_says_so() {
 fn refused(plan: &Plan) -> Vec<(Code, String)> {
     match terraform::generate(
         plan,
-        &Options {
+        &TreeOptions {
             catalog: Catalog::embedded(),
             depends_on: None,
         },

@@ -10,7 +10,7 @@ use faultline_models::deployment::Words;
 use faultline_models::diag::Diagnostic;
 use faultline_models::plan::Plan;
 
-use super::infra::{translate, Fleet, Group, Infra, StoreRegion};
+use super::infra::{translate, FleetModule, Group, Infra, StoreRegion};
 use super::money;
 use super::purchases;
 
@@ -99,7 +99,7 @@ fn size(g: &Group) -> String {
     )
 }
 
-fn fleet_label(f: &Fleet) -> String {
+fn fleet_label(f: &FleetModule) -> String {
     match f.role {
         super::infra::FleetRole::Serving => format!("{} in {}", f.service, f.region),
         super::infra::FleetRole::Standby => {

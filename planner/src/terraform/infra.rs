@@ -34,7 +34,7 @@ pub struct Infra {
     /// Architectures used in each region (each needs an AMI).
     pub archs: BTreeMap<String, BTreeSet<Arch>>,
     /// Stateless fleets by (service, region).
-    pub fleets: BTreeMap<(String, String), Fleet>,
+    pub fleets: BTreeMap<(String, String), FleetModule>,
     /// Store members by (service, region).
     pub stores: BTreeMap<(String, String), StoreRegion>,
     /// One DNS name per stateless service.
@@ -65,7 +65,7 @@ impl FleetRole {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Fleet {
+pub struct FleetModule {
     pub service: String,
     pub region: String,
     pub role: FleetRole,
@@ -785,7 +785,7 @@ fn fleets(
         let code = region_code(region);
         let mut rn = name_parts.clone();
         rn.push(&code);
-        let fleet = Fleet {
+        let fleet = FleetModule {
             service: name.to_string(),
             region: region.to_string(),
             role,

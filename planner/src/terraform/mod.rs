@@ -28,7 +28,7 @@ pub use infra::{translate, Infra};
 pub type Tree = BTreeMap<String, String>;
 
 #[derive(Debug, Clone)]
-pub struct Options<'a> {
+pub struct TreeOptions<'a> {
     /// The catalog the plan was made with: instance types' vCPU, memory and
     /// architecture, and the regions' zones.
     pub catalog: &'a Catalog,
@@ -48,7 +48,7 @@ pub fn depends_on(t: &Topology) -> BTreeMap<String, BTreeSet<String>> {
 
 /// Generates the tree for a plan. Errors name the plan key at fault; on error there
 /// is no tree at all.
-pub fn generate(plan: &Plan, options: &Options<'_>) -> Result<Tree, Vec<Diagnostic>> {
+pub fn generate(plan: &Plan, options: &TreeOptions<'_>) -> Result<Tree, Vec<Diagnostic>> {
     let infra = translate(plan, options.catalog, options.depends_on.as_ref())?;
     let purchases = purchases::list(plan);
     let mut tree = Tree::new();

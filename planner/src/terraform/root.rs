@@ -10,7 +10,9 @@ use faultline_models::plan::Layer;
 use faultline_models::topology::Kind;
 
 use super::hcl::{quote, Block, Expr, File, Item};
-use super::infra::{identifier, Fleet, FleetRole, Group, Infra, Record, Routing, StoreRegion};
+use super::infra::{
+    identifier, FleetModule, FleetRole, Group, Infra, Record, Routing, StoreRegion,
+};
 use super::money;
 
 /// The region whose endpoint the default provider uses: Route 53 is global and is
@@ -155,7 +157,7 @@ fn subnets_expr(infra: &Infra, region: &str, g: &Group) -> Expr {
     }
 }
 
-fn groups_expr(infra: &Infra, f: &Fleet) -> Expr {
+fn groups_expr(infra: &Infra, f: &FleetModule) -> Expr {
     let mut items = Vec::new();
     for (key, g) in &f.groups {
         if !items.is_empty() {
@@ -202,7 +204,7 @@ fn percent(x: f64) -> String {
     s.strip_suffix(".0").map(str::to_string).unwrap_or(s)
 }
 
-fn fleet_block(infra: &Infra, f: &Fleet) -> Block {
+fn fleet_block(infra: &Infra, f: &FleetModule) -> Block {
     let mut b = Block::new("module", &[&f.module]);
     b.set("source", Expr::str("./modules/fleet"));
     b.set("providers", providers_attr(&f.region));
@@ -387,7 +389,7 @@ fn store_block(s: &StoreRegion) -> Block {
     b
 }
 
-fn fleet_summary(f: &Fleet) -> String {
+fn fleet_summary(f: &FleetModule) -> String {
     let peak: u32 = f.groups.values().map(|g| g.max_size).sum();
     let base: u32 = f.groups.values().map(|g| g.min_size).sum();
     let what = match f.role {

@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use faultline::terraform::{self, Options, Tree};
+use faultline::terraform::{self, Tree, TreeOptions};
 use faultline_models::catalog::Catalog;
 use faultline_models::deployment::{Purchase, Role};
 use faultline_models::plan::{Layer, Plan};
@@ -70,7 +70,7 @@ pub fn case(name: &str) -> Case {
 pub fn generate(c: &Case) -> Tree {
     terraform::generate(
         &c.plan,
-        &Options {
+        &TreeOptions {
             catalog: Catalog::embedded(),
             depends_on: Some(c.depends_on.clone()),
         },

@@ -16,7 +16,7 @@ use crate::cli::input::{self, InputError};
 use crate::cli::outcome::Outcome;
 use crate::cli::output;
 use crate::render::{Source, Sources};
-use crate::terraform::{self, Options};
+use crate::terraform::{self, TreeOptions};
 
 pub fn run(args: &TerraformArgs, catalog: Option<&Path>) -> Result<Outcome, InputError> {
     let mut sources = Sources::default();
@@ -110,7 +110,7 @@ pub fn write(
 ) -> Result<String, InputError> {
     let tree = terraform::generate(
         plan,
-        &Options {
+        &TreeOptions {
             catalog,
             depends_on,
         },

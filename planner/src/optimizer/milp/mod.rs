@@ -49,7 +49,7 @@ pub enum Stop {
 }
 
 #[derive(Debug, Clone)]
-pub struct Outcome {
+pub struct SearchOutcome {
     pub x: Vec<f64>,
     pub objective: f64,
     /// A proven lower bound on every feasible point's cost.
@@ -60,10 +60,6 @@ pub struct Outcome {
     /// Rows in the final relaxation, cuts and lazy rows included.
     pub rows: usize,
 }
-
-/// The problem has no feasible point.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Infeasible;
 
 /// Why a search ended without a feasible point: proven to have none, or stopped (node
 /// budget or deadline) before it found one, which proves nothing.
@@ -106,12 +102,12 @@ pub fn solve(
     limits: &Limits,
     start: Option<&[f64]>,
     repair: Option<&Repair<'_>>,
-) -> Result<Outcome, NoPoint> {
+) -> Result<SearchOutcome, NoPoint> {
     Search::new(model, limits, repair).run(start)
 }
 
 /// The LP relaxation's optimum as a safe lower bound, lazy rows added as violated.
-pub fn lp_bound(model: &MilpModel) -> Result<f64, Infeasible> {
+pub fn lp_bound(model: &MilpModel) -> Result<f64, NoPoint> {
     let limits = Limits {
         gap: 0.0,
         nodes: 0,
@@ -119,7 +115,7 @@ pub fn lp_bound(model: &MilpModel) -> Result<f64, Infeasible> {
     };
     let mut s = Search::new(model, &limits, None);
     s.add_rows(None);
-    s.relax(f64::INFINITY).ok_or(Infeasible)
+    s.relax(f64::INFINITY).ok_or(NoPoint::Infeasible)
 }
 
 /// The model aggregated over groups of interchangeable columns: one column per group
@@ -475,7 +471,7 @@ impl<'a> Search<'a> {
         }
     }
 
-    fn run(mut self, start: Option<&[f64]>) -> Result<Outcome, NoPoint> {
+    fn run(mut self, start: Option<&[f64]>) -> Result<SearchOutcome, NoPoint> {
         let n = self.model.cols.len();
         if let Some(s) = start {
             if s.len() == n {
@@ -563,8 +559,8 @@ impl<'a> Search<'a> {
         Ok(self.finish(cost, x, bound, stop))
     }
 
-    fn finish(&self, cost: f64, x: Vec<f64>, bound: f64, stop: Stop) -> Outcome {
-        Outcome {
+    fn finish(&self, cost: f64, x: Vec<f64>, bound: f64, stop: Stop) -> SearchOutcome {
+        SearchOutcome {
             x,
             objective: cost,
             bound: bound.min(cost),
