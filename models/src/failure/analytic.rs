@@ -1,22 +1,33 @@
-//! The analytic method: enumerate the correlated failure states (sets of components down
-//! at once) with their probabilities, up to K simultaneous events, and within each state
-//! weigh every service's status over independent instance failures (binomial) and over
-//! the time since the state began (recovery windows). Services and journeys are
-//! evaluated together on each state, so co-located services fail together.
+//! The analytic method: enumerate the failure states (sets of processes down at once)
+//! with their probabilities, up to K simultaneous events, and within each state weigh
+//! every service's status over what each outage brought with it (its mark: followers,
+//! launch impairment), over independent instance failures (binomial), and over the
+//! time since each outage began (recovery windows, and how long failed instances have
+//! been waiting on an impaired control plane). Services and journeys are evaluated
+//! together on each state, so co-located services fail together.
 
 use std::collections::HashMap;
 
-use super::model::Model;
-use super::service::Probs;
+use super::model::{Launch, Model};
+use super::service::{Ages, Probs, Shape};
 
-/// A service's figures under one projection of a state.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// A service's shapes and figures under one projection of a state (with marks).
+#[derive(Debug, Clone)]
 pub(crate) struct Entry {
-    pub init: Probs,
-    pub rec: Probs,
+    pub init: Shape,
+    pub rec: Shape,
+    /// Probabilities with held instances averaged over the impairment.
+    pub init_p: Probs,
+    pub rec_p: Probs,
     /// Recovery delay, hours.
     pub t_h: f64,
     pub differs: bool,
+    pub init_holds: bool,
+    pub rec_holds: bool,
+    /// Per component of the projection (in order): whether it shapes the service —
+    /// without it the shapes differ in what serves — so that its age decides the
+    /// recovery window.
+    pub matters: Vec<bool>,
 }
 
 #[derive(Debug, Clone)]
@@ -35,12 +46,16 @@ pub(crate) struct Analytic {
     pub down: Vec<f64>,
     /// The part of `down` that comes from states with two or more simultaneous events.
     pub down_multi: Vec<f64>,
+    /// Per entity: probability left out beyond `error_bound` and counted as down: in
+    /// states where two or more zone outages concern it, only the first is weighed
+    /// over everything it can bring with it, the others over their plain outage.
+    pub marks_left_out: Vec<f64>,
 }
 
-/// How far to enumerate: deeper until the mass left out is at most `target`, within
+/// How deep to enumerate: deeper until the mass left out is at most `target`, within
 /// `max_states` states and `max_k` simultaneous events.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Budget {
+pub(crate) struct Depth {
     pub target: f64,
     pub max_states: usize,
     pub max_k: usize,
@@ -70,18 +85,40 @@ fn count_pmf(us: &[f64], top: usize) -> Vec<f64> {
     dp
 }
 
-pub(crate) fn entry(m: &Model, s: usize, proj: &[usize]) -> Entry {
+pub(crate) fn entry(m: &Model, s: usize, proj: &[(usize, usize)]) -> Entry {
     let si = m.shape(s, proj, true);
     let sr = m.shape(s, proj, false);
     let t_h = m.recovery_delay(s, &sr) / 3600.0;
     let differs = si != sr;
+    let init_p = m.probs(s, &si, &Ages::NONE);
+    let rec_p = if differs {
+        m.probs(s, &sr, &Ages::NONE)
+    } else {
+        init_p
+    };
+    let matters = (0..proj.len())
+        .map(|i| {
+            if !differs {
+                return false;
+            }
+            let rest: Vec<(usize, usize)> = proj
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, x)| *x)
+                .collect();
+            !(m.shape(s, &rest[..], true).same_structure(&si)
+                && m.shape(s, &rest[..], false).same_structure(&sr))
+        })
+        .collect();
     Entry {
-        init: m.probs(s, &si),
-        rec: if differs {
-            m.probs(s, &sr)
-        } else {
-            m.probs(s, &si)
-        },
+        matters,
+        init_holds: Model::holds(&si),
+        rec_holds: Model::holds(&sr),
+        init: si,
+        rec: sr,
+        init_p,
+        rec_p,
         t_h,
         differs,
     }
@@ -96,7 +133,27 @@ fn eff(ids: &[usize], own: &[Probs], down: bool) -> f64 {
     -l.exp_m1()
 }
 
-pub(crate) fn run(m: &Model, b: Budget) -> Analytic {
+/// One way a component's outage can be, for one entity: its mark, the piece of its
+/// age between the entity's recovery delays (upper end `hi`, hours), and, where
+/// held instances make the age matter, one of two moment-matched ages in the piece.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Opt {
+    w: f64,
+    mark: usize,
+    hi: f64,
+    age: Option<f64>,
+}
+
+/// A projection's key, whether the shape is the initial one, and the held regions'
+/// ages: what a service's probabilities at fixed impairment ages depend on.
+type AgedKey = (Vec<u32>, bool, Vec<u64>);
+
+/// Whether `b` is at most `t` up to rounding (delays are sums of the same seconds).
+fn at_most(b: f64, t: f64) -> bool {
+    b <= t + 1e-9 * t.abs().max(1e-9)
+}
+
+pub(crate) fn run(m: &Model, b: Depth) -> Analytic {
     let n = m.comps.len();
     let us: Vec<f64> = m
         .comps
@@ -119,9 +176,9 @@ pub(crate) fn run(m: &Model, b: Budget) -> Analytic {
 
     let ns = m.services.len();
     let ne = m.entities.len();
-    let mut cache: Vec<HashMap<Vec<usize>, Entry>> = vec![HashMap::new(); ns];
-    let base: Vec<Entry> = (0..ns).map(|s| entry(m, s, &[])).collect();
-    let base_own: Vec<Probs> = base.iter().map(|e| e.rec).collect();
+    let mut cache: Vec<HashMap<Vec<u32>, Entry>> = vec![HashMap::new(); ns];
+    let mut aged: Vec<HashMap<AgedKey, Probs>> = vec![HashMap::new(); ns];
+    let base_own: Vec<Probs> = (0..ns).map(|s| entry(m, s, &[]).rec_p).collect();
     let base_notup: Vec<f64> = m
         .entities
         .iter()
@@ -135,9 +192,27 @@ pub(crate) fn run(m: &Model, b: Budget) -> Analytic {
     let mut d_notup = vec![0.0; ne];
     let mut d_down = vec![0.0; ne];
     let mut d_down_multi = vec![0.0; ne];
+    let mut left_out = vec![0.0; ne];
 
     let log_base: f64 = us.iter().map(|u| (-u).ln_1p()).sum();
     let ratio: Vec<f64> = us.iter().map(|u| u / (1.0 - u)).collect();
+    // The region a component can hold (its control plane), for control-plane outages
+    // and for zone outages that may impair it.
+    let can_hold: Vec<Option<usize>> = m
+        .comps
+        .iter()
+        .map(|c| {
+            c.holds.or_else(|| {
+                c.zone
+                    .filter(|_| {
+                        c.marks
+                            .iter()
+                            .any(|(mk, w)| *w > 0.0 && mk.launch == Launch::Blocked)
+                    })
+                    .map(|z| m.zones[z].region)
+            })
+        })
+        .collect();
 
     let mut own = base_own.clone();
     let mut svc_stamp = vec![0usize; ns];
@@ -145,16 +220,15 @@ pub(crate) fn run(m: &Model, b: Budget) -> Analytic {
     let mut stamp = 0usize;
     let mut states = 0usize;
     let mut multi = 0.0;
-    // Touched services: (service, entry, its projection of the state).
-    let mut touched: Vec<(usize, Entry, Vec<usize>)> = Vec::new();
+    let mut touched: Vec<usize> = Vec::new();
     let mut affected: Vec<usize> = Vec::new();
-    let mut proj: Vec<usize> = Vec::new();
-    // Where each service sits in `touched` (valid when the entry there is that service).
-    let mut touched_at = vec![usize::MAX; ns];
-    let mut moving: Vec<usize> = Vec::new();
+    let mut svcs: Vec<usize> = Vec::new();
+    let mut in_svcs = vec![false; ns];
+    let mut key: Vec<u32> = Vec::new();
+    let mut proj: Vec<(usize, usize)> = Vec::new();
+    let mut ages: Vec<(usize, f64)> = Vec::new();
+    let mut age_key: Vec<u64> = Vec::new();
 
-    // Depth-first over combinations in lexicographic order.
-    let mut stack: Vec<usize> = Vec::new();
     let mut visit = |set: &[usize], stamp: &mut usize| {
         states += 1;
         let p = (log_base + set.iter().map(|c| ratio[*c].ln()).sum::<f64>()).exp();
@@ -168,37 +242,17 @@ pub(crate) fn run(m: &Model, b: Budget) -> Analytic {
         touched.clear();
         for c in set {
             for s in &m.relevant_inv[*c] {
-                if svc_stamp[*s] == *stamp {
-                    continue;
-                }
-                svc_stamp[*s] = *stamp;
-                let rel = &m.services[*s].relevant;
-                proj.clear();
-                proj.extend(set.iter().copied().filter(|x| rel.binary_search(x).is_ok()));
-                let e = *cache[*s]
-                    .entry(proj.clone())
-                    .or_insert_with(|| entry(m, *s, &proj));
-                if e.differs || e.init != base[*s].rec {
-                    touched.push((*s, e, proj.clone()));
+                if svc_stamp[*s] != *stamp {
+                    svc_stamp[*s] = *stamp;
+                    touched.push(*s);
                 }
             }
         }
         if touched.is_empty() {
             return;
         }
-        // A service is in its initial shape while the youngest of its relevant failures
-        // is younger than its recovery delay. Failures are independent, so their ages
-        // are: each is distributed as the age of an outage at a random moment,
-        // P(age < t) = E[min(t, D)] / E[D]. For each service or journey, bucket each
-        // failure's age at the delays of the services in it that the failure concerns,
-        // and sum over the buckets' combinations. Working per entity keeps the
-        // combinations to the few delays that matter to it.
         affected.clear();
-        for (i, (s, e, _)) in touched.iter().enumerate() {
-            touched_at[*s] = i;
-            if !e.differs {
-                own[*s] = e.rec;
-            }
+        for s in &touched {
             for en in &m.entities_of[*s] {
                 if ent_stamp[*en] != *stamp {
                     ent_stamp[*en] = *stamp;
@@ -208,54 +262,200 @@ pub(crate) fn run(m: &Model, b: Budget) -> Analytic {
         }
         for ent in &affected {
             let en = &m.entities[*ent];
-            // The entity's services that have a recovery window in this state.
-            moving.clear();
+            svcs.clear();
             for sv in en.up.iter().chain(en.ge.iter()) {
-                let i = touched_at[*sv];
-                if i < touched.len()
-                    && touched[i].0 == *sv
-                    && touched[i].1.differs
-                    && !moving.contains(&i)
-                {
-                    moving.push(i);
+                if svc_stamp[*sv] == *stamp && !in_svcs[*sv] {
+                    in_svcs[*sv] = true;
+                    svcs.push(*sv);
                 }
             }
-            let mut clocks: Vec<(usize, Vec<f64>, Vec<f64>)> = Vec::new();
+            for sv in &svcs {
+                in_svcs[*sv] = false;
+            }
+            // Each component that concerns the entity, with the ways its outage can be.
+            // Only the first with more than its plain mark is weighed over all its
+            // marks; the rest over their plain one, the other marks' mass left out.
+            let mut clocks: Vec<(usize, Vec<Opt>)> = Vec::new();
+            let mut marked = false;
+            let mut kept = 1.0;
             for c in set {
-                let mut b: Vec<f64> = moving
+                let concerned: Vec<usize> = svcs
                     .iter()
-                    .filter(|i| touched[**i].2.contains(c))
-                    .map(|i| touched[*i].1.t_h)
+                    .copied()
+                    .filter(|s| m.services[*s].relevant.binary_search(c).is_ok())
                     .collect();
-                if b.is_empty() {
+                if concerned.is_empty() {
                     continue;
                 }
-                b.sort_by(f64::total_cmp);
-                b.dedup();
-                // Probability of each age bucket.
-                let dur = &m.comps[*c].dur;
-                let mut prev = 0.0;
-                let mut pieces = Vec::with_capacity(b.len() + 1);
-                for t in &b {
-                    let f = dur.window_fraction(*t);
-                    pieces.push((f - prev).max(0.0));
-                    prev = f;
+                let mut bounds: Vec<f64> = concerned
+                    .iter()
+                    .flat_map(|s| m.delays[*s].iter().copied())
+                    .collect();
+                bounds.sort_by(f64::total_cmp);
+                bounds.dedup();
+                bounds.push(f64::INFINITY);
+                // The age matters to held instances of services with units there.
+                let needs_age = can_hold[*c].is_some_and(|r| {
+                    let cp = m.regions[r].cp_comp;
+                    concerned
+                        .iter()
+                        .any(|s| m.services[*s].relevant.binary_search(&cp).is_ok())
+                });
+                let comp = &m.comps[*c];
+                let mut opts: Vec<Opt> = Vec::new();
+                let several = comp.marks.iter().filter(|x| x.1 > 0.0).count() > 1;
+                let only_plain = several && marked;
+                marked |= several;
+                for (mi, (mark, pm)) in comp.marks.iter().enumerate() {
+                    if *pm <= 0.0 || (only_plain && mi > 0) {
+                        continue;
+                    }
+                    if only_plain {
+                        kept *= pm;
+                    }
+                    let holding =
+                        needs_age && (comp.holds.is_some() || mark.launch == Launch::Blocked);
+                    // Held instances: more pieces, at multiples of the median, so the
+                    // two moment-matched ages of each piece follow the instances'
+                    // saturating down probability through a heavy-tailed age.
+                    let own_bounds;
+                    let bounds_here = if holding {
+                        let med = comp.dur.median;
+                        let mut b: Vec<f64> = bounds.clone();
+                        b.extend((-3..=7).map(|k| med * 2f64.powi(k)));
+                        b.sort_by(f64::total_cmp);
+                        b.dedup();
+                        own_bounds = b;
+                        &own_bounds
+                    } else {
+                        &bounds
+                    };
+                    let mut lo = 0.0;
+                    let mut prev = 0.0;
+                    for hi in bounds_here {
+                        if holding {
+                            let (mass, nodes) = comp.dur.age_nodes(lo, *hi);
+                            if mass > 0.0 {
+                                for a in nodes {
+                                    opts.push(Opt {
+                                        w: pm * mass / 2.0,
+                                        mark: mi,
+                                        hi: *hi,
+                                        age: Some(a),
+                                    });
+                                }
+                            }
+                        } else {
+                            let f = if hi.is_infinite() {
+                                1.0
+                            } else {
+                                comp.dur.window_fraction(*hi)
+                            };
+                            let mass = (f - prev).max(0.0);
+                            prev = f;
+                            if mass > 0.0 {
+                                opts.push(Opt {
+                                    w: pm * mass,
+                                    mark: mi,
+                                    hi: *hi,
+                                    age: None,
+                                });
+                            }
+                        }
+                        lo = *hi;
+                    }
                 }
-                pieces.push((1.0 - prev).max(0.0));
-                clocks.push((*c, b, pieces));
+                clocks.push((*c, opts));
             }
-            // Mixed-radix walk over the bucket combinations.
+            if kept < 1.0 {
+                let lost = p * (1.0 - kept);
+                left_out[*ent] += lost;
+                d_notup[*ent] += lost * (1.0 - base_notup[*ent]);
+                d_down[*ent] += lost * (1.0 - base_down[*ent]);
+                if set.len() >= 2 {
+                    d_down_multi[*ent] += lost * (1.0 - base_down[*ent]);
+                }
+            }
+            if clocks.iter().any(|(_, o)| o.is_empty()) {
+                continue;
+            }
+            // Mixed-radix walk over the combinations.
             let mut idx = vec![0usize; clocks.len()];
             loop {
-                let w: f64 = idx.iter().zip(&clocks).map(|(i, cl)| cl.2[*i]).product();
+                let w: f64 = idx.iter().zip(&clocks).map(|(i, cl)| cl.1[*i].w).product();
                 if w > 0.0 {
-                    for i in &moving {
-                        let (sv, e, pj) = &touched[*i];
-                        let initial = clocks.iter().zip(&idx).any(|((c, b, _), k)| {
-                            // Age below this bucket's upper end, which is ≤ t_h.
-                            *k < b.len() && b[*k] <= e.t_h && pj.contains(c)
-                        });
-                        own[*sv] = if initial { e.init } else { e.rec };
+                    for sv in &svcs {
+                        let rel = &m.services[*sv].relevant;
+                        proj.clear();
+                        key.clear();
+                        for ((c, opts), i) in clocks.iter().zip(&idx) {
+                            if rel.binary_search(c).is_ok() {
+                                let o = opts[*i];
+                                proj.push((*c, o.mark));
+                                key.push(*c as u32);
+                                key.push(o.mark as u32);
+                            }
+                        }
+                        if !cache[*sv].contains_key(&key[..]) {
+                            let e = entry(m, *sv, &proj);
+                            cache[*sv].insert(key.clone(), e);
+                        }
+                        let Some(e) = cache[*sv].get(&key[..]) else {
+                            continue;
+                        };
+                        // In the initial shape while some outage that concerns it is
+                        // younger than its recovery delay.
+                        let initial = e.differs
+                            && clocks
+                                .iter()
+                                .zip(&idx)
+                                .filter(|((c, _), _)| rel.binary_search(c).is_ok())
+                                .zip(&e.matters)
+                                .any(|(((_, opts), i), mt)| *mt && at_most(opts[*i].hi, e.t_h));
+                        let holds = if initial { e.init_holds } else { e.rec_holds };
+                        own[*sv] = if !holds {
+                            if initial {
+                                e.init_p
+                            } else {
+                                e.rec_p
+                            }
+                        } else {
+                            // Each held region's impairment is as old as the oldest
+                            // outage holding it.
+                            ages.clear();
+                            for ((c, opts), i) in clocks.iter().zip(&idx) {
+                                let o = opts[*i];
+                                let (Some(r), Some(a)) = (can_hold[*c], o.age) else {
+                                    continue;
+                                };
+                                let comp = &m.comps[*c];
+                                if comp.holds.is_none()
+                                    && comp.marks[o.mark].0.launch != Launch::Blocked
+                                {
+                                    continue;
+                                }
+                                match ages.iter_mut().find(|x| x.0 == r) {
+                                    Some(x) => x.1 = x.1.max(a),
+                                    None => ages.push((r, a)),
+                                }
+                            }
+                            ages.sort_by_key(|x| x.0);
+                            age_key.clear();
+                            for (r, a) in &ages {
+                                age_key.push(*r as u64);
+                                age_key.push(a.to_bits());
+                            }
+                            let ck = (key.clone(), initial, age_key.clone());
+                            match aged[*sv].get(&ck) {
+                                Some(pr) => *pr,
+                                None => {
+                                    let shape = if initial { &e.init } else { &e.rec };
+                                    let pr = m.probs(*sv, shape, &Ages(&ages));
+                                    aged[*sv].insert(ck, pr);
+                                    pr
+                                }
+                            }
+                        };
                     }
                     d_notup[*ent] += p * w * (eff(&en.up, &own, false) - base_notup[*ent]);
                     let dd = p * w * (eff(&en.ge, &own, true) - base_down[*ent]);
@@ -267,7 +467,7 @@ pub(crate) fn run(m: &Model, b: Budget) -> Analytic {
                 let mut k = 0;
                 while k < idx.len() {
                     idx[k] += 1;
-                    if idx[k] < clocks[k].2.len() {
+                    if idx[k] < clocks[k].1.len() {
                         break;
                     }
                     idx[k] = 0;
@@ -277,12 +477,13 @@ pub(crate) fn run(m: &Model, b: Budget) -> Analytic {
                     break;
                 }
             }
-        }
-        for (s, _, _) in &touched {
-            own[*s] = base_own[*s];
+            for sv in &svcs {
+                own[*sv] = base_own[*sv];
+            }
         }
     };
     // Iterative enumeration of all subsets of size ≤ k.
+    let mut stack: Vec<usize> = Vec::new();
     visit(&[], &mut stamp);
     if k > 0 && n > 0 {
         stack.push(0);
@@ -318,5 +519,6 @@ pub(crate) fn run(m: &Model, b: Budget) -> Analytic {
         notup,
         down,
         down_multi: d_down_multi,
+        marks_left_out: left_out,
     }
 }

@@ -10,26 +10,59 @@ use std::collections::BTreeMap;
 
 use statrs::distribution::{Binomial, Discrete, DiscreteCDF};
 
-use super::model::{commit_latency, Model, Sem, Target};
+use super::model::{commit_latency, Launch, Mark, Model, Sem, Target};
 
-/// Which components are down.
+/// Which components are down, and what each outage brought with it (an index into
+/// the component's marks).
 pub(crate) trait Active {
     fn on(&self, c: usize) -> bool;
+    fn mark(&self, c: usize) -> usize;
 }
 
+/// Components down with their plain marks (the scenario matrix's single failures).
 impl Active for [usize] {
     fn on(&self, c: usize) -> bool {
         self.contains(&c)
     }
+    fn mark(&self, _: usize) -> usize {
+        0
+    }
 }
 
-/// Component flags indexed by component, for the simulation.
+/// Components down, each with its mark: `(component, mark)` pairs.
+impl Active for [(usize, usize)] {
+    fn on(&self, c: usize) -> bool {
+        self.iter().any(|x| x.0 == c)
+    }
+    fn mark(&self, c: usize) -> usize {
+        self.iter().find(|x| x.0 == c).map_or(0, |x| x.1)
+    }
+}
+
+/// Component flags and marks indexed by component, for the simulation.
 #[derive(Debug)]
-pub(crate) struct Flags<'a>(pub &'a [bool]);
+pub(crate) struct Flags<'a>(pub &'a [bool], pub &'a [usize]);
 
 impl Active for Flags<'_> {
     fn on(&self, c: usize) -> bool {
         self.0[c]
+    }
+    fn mark(&self, c: usize) -> usize {
+        self.1[c]
+    }
+}
+
+/// How long each region's control plane has been impaired (hours), where the
+/// analytic method has fixed it; a held region without an age uses the average over
+/// the impairment.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Ages<'a>(pub &'a [(usize, f64)]);
+
+impl Ages<'_> {
+    pub(crate) const NONE: Ages<'static> = Ages(&[]);
+
+    fn of(&self, region: usize) -> Option<f64> {
+        self.0.iter().find(|x| x.0 == region).map(|x| x.1)
     }
 }
 
@@ -74,26 +107,66 @@ pub(crate) enum Leader {
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Shape {
-    /// The instances of these units (unit, per-instance down probability) are capacity;
-    /// `full` when a DR standby or restore has brought up the whole demand.
+    /// The instances of these units (unit, whether its region's control plane is
+    /// impaired so failed instances wait) are capacity; `full` when a DR standby or
+    /// restore has brought up the whole demand.
     Stateless {
-        units: Vec<(usize, f64)>,
+        units: Vec<(usize, bool)>,
         full: bool,
     },
     /// The serving primary (its first instance is the one that matters) and the other
     /// members it can fail over to. `None`: down until failover.
     Replicated {
-        primary: Option<(usize, f64)>,
-        others: Vec<(usize, f64)>,
+        primary: Option<(usize, bool)>,
+        others: Vec<(usize, bool)>,
     },
-    /// Reachable members (unit, q), who leads, which cells reach which, and the commit
-    /// latency with every one of them up (`None`: no majority).
+    /// Reachable members (unit, held), who leads, which cells reach which, and the
+    /// commit latency with every one of them up (`None`: no majority).
     Quorum {
-        cells: Vec<(usize, f64)>,
+        cells: Vec<(usize, bool)>,
         leader: Leader,
         reach: Vec<Vec<bool>>,
         latency: Option<f64>,
     },
+}
+
+impl Shape {
+    /// The same shape up to which instances wait on an impaired control plane: what
+    /// serves and who leads. A failure that changes only that (a control-plane outage
+    /// under a store that has failed over) does not restart a recovery.
+    pub(crate) fn same_structure(&self, o: &Shape) -> bool {
+        let units = |v: &[(usize, bool)]| v.iter().map(|x| x.0).collect::<Vec<_>>();
+        match (self, o) {
+            (Shape::Stateless { units: a, full: fa }, Shape::Stateless { units: b, full: fb }) => {
+                fa == fb && units(a) == units(b)
+            }
+            (
+                Shape::Replicated {
+                    primary: pa,
+                    others: oa,
+                },
+                Shape::Replicated {
+                    primary: pb,
+                    others: ob,
+                },
+            ) => pa.map(|x| x.0) == pb.map(|x| x.0) && units(oa) == units(ob),
+            (
+                Shape::Quorum {
+                    cells: ca,
+                    leader: la,
+                    reach: ra,
+                    latency: ta,
+                },
+                Shape::Quorum {
+                    cells: cb,
+                    leader: lb,
+                    reach: rb,
+                    latency: tb,
+                },
+            ) => units(ca) == units(cb) && la == lb && ra == rb && ta == tb,
+            _ => false,
+        }
+    }
 }
 
 /// Probability of not being up, and of being down.
@@ -141,12 +214,33 @@ impl Model {
         a.on(self.regions[r].comp)
     }
 
+    fn mark_of<A: Active + ?Sized>(&self, c: usize, a: &A) -> &Mark {
+        &self.comps[c].marks[a.mark(c).min(self.comps[c].marks.len() - 1)].0
+    }
+
+    /// Whether the region's control plane is impaired while the region itself is up:
+    /// its control-plane outage, or a zone outage that impaired it. Failed instances
+    /// there wait for the impairment to end.
+    pub(crate) fn held<A: Active + ?Sized>(&self, r: usize, a: &A) -> bool {
+        a.on(self.regions[r].cp_comp)
+            || self.regions[r]
+                .zone_comps
+                .iter()
+                .any(|c| a.on(*c) && self.mark_of(*c, a).launch == Launch::Blocked)
+    }
+
     pub(crate) fn cp_down<A: Active + ?Sized>(&self, r: usize, a: &A) -> bool {
-        self.region_down(r, a) || a.on(self.regions[r].cp_comp)
+        self.region_down(r, a) || self.held(r, a)
     }
 
     pub(crate) fn zone_down<A: Active + ?Sized>(&self, z: usize, a: &A) -> bool {
-        a.on(self.zones[z].comp) || self.region_down(self.zones[z].region, a)
+        let r = self.zones[z].region;
+        self.region_down(r, a)
+            || self.regions[r].zone_comps.iter().any(|c| {
+                a.on(*c)
+                    && (self.comps[*c].zone == Some(z)
+                        || self.mark_of(*c, a).followers.contains(&z))
+            })
     }
 
     fn zone_usable<A: Active + ?Sized>(&self, z: usize, a: &A) -> bool {
@@ -175,12 +269,28 @@ impl Model {
         }
     }
 
-    fn unit_q<A: Active + ?Sized>(&self, u: usize, a: &A) -> f64 {
+    fn unit_held<A: Active + ?Sized>(&self, u: usize, a: &A) -> bool {
+        self.held(self.units[u].region, a)
+    }
+
+    /// P(an instance of the unit is down).
+    fn inst_down(&self, u: usize, held: bool, ages: &Ages) -> f64 {
         let r = &self.regions[self.units[u].region];
-        if a.on(r.cp_comp) {
-            r.q_cp
-        } else {
-            r.q
+        match (held, ages.of(self.units[u].region)) {
+            (false, _) => r.q,
+            (true, Some(age)) => r.held_down(age),
+            (true, None) => r.q_cp,
+        }
+    }
+
+    /// P(the unit's first instance is down, for less than `t` hours).
+    fn inst_down_within(&self, u: usize, held: bool, ages: &Ages, t: f64) -> f64 {
+        let r = &self.regions[self.units[u].region];
+        match (held, ages.of(self.units[u].region)) {
+            (false, _) => r.down_within(t, None),
+            (true, Some(age)) => r.down_within(t, Some(age)),
+            // Averaged over the impairment: the failover window is a small share of it.
+            (true, None) => r.q_cp * r.inst_dur.window_fraction(t),
         }
     }
 
@@ -200,11 +310,11 @@ impl Model {
                 ..
             } => {
                 let active = |u: &usize| self.units[*u].role != crate::deployment::Role::Standby;
-                let mut units: Vec<(usize, f64)> = svc
+                let mut units: Vec<(usize, bool)> = svc
                     .units
                     .iter()
                     .filter(|u| active(u) && self.unit_state(**u, a) == UState::Up)
-                    .map(|u| (*u, self.unit_q(*u, a)))
+                    .map(|u| (*u, self.unit_held(*u, a)))
                     .collect();
                 if initial {
                     return Shape::Stateless { units, full: false };
@@ -220,7 +330,7 @@ impl Model {
                                 .iter()
                                 .any(|r| *r != home && self.can_launch(*r, a))
                         {
-                            units.push((*u, self.regions[home].q));
+                            units.push((*u, false));
                         }
                     }
                 }
@@ -249,12 +359,12 @@ impl Model {
                 } else {
                     avail.first().copied()
                 };
-                let primary = designated.map(|u| (u, self.unit_q(u, a)));
+                let primary = designated.map(|u| (u, self.unit_held(u, a)));
                 let others = avail
                     .iter()
                     .copied()
                     .filter(|u| Some(*u) != designated)
-                    .map(|u| (u, self.unit_q(u, a)))
+                    .map(|u| (u, self.unit_held(u, a)))
                     .collect();
                 Shape::Replicated { primary, others }
             }
@@ -268,9 +378,9 @@ impl Model {
                 let idx: Vec<usize> = (0..members.len())
                     .filter(|k| self.unit_state(members[*k], a) == UState::Up)
                     .collect();
-                let cells: Vec<(usize, f64)> = idx
+                let cells: Vec<(usize, bool)> = idx
                     .iter()
-                    .map(|k| (members[*k], self.unit_q(members[*k], a)))
+                    .map(|k| (members[*k], self.unit_held(members[*k], a)))
                     .collect();
                 let reach: Vec<Vec<bool>> = idx
                     .iter()
@@ -331,8 +441,21 @@ impl Model {
         }
     }
 
-    /// Probabilities over independent instance failures.
-    pub(crate) fn probs(&self, s: usize, shape: &Shape) -> Probs {
+    /// Whether any instance in the shape waits on an impaired control plane, so its
+    /// probabilities depend on how long the impairment has lasted.
+    pub(crate) fn holds(shape: &Shape) -> bool {
+        match shape {
+            Shape::Stateless { units, full, .. } => !full && units.iter().any(|x| x.1),
+            Shape::Replicated { primary, others } => {
+                primary.iter().chain(others.iter()).any(|x| x.1)
+            }
+            Shape::Quorum { cells, .. } => cells.iter().any(|x| x.1),
+        }
+    }
+
+    /// Probabilities over independent instance failures, given how long each held
+    /// region's control plane has been impaired.
+    pub(crate) fn probs(&self, s: usize, shape: &Shape, ages: &Ages) -> Probs {
         match (&self.services[s].sem, shape) {
             (
                 Sem::Stateless {
@@ -341,32 +464,35 @@ impl Model {
                     floor,
                     ..
                 },
-                Shape::Stateless { units, full },
+                Shape::Stateless { units, full, .. },
             ) => {
                 if *full {
                     return Probs::UP;
                 }
                 let groups: Vec<(u32, f64, f64, f64)> = units
                     .iter()
-                    .map(|(u, q)| {
+                    .map(|(u, h)| {
                         let un = &self.units[*u];
-                        (un.count, un.vcpu, un.mem, *q)
+                        (un.count, un.vcpu, un.mem, self.inst_down(*u, *h, ages))
                     })
                     .collect();
                 stateless_probs(&groups, *demand_v, *demand_m, *floor)
             }
             (Sem::Replicated { failover_s, .. }, Shape::Replicated { primary, others }) => {
-                let Some((p, qp)) = primary else {
+                let Some((p, hp)) = primary else {
                     return Probs::DOWN;
                 };
+                let qp = self.inst_down(*p, *hp, ages);
                 let mut all_down = qp.powi(self.units[*p].count as i32 - 1);
-                for (u, q) in others {
-                    all_down *= q.powi(self.units[*u].count as i32);
+                for (u, h) in others {
+                    all_down *= self
+                        .inst_down(*u, *h, ages)
+                        .powi(self.units[*u].count as i32);
                 }
-                let w = self.regions[self.units[*p].region]
-                    .inst_dur
-                    .window_fraction(failover_s / 3600.0);
-                let notup = qp * (w + (1.0 - w) * all_down);
+                // Down while the primary's outage is younger than the failover time,
+                // and after it while no other member is up.
+                let within = self.inst_down_within(*p, *hp, ages, failover_s / 3600.0);
+                let notup = (within + (qp - within).max(0.0) * all_down).min(1.0);
                 Probs { notup, down: notup }
             }
             (
@@ -385,16 +511,15 @@ impl Model {
             ) => {
                 let counts: Vec<(u32, f64)> = cells
                     .iter()
-                    .map(|(u, q)| (self.units[*u].count, *q))
+                    .map(|(u, h)| (self.units[*u].count, self.inst_down(*u, *h, ages)))
                     .collect();
                 let fail = match leader {
                     Leader::Wait => 1.0,
                     Leader::Any => no_majority(&counts, reach, *maj),
                     Leader::Designated(c) => {
-                        let (u, ql) = cells[*c];
-                        let w = self.regions[self.units[u].region]
-                            .inst_dur
-                            .window_fraction(election_s / 3600.0);
+                        let (u, hl) = cells[*c];
+                        let ql = counts[*c].1;
+                        let within = self.inst_down_within(u, hl, ages, election_s / 3600.0);
                         let mut without = counts.clone();
                         without[*c].0 -= 1;
                         // Leader up: it needs maj − 1 others it reaches.
@@ -407,7 +532,7 @@ impl Model {
                         let short = sum_below(&reach_c, maj.saturating_sub(1));
                         // Leader down: an election after the window, if some majority.
                         let none = no_majority(&without, reach, *maj);
-                        (1.0 - ql) * short + ql * (w + (1.0 - w) * none)
+                        (1.0 - ql) * short + within + (ql - within).max(0.0) * none
                     }
                 };
                 let slow = match (latency, budget_ms) {
@@ -440,7 +565,7 @@ impl Model {
                     floor,
                     ..
                 },
-                Shape::Stateless { units, full },
+                Shape::Stateless { units, full, .. },
             ) => {
                 if *full {
                     return St::Up;
@@ -544,7 +669,7 @@ impl Model {
                 Sem::Stateless {
                     demand_v, demand_m, ..
                 },
-                Shape::Stateless { units, full },
+                Shape::Stateless { units, full, .. },
             ) => {
                 let (v, m) = units.iter().fold((0.0, 0.0), |(v, m), (u, _)| {
                     let un = &self.units[*u];

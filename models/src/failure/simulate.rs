@@ -7,7 +7,7 @@
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 
-use rand::SeedableRng;
+use rand::{RngExt as _, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use statrs::distribution::Normal;
 
@@ -110,11 +110,17 @@ struct Engine<'m> {
     heap: BinaryHeap<Reverse<Ev>>,
     seq: u64,
     comp_down: Vec<bool>,
+    /// What each outage in effect brought with it (index into the component's marks).
+    comp_mark: Vec<usize>,
     comp_start: Vec<f64>,
     comp_end: Vec<f64>,
     inst_unit: Vec<usize>,
     inst_down: Vec<bool>,
     inst_since: Vec<f64>,
+    /// When a down instance comes back; a later end replaces an earlier one.
+    inst_end: Vec<f64>,
+    /// Instances per region, for holding them when its control plane is impaired.
+    region_insts: Vec<Vec<usize>>,
     unit_up: Vec<u32>,
     first: Vec<usize>,
     svc: Vec<SvcState>,
@@ -162,24 +168,81 @@ impl<'m> Engine<'m> {
         }
     }
 
+    /// When the region's control-plane impairment ends, if it is impaired: the latest
+    /// end of the outages holding it.
+    fn hold_end(&self, r: usize) -> Option<f64> {
+        let flags = Flags(&self.comp_down, &self.comp_mark);
+        let reg = &self.m.regions[r];
+        let mut end: Option<f64> = None;
+        let mut take = |c: usize| {
+            end = Some(end.map_or(self.comp_end[c], |e: f64| e.max(self.comp_end[c])));
+        };
+        if self.comp_down[reg.cp_comp] {
+            take(reg.cp_comp);
+        }
+        for c in &reg.zone_comps {
+            if self.comp_down[*c]
+                && self.m.comps[*c].marks[self.comp_mark[*c]].0.launch
+                    == super::model::Launch::Blocked
+            {
+                take(*c);
+            }
+        }
+        debug_assert_eq!(end.is_some(), self.m.held(r, &flags));
+        end
+    }
+
+    /// An impairment began: every instance of the region that is down now waits for
+    /// its end too.
+    fn hold_region(&mut self, r: usize) {
+        let Some(end) = self.hold_end(r) else {
+            return;
+        };
+        for k in 0..self.region_insts[r].len() {
+            let i = self.region_insts[r][k];
+            if self.inst_down[i] && self.inst_end[i] < end {
+                self.inst_end[i] = end;
+                self.push(end, Kind::Inst(i));
+            }
+        }
+    }
+
     /// Recomputes a service's shapes after a component changed.
     fn refresh(&mut self, s: usize, t: f64, arrival: bool) {
-        let flags = Flags(&self.comp_down);
+        let flags = Flags(&self.comp_down, &self.comp_mark);
         let init = self.m.shape(s, &flags, true);
         let rec = self.m.shape(s, &flags, false);
         let t_h = self.m.recovery_delay(s, &rec) / 3600.0;
         // The recovery clock runs from the youngest failure still in effect that
         // concerns the service: a new one restarts it; when one ends, the clock goes
         // back to the youngest of those left.
+        let changed =
+            !(init.same_structure(&self.svc[s].init) && rec.same_structure(&self.svc[s].rec));
         let last = if arrival {
-            t
+            if changed {
+                t
+            } else {
+                self.svc[s].last_arrival
+            }
         } else {
-            self.m.services[s]
-                .relevant
-                .iter()
-                .filter(|c| self.comp_down[**c])
-                .map(|c| self.comp_start[*c])
-                .fold(f64::NEG_INFINITY, f64::max)
+            // Back to the youngest failure still in effect that shapes the service:
+            // without it, what serves would differ.
+            let mut off = self.comp_down.clone();
+            let mut last = f64::NEG_INFINITY;
+            for c in &self.m.services[s].relevant {
+                if !self.comp_down[*c] {
+                    continue;
+                }
+                off[*c] = false;
+                let f = Flags(&off, &self.comp_mark);
+                let shapes_it = !(self.m.shape(s, &f, true).same_structure(&init)
+                    && self.m.shape(s, &f, false).same_structure(&rec));
+                off[*c] = true;
+                if shapes_it {
+                    last = last.max(self.comp_start[*c]);
+                }
+            }
+            last
         };
         let st = &mut self.svc[s];
         st.last_arrival = last;
@@ -215,7 +278,12 @@ impl<'m> Engine<'m> {
         {
             let p = *p;
             if let Some(prev) = self.svc[s].served_by {
-                if prev != p && self.m.unit_state(prev, &Flags(&self.comp_down)) != UState::Up {
+                if prev != p
+                    && self
+                        .m
+                        .unit_state(prev, &Flags(&self.comp_down, &self.comp_mark))
+                        != UState::Up
+                {
                     self.cur_failovers[s] += 1.0;
                 }
             }
@@ -313,10 +381,34 @@ impl<'m> Engine<'m> {
                         self.push(next, Kind::Comp(c));
                         return;
                     }
+                    // What this outage brings with it.
+                    let marks = &self.m.comps[c].marks;
+                    let mut mark = 0;
+                    if marks.len() > 1 {
+                        let mut u: f64 = self.rng.random::<f64>();
+                        mark = marks.len() - 1;
+                        for (i, (_, w)) in marks.iter().enumerate() {
+                            if u < *w {
+                                mark = i;
+                                break;
+                            }
+                            u -= w;
+                        }
+                    }
                     self.comp_down[c] = true;
+                    self.comp_mark[c] = mark;
                     self.comp_start[c] = t;
                     self.comp_end[c] = t + x;
                     self.push(t + x, Kind::Comp(c));
+                    let comp = &self.m.comps[c];
+                    let holds = comp.holds.or_else(|| {
+                        comp.zone
+                            .filter(|_| comp.marks[mark].0.launch == super::model::Launch::Blocked)
+                            .map(|z| self.m.zones[z].region)
+                    });
+                    if let Some(r) = holds {
+                        self.hold_region(r);
+                    }
                     for i in 0..self.m.relevant_inv[c].len() {
                         let s = self.m.relevant_inv[c][i];
                         self.refresh(s, t, true);
@@ -326,6 +418,10 @@ impl<'m> Engine<'m> {
             Kind::Inst(i) => {
                 let u = self.inst_unit[i];
                 let s = self.m.units[u].service;
+                if self.inst_down[i] && t < self.inst_end[i] {
+                    // Superseded: the instance was held past this end.
+                    return;
+                }
                 if self.inst_down[i] {
                     self.inst_down[i] = false;
                     self.unit_up[u] += 1;
@@ -333,15 +429,17 @@ impl<'m> Engine<'m> {
                     let next = t + exponential(&mut self.rng, rate);
                     self.push(next, Kind::Inst(i));
                 } else {
-                    let r = &self.m.regions[self.m.units[u].region];
+                    let ri = self.m.units[u].region;
+                    let r = &self.m.regions[ri];
                     let d = r.inst_dur.sample(&mut self.rng, &self.normal);
                     let mut end = t + d;
-                    // No replacement launches while the control plane is out.
-                    if self.comp_down[r.cp_comp] {
-                        end = end.max(self.comp_end[r.cp_comp]);
+                    // No replacement launches while the control plane is impaired.
+                    if let Some(h) = self.hold_end(ri) {
+                        end = end.max(h);
                     }
                     self.inst_down[i] = true;
                     self.inst_since[i] = t;
+                    self.inst_end[i] = end;
                     self.unit_up[u] -= 1;
                     self.push(end, Kind::Inst(i));
                     if i == self.first[u] {
@@ -400,7 +498,8 @@ pub(crate) fn run(
         }
     }
     let none: Vec<bool> = vec![false; m.comps.len()];
-    let flags = Flags(&none);
+    let plain: Vec<usize> = vec![0; m.comps.len()];
+    let flags = Flags(&none, &plain);
     let svc: Vec<SvcState> = (0..ns)
         .map(|s| {
             let init = m.shape(s, &flags, true);
@@ -430,11 +529,20 @@ pub(crate) fn run(
         heap: BinaryHeap::new(),
         seq: 0,
         comp_down: none.clone(),
+        comp_mark: plain.clone(),
         comp_start: vec![0.0; m.comps.len()],
         comp_end: vec![0.0; m.comps.len()],
         inst_unit,
         inst_down: vec![false; m.instances],
         inst_since: vec![0.0; m.instances],
+        inst_end: vec![0.0; m.instances],
+        region_insts: {
+            let mut v = vec![Vec::new(); m.regions.len()];
+            for un in &m.units {
+                v[un.region].extend(un.first_instance..un.first_instance + un.count as usize);
+            }
+            v
+        },
         unit_up: m.units.iter().map(|u| u.count).collect(),
         first,
         svc,
