@@ -244,6 +244,12 @@ impl CorrelationPriors {
         (self.control_plane_impaired + self.relaunch_contention).min(1.0)
     }
 
+    /// What a catalog without a `[failure.correlation]` table means: independent zones,
+    /// citing no source.
+    pub fn unstated() -> CorrelationPriors {
+        CorrelationPriors::independent("")
+    }
+
     /// No correlation: zones fail independently and relaunches always succeed.
     pub fn independent(source: &str) -> CorrelationPriors {
         CorrelationPriors {
@@ -276,7 +282,9 @@ macro_rules! failure_modes {
         pub struct FailurePriors {
             $(pub $field: FailureMode,)*
             pub spot: SpotFailure,
-            /// Correlated consequences of a zone outage.
+            /// Correlated consequences of a zone outage. A catalog without the table
+            /// rates zones as independent.
+            #[serde(default = "CorrelationPriors::unstated")]
             pub correlation: CorrelationPriors,
             /// Per-region differences from the defaults above.
             #[serde(default)]
@@ -440,10 +448,12 @@ impl Catalog {
             path!["failure", "spot", "source"],
             &self.failure.spot.source,
         );
-        cite(
-            path!["failure", "correlation", "source"],
-            &self.failure.correlation.source,
-        );
+        if !self.failure.correlation.source.is_empty() {
+            cite(
+                path!["failure", "correlation", "source"],
+                &self.failure.correlation.source,
+            );
+        }
         for (region, o) in &self.failure.regions {
             for mode in Mode::ALL {
                 if let Some(src) = o.mode(*mode).and_then(|m| m.source.as_deref()) {
