@@ -145,6 +145,13 @@ pub struct Assumptions {
     pub scale_up_seconds: f64,
     /// Raft/Paxos leader election after the leader is lost.
     pub election_seconds: f64,
+    /// Until clients of a stateless fleet stop being sent to a lost zone's capacity:
+    /// the load balancer's target health checks (30 s × 2 failures) and its DNS
+    /// record's 60 s TTL.
+    pub zone_routing_seconds: f64,
+    /// Until clients are sent away from a region that lost all of a fleet's capacity:
+    /// DNS failover health checks (30 s × 3 failures) and the record's 60 s TTL.
+    pub region_routing_seconds: f64,
     /// Failover of a replicated store that does not set `failover`.
     pub default_failover_seconds: f64,
     /// Replication lag of a replicated store that does not set `replication_lag`.
@@ -174,6 +181,12 @@ impl Assumptions {
         Assumptions {
             scale_up_seconds: instance.median_hours * SECONDS_PER_HOUR,
             election_seconds: 10.0,
+            // Elastic Load Balancing target-group defaults (HealthCheckIntervalSeconds
+            // 30, UnhealthyThresholdCount 2) plus the load balancer's DNS TTL of 60 s.
+            zone_routing_seconds: 2.0 * 30.0 + 60.0,
+            // Route 53 health-check defaults (RequestInterval 30, FailureThreshold 3)
+            // plus a 60 s failover record TTL.
+            region_routing_seconds: 3.0 * 30.0 + 60.0,
             default_failover_seconds: DEFAULT_FAILOVER_SECONDS,
             default_replication_lag_seconds: 1.0,
             warm_standby_seconds: 900.0,

@@ -184,6 +184,11 @@ pub(crate) enum Sem {
         scale_s: f64,
         /// Delay to bring up the DR standby or restore elsewhere, seconds.
         dr_s: f64,
+        /// Until clients stop being sent to lost capacity: within a region (load
+        /// balancer health checks and its DNS TTL), and away from a region (DNS
+        /// failover: health checks and the record's TTL), seconds.
+        route_zone_s: f64,
+        route_region_s: f64,
         /// Regions with active capacity.
         active_regions: Vec<usize>,
         /// Where a DR standby or restore can run.
@@ -461,15 +466,13 @@ pub(crate) fn build(
         let q = dist::unavailability(inst.rate_per_year, inst_dur.mean());
         // During a control-plane outage nothing failed is replaced: an instance is down
         // at age A of the outage unless it was up at its start and has not failed
-        // since, 1 − (1 − q)·e^(−λA), averaged here over the age (exact to second
-        // order in λA by the two moment-matched ages).
-        let (_, nodes) = cp_dur.age_nodes(0.0, f64::INFINITY);
+        // since, 1 − (1 − q)·e^(−λA), averaged here over the age.
         let lam = inst.rate_per_year / dist::HOURS_PER_YEAR;
+        let (_, nodes) = cp_dur.age_rule(0.0, f64::INFINITY, lam, 3);
         let q_cp = nodes
             .iter()
-            .map(|a| 1.0 - (1.0 - q) * (-lam * a).exp())
-            .sum::<f64>()
-            / 2.0;
+            .map(|(w, a)| w * (1.0 - (1.0 - q) * (-lam * a).exp()))
+            .sum::<f64>();
         let mut zs = Vec::new();
         let mut zcs = Vec::new();
         for zname in t.zones.get(*rname).into_iter().flatten() {
@@ -793,6 +796,8 @@ pub(crate) fn build(
                         floor: f.degraded_floor,
                         scale_s: a.scale_up_seconds,
                         dr_s,
+                        route_zone_s: a.zone_routing_seconds,
+                        route_region_s: a.region_routing_seconds,
                         active_regions: active.into_iter().collect(),
                         restore,
                     },
@@ -1036,7 +1041,18 @@ pub(crate) fn build(
         .iter()
         .map(|s| {
             let mut d: Vec<f64> = match &s.sem {
-                Sem::Stateless { scale_s, dr_s, .. } => vec![scale_s / 3600.0, dr_s / 3600.0],
+                Sem::Stateless {
+                    scale_s,
+                    dr_s,
+                    route_zone_s,
+                    route_region_s,
+                    ..
+                } => vec![
+                    scale_s / 3600.0,
+                    dr_s / 3600.0,
+                    route_zone_s / 3600.0,
+                    route_region_s / 3600.0,
+                ],
                 Sem::Replicated { failover_s, .. } => vec![failover_s / 3600.0],
                 Sem::Quorum { election_s, .. } => vec![election_s / 3600.0],
             };

@@ -63,18 +63,24 @@ fn eval_scenario(m: &Model, c: usize) -> Vec<Eval> {
     let all = AllUp(m);
     let mut si = Vec::with_capacity(ns);
     let mut sr = Vec::with_capacity(ns);
-    let mut th = Vec::with_capacity(ns);
+    let mut phases = Vec::with_capacity(ns);
     for s in 0..ns {
-        let a = m.shape(s, &set[..], true);
-        let b = m.shape(s, &set[..], false);
-        th.push(m.recovery_delay(s, &b) / 3600.0);
-        si.push(a);
-        sr.push(b);
+        si.push(m.shape(s, &set[..], true));
+        sr.push(m.shape(s, &set[..], false));
+        let ph: Vec<(St, f64)> = m
+            .phases(s, &set[..])
+            .iter()
+            .map(|(shape, until)| (m.status(s, shape, &all, 0.0), *until))
+            .collect();
+        phases.push(ph);
     }
     let st_i: Vec<St> = (0..ns).map(|s| m.status(s, &si[s], &all, 0.0)).collect();
     let st_r: Vec<St> = (0..ns).map(|s| m.status(s, &sr[s], &all, 0.0)).collect();
-    let differs: Vec<bool> = (0..ns).map(|s| si[s] != sr[s]).collect();
-    let mut bps: Vec<f64> = (0..ns).filter(|s| differs[*s]).map(|s| th[s]).collect();
+    let mut bps: Vec<f64> = phases
+        .iter()
+        .flat_map(|ph| ph[..ph.len() - 1].iter().map(|x| x.1))
+        .filter(|x| *x > 0.0)
+        .collect();
     bps.sort_by(f64::total_cmp);
     bps.dedup();
     let mut los = vec![0.0];
@@ -84,11 +90,10 @@ fn eval_scenario(m: &Model, c: usize) -> Vec<Eval> {
     for lo in &los {
         let own: Vec<St> = (0..ns)
             .map(|s| {
-                if differs[s] && th[s] > *lo {
-                    st_i[s]
-                } else {
-                    st_r[s]
-                }
+                let ph = &phases[s];
+                ph.iter()
+                    .find(|(_, until)| *lo < *until)
+                    .map_or(ph[ph.len() - 1].0, |x| x.0)
             })
             .collect();
         for (e, en) in m.entities.iter().enumerate() {
@@ -285,6 +290,8 @@ fn instance_class(m: &Model, s: usize) -> (RecoveryTime, RecoveryTime, f64, bool
 
 /// Expected failovers per year of an asynchronously replicated store: failures that
 /// take its primary away and outlast the failover time, when a member can take over.
+/// Each outage is weighed over what it brings with it (a zone outage that takes the
+/// primary's zone as its follower is a failover too).
 fn failovers_per_year(m: &Model, s: usize) -> f64 {
     let Sem::Replicated { failover_s, .. } = &m.services[s].sem else {
         return 0.0;
@@ -292,18 +299,22 @@ fn failovers_per_year(m: &Model, s: usize) -> f64 {
     let fo_h = failover_s / 3600.0;
     let mut rate = 0.0;
     for c in &m.services[s].relevant {
-        let set = [*c];
-        let si = m.shape(s, &set[..], true);
-        let sr = m.shape(s, &set[..], false);
-        if let (
-            Shape::Replicated { primary: None, .. },
-            Shape::Replicated {
-                primary: Some(_), ..
-            },
-        ) = (&si, &sr)
-        {
-            let comp = &m.comps[*c];
-            rate += dist::arrivals_per_year(comp.rate, comp.dur.mean()) * comp.dur.survival(fo_h);
+        let comp = &m.comps[*c];
+        for (k, (_, w)) in comp.marks.iter().enumerate() {
+            let set = [(*c, k)];
+            let si = m.shape(s, &set[..], true);
+            let sr = m.shape(s, &set[..], false);
+            if let (
+                Shape::Replicated { primary: None, .. },
+                Shape::Replicated {
+                    primary: Some(_), ..
+                },
+            ) = (&si, &sr)
+            {
+                rate += w
+                    * dist::arrivals_per_year(comp.rate, comp.dur.mean())
+                    * comp.dur.survival(fo_h);
+            }
         }
     }
     let none: [usize; 0] = [];

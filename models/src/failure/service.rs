@@ -8,8 +8,6 @@
 
 use std::collections::BTreeMap;
 
-use statrs::distribution::{Binomial, Discrete, DiscreteCDF};
-
 use super::model::{commit_latency, Launch, Mark, Model, Sem, Target};
 
 /// Which components are down, and what each outage brought with it (an index into
@@ -109,10 +107,13 @@ pub(crate) enum Leader {
 pub(crate) enum Shape {
     /// The instances of these units (unit, whether its region's control plane is
     /// impaired so failed instances wait) are capacity; `full` when a DR standby or
-    /// restore has brought up the whole demand.
+    /// restore has brought up the whole demand. `routed` is the share of the fleet's
+    /// traffic that reaches them: below 1 while clients are still sent to capacity
+    /// that was lost, until health checks and DNS move them.
     Stateless {
         units: Vec<(usize, bool)>,
         full: bool,
+        routed: f64,
     },
     /// The serving primary (its first instance is the one that matters) and the other
     /// members it can fail over to. `None`: down until failover.
@@ -137,9 +138,18 @@ impl Shape {
     pub(crate) fn same_structure(&self, o: &Shape) -> bool {
         let units = |v: &[(usize, bool)]| v.iter().map(|x| x.0).collect::<Vec<_>>();
         match (self, o) {
-            (Shape::Stateless { units: a, full: fa }, Shape::Stateless { units: b, full: fb }) => {
-                fa == fb && units(a) == units(b)
-            }
+            (
+                Shape::Stateless {
+                    units: a,
+                    full: fa,
+                    routed: ra,
+                },
+                Shape::Stateless {
+                    units: b,
+                    full: fb,
+                    routed: rb,
+                },
+            ) => fa == fb && ra == rb && units(a) == units(b),
             (
                 Shape::Replicated {
                     primary: pa,
@@ -317,7 +327,11 @@ impl Model {
                     .map(|u| (*u, self.unit_held(*u, a)))
                     .collect();
                 if initial {
-                    return Shape::Stateless { units, full: false };
+                    return Shape::Stateless {
+                        units,
+                        full: false,
+                        routed: 1.0,
+                    };
                 }
                 // Lost or cut-off instances come back in a zone that works, in their own
                 // region or another active one, if launches work there.
@@ -346,7 +360,11 @@ impl Model {
                         Target::Used(r) => self.can_launch(*r, a),
                         Target::Unused => true,
                     });
-                Shape::Stateless { units, full }
+                Shape::Stateless {
+                    units,
+                    full,
+                    routed: 1.0,
+                }
             }
             Sem::Replicated { order, .. } => {
                 let avail: Vec<usize> = order
@@ -441,6 +459,102 @@ impl Model {
         }
     }
 
+    /// What serves the service after the youngest failure that shapes it, phase by
+    /// phase: each shape with the age of that failure (hours) until which it lasts,
+    /// the last open-ended. A stateless fleet first serves only the traffic still
+    /// routed to capacity that survives, until health checks and DNS move clients
+    /// (zone or region routing delay); then whatever survives serves everything,
+    /// until the scale-up or DR delay; then the recovered shape. Stores: before and
+    /// after their failover or election. A phase that would end no later than the one
+    /// before never happens; equal neighbours merge.
+    pub(crate) fn phases<A: Active + ?Sized>(&self, s: usize, a: &A) -> Vec<(Shape, f64)> {
+        let init = self.shape(s, a, true);
+        let rec = self.shape(s, a, false);
+        let mut raw = Vec::with_capacity(3);
+        if let Some(r) = self.routing(s, a, &init) {
+            raw.push(r);
+        }
+        let t = self.recovery_delay(s, &rec) / 3600.0;
+        raw.push((init, t));
+        raw.push((rec, f64::INFINITY));
+        let mut out: Vec<(Shape, f64)> = Vec::with_capacity(raw.len());
+        for (shape, until) in raw {
+            if let Some(last) = out.last_mut() {
+                if until <= last.1 {
+                    continue;
+                }
+                if last.0 == shape {
+                    last.1 = until;
+                    continue;
+                }
+            }
+            out.push((shape, until));
+        }
+        out
+    }
+
+    /// A stateless fleet that lost active capacity (its zone or region down, or cut
+    /// off) keeps receiving the lost capacity's share of the traffic until clients
+    /// are moved: the routing shape and how long it lasts, hours. Losing every active
+    /// instance of a region needs a DNS failover between regions; otherwise the load
+    /// balancer stops sending to the lost zone. Spot reclaims come with a notice and
+    /// are drained, so they route nothing to lost capacity.
+    fn routing<A: Active + ?Sized>(&self, s: usize, a: &A, init: &Shape) -> Option<(Shape, f64)> {
+        let svc = &self.services[s];
+        let Sem::Stateless {
+            route_zone_s,
+            route_region_s,
+            active_regions,
+            ..
+        } = &svc.sem
+        else {
+            return None;
+        };
+        let Shape::Stateless { units, .. } = init else {
+            return None;
+        };
+        let active = |u: &usize| self.units[*u].role != crate::deployment::Role::Standby;
+        let cap = |u: usize| f64::from(self.units[u].count) * self.units[u].vcpu;
+        let mut total = 0.0;
+        let mut lost = 0.0;
+        let mut region_gone = false;
+        for r in active_regions {
+            let mine: Vec<usize> = svc
+                .units
+                .iter()
+                .copied()
+                .filter(|u| active(u) && self.units[*u].region == *r)
+                .collect();
+            let mut lost_here = 0.0;
+            let mut all = 0.0;
+            for u in &mine {
+                all += cap(*u);
+                if matches!(self.unit_state(*u, a), UState::Lost | UState::Isolated) {
+                    lost_here += cap(*u);
+                }
+            }
+            total += all;
+            lost += lost_here;
+            region_gone |= all > 0.0 && lost_here >= all * (1.0 - TOL);
+        }
+        if lost <= 0.0 || total <= 0.0 {
+            return None;
+        }
+        let delay = if region_gone {
+            *route_region_s
+        } else {
+            *route_zone_s
+        };
+        Some((
+            Shape::Stateless {
+                units: units.clone(),
+                full: false,
+                routed: ((total - lost) / total).clamp(0.0, 1.0),
+            },
+            delay / 3600.0,
+        ))
+    }
+
     /// Whether any instance in the shape waits on an impaired control plane, so its
     /// probabilities depend on how long the impairment has lasted.
     pub(crate) fn holds(shape: &Shape) -> bool {
@@ -464,7 +578,11 @@ impl Model {
                     floor,
                     ..
                 },
-                Shape::Stateless { units, full, .. },
+                Shape::Stateless {
+                    units,
+                    full,
+                    routed,
+                },
             ) => {
                 if *full {
                     return Probs::UP;
@@ -476,7 +594,18 @@ impl Model {
                         (un.count, un.vcpu, un.mem, self.inst_down(*u, *h, ages))
                     })
                     .collect();
-                stateless_probs(&groups, *demand_v, *demand_m, *floor)
+                let p = stateless_probs(&groups, *demand_v, *demand_m, *floor);
+                // Requests still sent to lost capacity fail while the rest are served:
+                // the fleet is degraded, not down (clients retry, and a retry reaches
+                // surviving capacity), until health checks and DNS move them.
+                if *routed < 1.0 - TOL {
+                    Probs {
+                        notup: 1.0,
+                        down: p.down,
+                    }
+                } else {
+                    p
+                }
             }
             (Sem::Replicated { failover_s, .. }, Shape::Replicated { primary, others }) => {
                 let Some((p, hp)) = primary else {
@@ -565,7 +694,11 @@ impl Model {
                     floor,
                     ..
                 },
-                Shape::Stateless { units, full, .. },
+                Shape::Stateless {
+                    units,
+                    full,
+                    routed,
+                },
             ) => {
                 if *full {
                     return St::Up;
@@ -575,7 +708,12 @@ impl Model {
                     let n = f64::from(c.up(*u));
                     (v + n * un.vcpu, m + n * un.mem)
                 });
-                capacity_status(v, m, *demand_v, *demand_m, *floor)
+                let st = capacity_status(v, m, *demand_v, *demand_m, *floor);
+                if *routed < 1.0 - TOL {
+                    st.min(St::Degraded)
+                } else {
+                    st
+                }
             }
             (Sem::Replicated { failover_s, .. }, Shape::Replicated { primary, others }) => {
                 let Some((p, _)) = primary else {
@@ -669,7 +807,11 @@ impl Model {
                 Sem::Stateless {
                     demand_v, demand_m, ..
                 },
-                Shape::Stateless { units, full, .. },
+                Shape::Stateless {
+                    units,
+                    full,
+                    routed,
+                },
             ) => {
                 let (v, m) = units.iter().fold((0.0, 0.0), |(v, m), (u, _)| {
                     let un = &self.units[*u];
@@ -680,7 +822,7 @@ impl Model {
                 if *full {
                     share.max(1.0)
                 } else {
-                    share
+                    share.min(*routed)
                 }
             }
             (_, Shape::Replicated { primary, others }) => members(
@@ -707,7 +849,9 @@ pub(crate) fn capacity_status(v: f64, m: f64, dv: f64, dm: f64, floor: f64) -> S
 
 /// Binomial pmf of the number of failed instances out of `n`, each down with `q`,
 /// for 0..=kmax, and the probability of more than kmax. `kmax` stops where the tail
-/// falls below 1e-20, far under what any figure reports.
+/// falls below 1e-20, far under what any figure reports. By the recurrence
+/// P(k + 1) = P(k)·(n − k)/(k + 1)·q/(1 − q) from P(0) = (1 − q)ⁿ, in logarithms so
+/// that large fleets do not underflow; past the mode, terms below e⁻⁷⁰ end it.
 fn failures(n: u32, q: f64) -> (Vec<f64>, f64) {
     if q <= 0.0 || n == 0 {
         return (vec![1.0], 0.0);
@@ -717,19 +861,27 @@ fn failures(n: u32, q: f64) -> (Vec<f64>, f64) {
         v[n as usize] = 1.0;
         return (v, 0.0);
     }
-    let Ok(b) = Binomial::new(q, u64::from(n)) else {
-        return (vec![1.0], 0.0);
-    };
-    let mut pmf = Vec::new();
-    let mut k = 0u64;
-    loop {
-        pmf.push(b.pmf(k));
-        let tail = b.sf(k);
-        if k >= u64::from(n) || tail < 1e-20 {
-            return (pmf, tail.max(0.0));
+    let nn = f64::from(n);
+    let lr = (q / (1.0 - q)).ln();
+    let mode = ((nn + 1.0) * q).floor();
+    let mut lp = nn * (-q).ln_1p();
+    let mut terms = Vec::new();
+    for k in 0..=n {
+        let kf = f64::from(k);
+        terms.push(lp.exp());
+        if kf > mode && lp < -70.0 {
+            break;
         }
-        k += 1;
+        lp += ((nn - kf) / (kf + 1.0)).ln() + lr;
     }
+    let mut tail = 0.0;
+    let mut cut = terms.len();
+    while cut > 1 && tail + terms[cut - 1] < 1e-20 {
+        tail += terms[cut - 1];
+        cut -= 1;
+    }
+    terms.truncate(cut);
+    (terms, tail)
 }
 
 /// P(not up) and P(down) of a stateless fleet whose groups (count, vCPU, GiB, q) lose
@@ -757,27 +909,130 @@ pub(crate) fn stateless_probs(
     if ge_v < 0.0 || ge_m < 0.0 {
         return Probs::DOWN;
     }
-    // Lost capacity in exact units: vCPU counts and memory in MiB.
-    let mut dp: BTreeMap<(i64, i64), f64> = BTreeMap::new();
-    dp.insert((0, 0), 1.0);
-    let mut down = 0.0;
+    if let Some(p) = same_size_probs(&merged, up_v, up_m, ge_v, ge_m) {
+        return p;
+    }
+    mixed_size_probs(&merged, up_v, up_m, ge_v, ge_m)
+}
+
+/// [`stateless_probs`] for instances of several sizes. Lost capacity is counted in
+/// exact units (vCPU counts and memory in MiB). Per size, the number of failed
+/// instances is a one-dimensional convolution over its groups, cut where that size's
+/// losses alone pass the floor; the sizes are then combined as a list of (lost vCPU,
+/// lost MiB, probability), one entry per combination of counts.
+fn mixed_size_probs(
+    merged: &BTreeMap<(u64, u64, u64), u32>,
+    up_v: f64,
+    up_m: f64,
+    ge_v: f64,
+    ge_m: f64,
+) -> Probs {
+    let mut sizes: BTreeMap<(u64, u64), Vec<(u32, f64)>> = BTreeMap::new();
     for ((vb, mb, qb), n) in merged {
-        let (v, m, q) = (f64::from_bits(vb), f64::from_bits(mb), f64::from_bits(qb));
-        let (pmf, tail) = failures(n, q);
-        let mass: f64 = dp.values().sum();
-        down += tail * mass;
-        let vi = v.round() as i64;
-        let mi = (m * 1024.0).round() as i64;
-        let mut next: BTreeMap<(i64, i64), f64> = BTreeMap::new();
-        for ((lv, lm), p) in &dp {
-            for (k, pk) in pmf.iter().enumerate() {
+        sizes
+            .entry((*vb, *mb))
+            .or_default()
+            .push((*n, f64::from_bits(*qb)));
+    }
+    let beyond =
+        |lv: i64, lm: i64, lim_v: f64, lim_m: f64| lv as f64 > lim_v || lm as f64 / 1024.0 > lim_m;
+    let mut states: Vec<(i64, i64, f64)> = vec![(0, 0, 1.0)];
+    let mut down = 0.0;
+    for ((vb, mb), groups) in sizes {
+        let vi = f64::from_bits(vb).round() as i64;
+        let mi = (f64::from_bits(mb) * 1024.0).round() as i64;
+        // Failed instances of this size: counts past the floor on their own are down
+        // whatever the other sizes lose.
+        let mut counts = vec![1.0];
+        let mut over = 0.0;
+        for (n, q) in groups {
+            let (pmf, tail) = failures(n, q);
+            let mass: f64 = counts.iter().sum();
+            over += tail * mass;
+            let mut next = vec![0.0; counts.len() + pmf.len() - 1];
+            for (a, pa) in counts.iter().enumerate() {
+                if *pa == 0.0 {
+                    continue;
+                }
+                for (k, pk) in pmf.iter().enumerate() {
+                    let t = (a + k) as i64;
+                    if beyond(t * vi, t * mi, ge_v, ge_m) {
+                        over += pa * pk;
+                    } else {
+                        next[a + k] += pa * pk;
+                    }
+                }
+            }
+            counts = next;
+        }
+        let mass: f64 = states.iter().map(|x| x.2).sum();
+        down += over * mass;
+        let mut next: Vec<(i64, i64, f64)> = Vec::with_capacity(states.len() * counts.len());
+        for (lv, lm, p) in &states {
+            for (k, pk) in counts.iter().enumerate() {
                 let k = k as i64;
                 let (nv, nm) = (lv + k * vi, lm + k * mi);
                 let pr = p * pk;
-                if nv as f64 > ge_v || nm as f64 / 1024.0 > ge_m {
+                if beyond(nv, nm, ge_v, ge_m) {
+                    down += pr;
+                } else if pr > 0.0 {
+                    next.push((nv, nm, pr));
+                }
+            }
+        }
+        // Not merged: each size's count distribution is a few terms long (its tail
+        // below 1e-20 is cut), so the list stays short, and merging cost more than
+        // it saved.
+        states = next;
+    }
+    let short: f64 = states
+        .iter()
+        .filter(|(lv, lm, _)| beyond(*lv, *lm, up_v, up_m))
+        .map(|x| x.2)
+        .sum();
+    Probs {
+        notup: (down + short).min(1.0),
+        down: down.min(1.0),
+    }
+}
+
+/// [`stateless_probs`] when every instance has the same size, so lost capacity is a
+/// count: the same convolution over one dimension, in the same order (so the same
+/// figures to the last bit), without a map. `None` for mixed sizes.
+fn same_size_probs(
+    merged: &BTreeMap<(u64, u64, u64), u32>,
+    up_v: f64,
+    up_m: f64,
+    ge_v: f64,
+    ge_m: f64,
+) -> Option<Probs> {
+    let (&(vb, mb, _), _) = merged.iter().next()?;
+    if merged.keys().any(|k| k.0 != vb || k.1 != mb) {
+        return None;
+    }
+    let vi = f64::from_bits(vb).round() as i64;
+    let mi = (f64::from_bits(mb) * 1024.0).round() as i64;
+    let beyond = |t: usize, lim_v: f64, lim_m: f64| {
+        let t = t as i64;
+        (t * vi) as f64 > lim_v || (t * mi) as f64 / 1024.0 > lim_m
+    };
+    let mut dp = vec![1.0];
+    let mut down = 0.0;
+    for ((_, _, qb), n) in merged {
+        let (pmf, tail) = failures(*n, f64::from_bits(*qb));
+        let mass: f64 = dp.iter().sum();
+        down += tail * mass;
+        let mut next = vec![0.0; dp.len() + pmf.len() - 1];
+        for (a, pa) in dp.iter().enumerate() {
+            if *pa == 0.0 {
+                continue;
+            }
+            for (k, pk) in pmf.iter().enumerate() {
+                let pr = pa * pk;
+                if beyond(a + k, ge_v, ge_m) {
                     down += pr;
                 } else {
-                    *next.entry((nv, nm)).or_default() += pr;
+                    next[a + k] += pr;
                 }
             }
         }
@@ -785,13 +1040,14 @@ pub(crate) fn stateless_probs(
     }
     let short: f64 = dp
         .iter()
-        .filter(|((lv, lm), _)| *lv as f64 > up_v || *lm as f64 / 1024.0 > up_m)
+        .enumerate()
+        .filter(|(t, _)| beyond(*t, up_v, up_m))
         .map(|(_, p)| p)
         .sum();
-    Probs {
+    Some(Probs {
         notup: (down + short).min(1.0),
         down: down.min(1.0),
-    }
+    })
 }
 
 /// Distribution of the number of instances up over independent groups (n, q).

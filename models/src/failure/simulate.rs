@@ -93,12 +93,12 @@ impl Counts for Inst<'_> {
 }
 
 struct SvcState {
+    /// When the failure that set the recovery clock arrived.
     last_arrival: f64,
-    init: Shape,
-    rec: Shape,
-    t_h: f64,
-    differs: bool,
-    in_initial: bool,
+    /// Shapes after that failure, each with the age (hours) until which it lasts.
+    phases: Vec<(Shape, f64)>,
+    /// The phase the last status was computed in.
+    phase: usize,
     /// The member an asynchronous store last served from.
     served_by: Option<usize>,
 }
@@ -210,14 +210,11 @@ impl<'m> Engine<'m> {
     /// Recomputes a service's shapes after a component changed.
     fn refresh(&mut self, s: usize, t: f64, arrival: bool) {
         let flags = Flags(&self.comp_down, &self.comp_mark);
-        let init = self.m.shape(s, &flags, true);
-        let rec = self.m.shape(s, &flags, false);
-        let t_h = self.m.recovery_delay(s, &rec) / 3600.0;
-        // The recovery clock runs from the youngest failure still in effect that
-        // concerns the service: a new one restarts it; when one ends, the clock goes
-        // back to the youngest of those left.
-        let changed =
-            !(init.same_structure(&self.svc[s].init) && rec.same_structure(&self.svc[s].rec));
+        let phases = self.m.phases(s, &flags);
+        // The recovery clock runs from the youngest failure still in effect whose
+        // arrival changed what serves: a new one that changes it restarts the clock;
+        // when one ends, the clock goes back to the youngest of those left.
+        let changed = !same_phases(&phases, &self.svc[s].phases);
         let last = if arrival {
             if changed {
                 t
@@ -225,46 +222,55 @@ impl<'m> Engine<'m> {
                 self.svc[s].last_arrival
             }
         } else {
-            // Back to the youngest failure still in effect that shapes the service:
-            // without it, what serves would differ.
-            let mut off = self.comp_down.clone();
-            let mut last = f64::NEG_INFINITY;
-            for c in &self.m.services[s].relevant {
-                if !self.comp_down[*c] {
-                    continue;
-                }
-                off[*c] = false;
-                let f = Flags(&off, &self.comp_mark);
-                let shapes_it = !(self.m.shape(s, &f, true).same_structure(&init)
-                    && self.m.shape(s, &f, false).same_structure(&rec));
-                off[*c] = true;
-                if shapes_it {
-                    last = last.max(self.comp_start[*c]);
-                }
-            }
-            last
+            self.clock(s, &phases)
         };
         let st = &mut self.svc[s];
         st.last_arrival = last;
-        st.differs = init != rec;
-        st.init = init;
-        st.rec = rec;
-        st.t_h = t_h;
-        let due = st.last_arrival + t_h;
-        let last = st.last_arrival;
-        if st.differs && due > t {
-            self.push(due, Kind::Phase(s, last));
+        st.phases = phases;
+        for k in 0..self.svc[s].phases.len() - 1 {
+            let due = last + self.svc[s].phases[k].1;
+            if due > t {
+                self.push(due, Kind::Phase(s, last));
+            }
         }
         self.update(s, t);
+    }
+
+    /// The start of the youngest failure in effect whose arrival changed what serves
+    /// the service: with the failures older than it, with it, the phases differ from
+    /// without it. `phases` are those with every failure in effect.
+    fn clock(&self, s: usize, phases: &[(Shape, f64)]) -> f64 {
+        let mut on: Vec<(f64, usize, usize)> = self.m.services[s]
+            .relevant
+            .iter()
+            .filter(|c| self.comp_down[**c])
+            .map(|c| (self.comp_start[*c], *c, self.comp_mark[*c]))
+            .collect();
+        on.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut with: Vec<(Shape, f64)> = phases.to_vec();
+        while let Some((start, _, _)) = on.pop() {
+            let mut older: Vec<(usize, usize)> = on.iter().map(|x| (x.1, x.2)).collect();
+            older.sort_by_key(|x| x.0);
+            let without = self.m.phases(s, &older[..]);
+            if !same_phases(&with, &without) {
+                return start;
+            }
+            with = without;
+        }
+        f64::NEG_INFINITY
     }
 
     /// Re-evaluates a service's own status and propagates it.
     fn update(&mut self, s: usize, t: f64) {
         let st = &self.svc[s];
-        // The same sum the phase timer was scheduled at, so the timer sees the
-        // window over.
-        let initial = st.differs && t < st.last_arrival + st.t_h;
-        let shape = if initial { &st.init } else { &st.rec };
+        // The same sums the phase timers were scheduled at, so a timer sees its
+        // phase over.
+        let ph = st
+            .phases
+            .iter()
+            .position(|(_, until)| t < st.last_arrival + until)
+            .unwrap_or(st.phases.len() - 1);
+        let shape = &st.phases[ph].0;
         let new = self.m.status(s, shape, &self.counts(), t);
         // A failover: the store serves from a member other than the one it served
         // from last, and that one is gone. Going back to a returned primary is not.
@@ -289,7 +295,7 @@ impl<'m> Engine<'m> {
             }
             self.svc[s].served_by = Some(p);
         }
-        self.svc[s].in_initial = initial;
+        self.svc[s].phase = ph;
         if new == self.own[s] {
             return;
         }
@@ -461,7 +467,7 @@ impl<'m> Engine<'m> {
                     let s = self.m.units[u].service;
                     self.update(s, t);
                     let st = &self.svc[s];
-                    let shape = if st.in_initial { &st.init } else { &st.rec };
+                    let shape = &st.phases[st.phase].0;
                     if let Shape::Replicated {
                         primary: Some((p, _)),
                         others,
@@ -477,6 +483,14 @@ impl<'m> Engine<'m> {
             }
         }
     }
+}
+
+/// The same phases up to which instances wait on an impaired control plane.
+fn same_phases(a: &[(Shape, f64)], b: &[(Shape, f64)]) -> bool {
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .all(|(x, y)| x.1 == y.1 && x.0.same_structure(&y.0))
 }
 
 /// Runs `years` simulated years (after the burn-in) and returns per-entity results.
@@ -502,19 +516,15 @@ pub(crate) fn run(
     let flags = Flags(&none, &plain);
     let svc: Vec<SvcState> = (0..ns)
         .map(|s| {
-            let init = m.shape(s, &flags, true);
-            let rec = m.shape(s, &flags, false);
-            let served_by = match &rec {
+            let phases = m.phases(s, &flags);
+            let served_by = match &phases[phases.len() - 1].0 {
                 Shape::Replicated { primary, .. } => primary.map(|p| p.0),
                 _ => None,
             };
             SvcState {
                 last_arrival: f64::NEG_INFINITY,
-                t_h: m.recovery_delay(s, &rec) / 3600.0,
-                differs: init != rec,
-                init,
-                rec,
-                in_initial: false,
+                phase: phases.len() - 1,
+                phases,
                 served_by,
             }
         })
@@ -558,7 +568,8 @@ pub(crate) fn run(
     };
     // Statuses with everything up (a deployment may be short even then).
     for s in 0..ns {
-        let st = m.status(s, &eng.svc[s].rec, &eng.counts(), 0.0);
+        let last = &eng.svc[s].phases[eng.svc[s].phases.len() - 1].0;
+        let st = m.status(s, last, &eng.counts(), 0.0);
         eng.own[s] = st;
     }
     for e in 0..ne {
