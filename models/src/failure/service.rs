@@ -915,11 +915,15 @@ pub(crate) fn stateless_probs(
     mixed_size_probs(&merged, up_v, up_m, ge_v, ge_m)
 }
 
+/// Probability below which [`mixed_size_probs`] stops following a combination of
+/// losses (and counts it as down).
+const PRUNE: f64 = 1e-24;
+
 /// [`stateless_probs`] for instances of several sizes. Lost capacity is counted in
 /// exact units (vCPU counts and memory in MiB). Per size, the number of failed
 /// instances is a one-dimensional convolution over its groups, cut where that size's
 /// losses alone pass the floor; the sizes are then combined as a list of (lost vCPU,
-/// lost MiB, probability), one entry per combination of counts.
+/// lost MiB, probability), equal losses merged.
 fn mixed_size_probs(
     merged: &BTreeMap<(u64, u64, u64), u32>,
     up_v: f64,
@@ -967,7 +971,7 @@ fn mixed_size_probs(
         }
         let mass: f64 = states.iter().map(|x| x.2).sum();
         down += over * mass;
-        let mut next: Vec<(i64, i64, f64)> = Vec::with_capacity(states.len() * counts.len());
+        let mut next: Vec<(i64, i64, f64)> = Vec::new();
         for (lv, lm, p) in &states {
             for (k, pk) in counts.iter().enumerate() {
                 let k = k as i64;
@@ -980,10 +984,30 @@ fn mixed_size_probs(
                 }
             }
         }
-        // Not merged: each size's count distribution is a few terms long (its tail
-        // below 1e-20 is cut), so the list stays short, and merging cost more than
-        // it saved.
-        states = next;
+        // Equal losses merged: without it the list is the product of every size's
+        // count distribution, which for a large fleet of many sizes with a whole zone
+        // down (long distributions) runs to billions of entries, while the distinct
+        // losses under the floor stay few. Sorted, so the sums run in one order.
+        // Losses left below PRUNE are counted as down: a lower bound on availability
+        // (as the method's figures are), off by at most their sum, which is far
+        // under anything reported.
+        next.sort_by_key(|x| (x.0, x.1));
+        let mut merged: Vec<(i64, i64, f64)> = Vec::with_capacity(next.len());
+        for (lv, lm, p) in next {
+            match merged.last_mut() {
+                Some(last) if last.0 == lv && last.1 == lm => last.2 += p,
+                _ => merged.push((lv, lm, p)),
+            }
+        }
+        merged.retain(|x| {
+            if x.2 < PRUNE {
+                down += x.2;
+                false
+            } else {
+                true
+            }
+        });
+        states = merged;
     }
     let short: f64 = states
         .iter()
