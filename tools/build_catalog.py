@@ -172,6 +172,27 @@ PARTITION_SOURCE = "aws-partition-derived"
 FAILURE_ZONE_ISOLATION = {"rate_per_year": 0.01, "median_hours": 1.0, "mean_hours": 2.0}
 ZONE_ISOLATION_SOURCE = "aws-zone-isolation-derived"
 
+# Correlated zone events (aws-priors §1a; low confidence, 12 zone-level events: #1, 2,
+# 3, 4, 5, 8, 10, 12, 15, 20 and #19 counted once per region it hit).
+# - A second zone follows a zone outage: 1 of the 12 (#19, me-central-1, 2 of 3 AZs),
+#   so 1/12 = 0.083.
+# - A third follows a second: none of the one two-zone event went on to a third;
+#   Laplace's rule of succession (0 + 1) / (1 + 2) = 1/3 keeps it possible.
+# - The region's control plane is impaired for the zone outage: 3 of the 12 (#1
+#   region-wide EBS API errors, #4 region-wide control-plane degradation that slowed
+#   failover to other AZs, #5 aggressive region-wide API throttling) = 0.25.
+# - Relaunches into the surviving zones fail on capacity (every tenant relaunching
+#   at once) while the control plane itself works: 2 of the 12 (#10, where multi-AZ
+#   applications also saw errors, and #20, where traffic had to be shifted away) =
+#   0.167. A failed relaunch leaves the fleet as if launches were impaired.
+FAILURE_CORRELATION = {
+    "second_zone": 0.083,
+    "third_zone": 0.333,
+    "control_plane_impaired": 0.25,
+    "relaunch_contention": 0.167,
+}
+CORRELATION_SOURCE = "aws-correlated-zone-events-derived"
+
 # Spot (aws-priors §3). Interruption notice: 2 minutes (AWS docs, high).
 # Replacement: with price-capacity-optimized allocation and capacity rebalancing,
 # a replacement usually launches within the notice window plus boot time; we take
@@ -268,6 +289,12 @@ SOURCES = {
     "aws-zone-isolation-derived": (
         "Zone isolation prior (derived from the 2011-04-21 us-east-1 single-AZ network event and the "
         "AZ outage history)",
+        "https://aws.amazon.com/message/65648/",
+        "2026-06", "low"),
+    "aws-correlated-zone-events-derived": (
+        "Correlated zone-event priors (derived from the publicised AWS zone-level events 2011-2026: "
+        "multi-zone loss 2026-03-01 me-central-1; region-wide control-plane impairment during zone "
+        "events 2011-04-21, 2012-06-29, 2012-10-22; failed relaunch 2019-08-23, 2026-05-07)",
         "https://aws.amazon.com/message/65648/",
         "2026-06", "low"),
     "ec2-instance-sla-derived": (
@@ -605,6 +632,12 @@ def build(ref_dir):
     mode("zone_isolation", FAILURE_ZONE_ISOLATION, ZONE_ISOLATION_SOURCE,
          "Per zone: zone up but cut off from the rest of its region.")
 
+    w("")
+    w("# A zone outage's correlated consequences (per zone outage).")
+    w("[failure.correlation]")
+    for k in ("second_zone", "third_zone", "control_plane_impaired", "relaunch_contention"):
+        w("%s = %s" % (k, toml_float(FAILURE_CORRELATION[k])))
+    w("source = %s" % toml_str(src(CORRELATION_SOURCE)))
     w("")
     w("[failure.spot]")
     w("notice_seconds = %d" % SPOT_NOTICE_SECONDS)

@@ -120,3 +120,57 @@ fn analytic_and_simulation_agree_under_frequent_failures() {
     let o = compare(&t, &d, 2500, 7, false);
     assert_eq!(o.nonzero, o.compared);
 }
+
+/// The control-plane-heavy case: two control-plane outages a year in the region of a
+/// replicated store and of a 3-member quorum, so failed instances regularly wait out
+/// an impaired control plane and the waits of one outage are correlated through its
+/// age. Nothing is allowed for coincident failures.
+#[test]
+fn analytic_and_simulation_agree_under_frequent_control_plane_outages() {
+    let mut text = String::from(
+        r#"version = 1
+[system]
+name = "cp-heavy"
+regions = ["us-east-2"]
+[system.zones]
+us-east-2 = ["us-east-2a", "us-east-2b", "us-east-2c"]
+[services.db]
+kind = "replicated"
+replicas = 2
+replica_vcpu = 2
+replica_memory_gib = 8
+failover = "5m"
+[services.q]
+kind = "quorum"
+replicas = 3
+replica_vcpu = 2
+replica_memory_gib = 8
+[placement.db]
+[[placement.db.groups]]
+region = "us-east-2"
+zone = "us-east-2a"
+instance_type = "r6i.large"
+count = 1
+role = "primary"
+[[placement.db.groups]]
+region = "us-east-2"
+zone = "us-east-2b"
+instance_type = "r6i.large"
+count = 1
+role = "replica"
+[placement.q]
+"#,
+    );
+    for z in ["us-east-2a", "us-east-2b", "us-east-2c"] {
+        text.push_str(&format!(
+            "[[placement.q.groups]]\nregion = \"us-east-2\"\nzone = \"{z}\"\ninstance_type = \"m6i.large\"\ncount = 1\n"
+        ));
+    }
+    text.push_str(
+        "[overrides.failure.instance]\nrate_per_year = 6\nmedian_hours = 0.2\nmean_hours = 0.5\n[overrides.failure.region_control_plane]\nrate_per_year = 2\n",
+    );
+    let t = parse(&text);
+    let d = failure::Deployment::from_placement(&t);
+    let o = compare(&t, &d, 3000, 11, false);
+    assert_eq!(o.nonzero, o.compared);
+}

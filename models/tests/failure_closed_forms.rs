@@ -20,9 +20,12 @@ fn unavail(rate: f64, mean: f64) -> f64 {
     x / (1.0 + x)
 }
 
-/// Overrides that switch every failure mode off except the ones given.
+/// Overrides that switch every failure mode off except the ones given, with zones
+/// failing independently (no followers, launches always work).
 fn overrides(instance: Option<(f64, f64, f64)>, zone: Option<(f64, f64, f64)>) -> String {
-    let mut s = String::new();
+    let mut s = String::from(
+        "\n[overrides.failure.correlation]\nsecond_zone = 0\nthird_zone = 0\ncontrol_plane_impaired = 0\nrelaunch_contention = 0\n",
+    );
     for (mode, v) in [
         ("instance", instance),
         ("zone", zone),

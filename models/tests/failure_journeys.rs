@@ -98,6 +98,12 @@ mean_hours = 8.0
 rate_per_year = 3.0
 median_hours = 6.0
 mean_hours = 8.0
+# Zones fail independently here: correlated zone outages have their own test.
+[overrides.failure.correlation]
+second_zone = 0
+third_zone = 0
+control_plane_impaired = 0
+relaunch_contention = 0
 "#;
 
 fn unavail(rate: f64, mean: f64) -> f64 {

@@ -195,6 +195,73 @@ pub struct SpotFailure {
     pub interruption_per_month: BTreeMap<InterruptionBucket, f64>,
 }
 
+/// What else a zone outage brings with it (see `docs/failure-model.md`, "Correlated
+/// failures"): probabilities per zone outage, from the outage history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct CorrelationPriors {
+    /// Probability that a second zone of the region goes down with the first.
+    pub second_zone: f64,
+    /// Probability that a third zone follows, given that a second did.
+    pub third_zone: f64,
+    /// Probability that the region's control plane is impaired (no launches) for as
+    /// long as the zone outage lasts.
+    pub control_plane_impaired: f64,
+    /// Probability that relaunches into the surviving zones fail on capacity (every
+    /// tenant relaunching at once) while the control plane works. Either way nothing
+    /// launches in the region while the zone is out.
+    pub relaunch_contention: f64,
+    pub source: String,
+}
+
+/// A partial [`CorrelationPriors`], for topology overrides.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct CorrelationOverride {
+    pub second_zone: Option<f64>,
+    pub third_zone: Option<f64>,
+    pub control_plane_impaired: Option<f64>,
+    pub relaunch_contention: Option<f64>,
+    pub source: Option<String>,
+}
+
+impl CorrelationPriors {
+    /// These priors with the override's values in place of theirs.
+    pub fn with(&self, o: &CorrelationOverride) -> CorrelationPriors {
+        CorrelationPriors {
+            second_zone: o.second_zone.unwrap_or(self.second_zone),
+            third_zone: o.third_zone.unwrap_or(self.third_zone),
+            control_plane_impaired: o
+                .control_plane_impaired
+                .unwrap_or(self.control_plane_impaired),
+            relaunch_contention: o.relaunch_contention.unwrap_or(self.relaunch_contention),
+            source: o.source.clone().unwrap_or_else(|| self.source.clone()),
+        }
+    }
+
+    /// Probability that nothing launches in the region while a zone outage lasts.
+    pub fn launches_fail(&self) -> f64 {
+        (self.control_plane_impaired + self.relaunch_contention).min(1.0)
+    }
+
+    /// What a catalog without a `[failure.correlation]` table means: independent zones,
+    /// citing no source.
+    pub fn unstated() -> CorrelationPriors {
+        CorrelationPriors::independent("")
+    }
+
+    /// No correlation: zones fail independently and relaunches always succeed.
+    pub fn independent(source: &str) -> CorrelationPriors {
+        CorrelationPriors {
+            second_zone: 0.0,
+            third_zone: 0.0,
+            control_plane_impaired: 0.0,
+            relaunch_contention: 0.0,
+            source: source.to_string(),
+        }
+    }
+}
+
 macro_rules! failure_modes {
     ($($field:ident => $word:literal,)*) => {
         /// Every failure mode the catalog has priors for.
@@ -215,6 +282,10 @@ macro_rules! failure_modes {
         pub struct FailurePriors {
             $(pub $field: FailureMode,)*
             pub spot: SpotFailure,
+            /// Correlated consequences of a zone outage. A catalog without the table
+            /// rates zones as independent.
+            #[serde(default = "CorrelationPriors::unstated")]
+            pub correlation: CorrelationPriors,
             /// Per-region differences from the defaults above.
             #[serde(default)]
             pub regions: BTreeMap<String, ModeOverrides>,
@@ -377,6 +448,12 @@ impl Catalog {
             path!["failure", "spot", "source"],
             &self.failure.spot.source,
         );
+        if !self.failure.correlation.source.is_empty() {
+            cite(
+                path!["failure", "correlation", "source"],
+                &self.failure.correlation.source,
+            );
+        }
         for (region, o) in &self.failure.regions {
             for mode in Mode::ALL {
                 if let Some(src) = o.mode(*mode).and_then(|m| m.source.as_deref()) {
@@ -644,6 +721,29 @@ impl Catalog {
                     );
                 }
             }
+        }
+        let k = &self.failure.correlation;
+        for (field, p) in [
+            ("second_zone", k.second_zone),
+            ("third_zone", k.third_zone),
+            ("control_plane_impaired", k.control_plane_impaired),
+            ("relaunch_contention", k.relaunch_contention),
+        ] {
+            if !(0.0..=1.0).contains(&p) {
+                bad(
+                    path!["failure", "correlation", field],
+                    format!("a probability must be in [0, 1], got {p}"),
+                );
+            }
+        }
+        if k.control_plane_impaired + k.relaunch_contention > 1.0 + 1e-12 {
+            bad(
+                path!["failure", "correlation", "relaunch_contention"],
+                format!(
+                    "launches during a zone outage fail for one reason or the other, so the two probabilities must add up to at most 1, got {} + {}",
+                    k.control_plane_impaired, k.relaunch_contention
+                ),
+            );
         }
         for bucket in InterruptionBucket::ALL {
             match self.failure.spot.interruption_per_month.get(&bucket) {

@@ -1,22 +1,71 @@
-//! The analytic method: enumerate the correlated failure states (sets of components down
-//! at once) with their probabilities, up to K simultaneous events, and within each state
-//! weigh every service's status over independent instance failures (binomial) and over
-//! the time since the state began (recovery windows). Services and journeys are
-//! evaluated together on each state, so co-located services fail together.
+//! The analytic method: enumerate the failure states (sets of processes down at once)
+//! with their probabilities, up to K simultaneous events, and within each state weigh
+//! every service's status over what each outage brought with it (its mark: followers,
+//! launch impairment), over independent instance failures (binomial), and over the
+//! time since each outage began (recovery windows, and how long failed instances have
+//! been waiting on an impaired control plane). Services and journeys are evaluated
+//! together on each state, so co-located services fail together.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
-use super::model::Model;
-use super::service::Probs;
+use super::model::{Launch, Model};
+use super::service::{Ages, Probs, Shape};
 
-/// A service's figures under one projection of a state.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// One phase of a service after the youngest failure that shapes it.
+#[derive(Debug, Clone)]
+pub(crate) struct Phase {
+    pub shape: Shape,
+    /// Probabilities with held instances averaged over the impairment.
+    pub p: Probs,
+    /// Whether instances of the shape wait on an impaired control plane, so the
+    /// impairment's age matters.
+    pub holds: bool,
+    /// Age of the failure (hours) until which the phase lasts.
+    pub until: f64,
+    /// Fingerprint of the shape: held probabilities depend on nothing else.
+    pub key: u128,
+}
+
+/// A service's phases and figures under one projection of a state (with marks).
+#[derive(Debug, Clone)]
 pub(crate) struct Entry {
-    pub init: Probs,
-    pub rec: Probs,
-    /// Recovery delay, hours.
-    pub t_h: f64,
-    pub differs: bool,
+    pub phases: Vec<Phase>,
+}
+
+impl Entry {
+    /// The same phases, up to which instances wait on an impaired control plane.
+    pub(crate) fn same_structure(&self, o: &Entry) -> bool {
+        self.phases.len() == o.phases.len()
+            && self
+                .phases
+                .iter()
+                .zip(&o.phases)
+                .all(|(a, b)| a.until == b.until && a.shape.same_structure(&b.shape))
+    }
+
+    /// The same phases exactly.
+    fn same(&self, o: &Entry) -> bool {
+        self.phases.len() == o.phases.len()
+            && self
+                .phases
+                .iter()
+                .zip(&o.phases)
+                .all(|(a, b)| a.until == b.until && a.shape == b.shape)
+    }
+
+    /// The phase the service is in when the failure that set its clock is in the age
+    /// piece ending at `hi` hours.
+    pub(crate) fn phase_at(&self, hi: f64) -> usize {
+        self.phases
+            .iter()
+            .position(|p| at_most(hi, p.until))
+            .unwrap_or(self.phases.len() - 1)
+    }
+
+    pub(crate) fn last(&self) -> &Phase {
+        &self.phases[self.phases.len() - 1]
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -35,12 +84,16 @@ pub(crate) struct Analytic {
     pub down: Vec<f64>,
     /// The part of `down` that comes from states with two or more simultaneous events.
     pub down_multi: Vec<f64>,
+    /// Per entity: probability left out beyond `error_bound` and counted as down: in
+    /// states where two or more zone outages concern it, only the first is weighed
+    /// over everything it can bring with it, the others over their plain outage.
+    pub marks_left_out: Vec<f64>,
 }
 
-/// How far to enumerate: deeper until the mass left out is at most `target`, within
+/// How deep to enumerate: deeper until the mass left out is at most `target`, within
 /// `max_states` states and `max_k` simultaneous events.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Budget {
+pub(crate) struct Depth {
     pub target: f64,
     pub max_states: usize,
     pub max_k: usize,
@@ -70,20 +123,19 @@ fn count_pmf(us: &[f64], top: usize) -> Vec<f64> {
     dp
 }
 
-pub(crate) fn entry(m: &Model, s: usize, proj: &[usize]) -> Entry {
-    let si = m.shape(s, proj, true);
-    let sr = m.shape(s, proj, false);
-    let t_h = m.recovery_delay(s, &sr) / 3600.0;
-    let differs = si != sr;
+pub(crate) fn entry(m: &Model, s: usize, proj: &[(usize, usize)]) -> Entry {
     Entry {
-        init: m.probs(s, &si),
-        rec: if differs {
-            m.probs(s, &sr)
-        } else {
-            m.probs(s, &si)
-        },
-        t_h,
-        differs,
+        phases: m
+            .phases(s, proj)
+            .into_iter()
+            .map(|(shape, until)| Phase {
+                p: m.probs(s, &shape, &Ages::NONE),
+                holds: Model::holds(&shape),
+                key: fp(format!("{shape:?}").bytes().map(u64::from)),
+                shape,
+                until,
+            })
+            .collect(),
     }
 }
 
@@ -96,7 +148,88 @@ fn eff(ids: &[usize], own: &[Probs], down: bool) -> f64 {
     -l.exp_m1()
 }
 
-pub(crate) fn run(m: &Model, b: Budget) -> Analytic {
+/// One way a component's outage can be, for one entity: its mark, the piece of its
+/// age between the entity's recovery delays (upper end `hi`, hours), and, where
+/// held instances make the age matter, one of two moment-matched ages in the piece.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Opt {
+    w: f64,
+    mark: usize,
+    hi: f64,
+    age: Option<f64>,
+}
+
+/// Per service of an entity's state: each clock's options mapped to the classes the
+/// service's figures depend on, the strides of the flat index over those classes,
+/// and the figures per cell (ln P(up), ln P(not down); NaN until first computed).
+type Table = (Vec<Vec<u32>>, Vec<usize>, Vec<(f64, f64)>);
+
+/// One piece of a held outage's age: its upper end (hours), its mass, and the Gauss
+/// rule over it as (share of the mass, age).
+type AgePiece = (f64, f64, Vec<(f64, f64)>);
+
+/// Gauss nodes per piece of a held outage's age (`Dur::age_rule`).
+const AGE_NODES: usize = 3;
+
+/// Hash maps keyed by small integer vectors, with a multiplicative hash: the default
+/// SipHash dominated the enumeration's time.
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+
+/// A 128-bit fingerprint of a key of small words, the map key in place of the words
+/// themselves: two independent multiplicative streams, so that equal fingerprints of
+/// different keys (about n²/2¹²⁹ for n keys) never happen in practice, and a lookup
+/// compares one integer instead of walking a vector.
+fn fp<I: IntoIterator<Item = u64>>(words: I) -> u128 {
+    let (mut a, mut b) = (0x243f_6a88_85a3_08d3_u64, 0x1319_8a2e_0370_7344_u64);
+    let mut n = 0u64;
+    for w in words {
+        a = (a.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        b = (b.rotate_left(23) ^ w ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        n += 1;
+    }
+    // Finalise so that short keys spread over the whole width.
+    a ^= a >> 29;
+    b = (b ^ n).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    b ^= b >> 31;
+    (u128::from(a) << 64) | u128::from(b)
+}
+
+/// The Fx hash (as in rustc): one rotate, xor and multiply per word.
+#[derive(Debug, Default, Clone, Copy)]
+struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut b = [0u8; 8];
+            b[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(b));
+        }
+    }
+    fn write_u64(&mut self, x: u64) {
+        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_u32(&mut self, x: u32) {
+        self.write_u64(u64::from(x));
+    }
+    fn write_usize(&mut self, x: usize) {
+        self.write_u64(x as u64);
+    }
+    fn write_u128(&mut self, x: u128) {
+        self.write_u64(x as u64);
+        self.write_u64((x >> 64) as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// Whether `b` is at most `t` up to rounding (delays are sums of the same seconds).
+fn at_most(b: f64, t: f64) -> bool {
+    b <= t + 1e-9 * t.abs().max(1e-9)
+}
+
+pub(crate) fn run(m: &Model, b: Depth) -> Analytic {
     let n = m.comps.len();
     let us: Vec<f64> = m
         .comps
@@ -119,9 +252,9 @@ pub(crate) fn run(m: &Model, b: Budget) -> Analytic {
 
     let ns = m.services.len();
     let ne = m.entities.len();
-    let mut cache: Vec<HashMap<Vec<usize>, Entry>> = vec![HashMap::new(); ns];
-    let base: Vec<Entry> = (0..ns).map(|s| entry(m, s, &[])).collect();
-    let base_own: Vec<Probs> = base.iter().map(|e| e.rec).collect();
+    let mut cache: Vec<FastMap<u128, Entry>> = vec![FastMap::default(); ns];
+    let mut aged: Vec<FastMap<u128, Probs>> = vec![FastMap::default(); ns];
+    let base_own: Vec<Probs> = (0..ns).map(|s| entry(m, s, &[]).last().p).collect();
     let base_notup: Vec<f64> = m
         .entities
         .iter()
@@ -132,176 +265,547 @@ pub(crate) fn run(m: &Model, b: Budget) -> Analytic {
         .iter()
         .map(|e| eff(&e.ge, &base_own, true))
         .collect();
+    // ln P(own up) and ln P(own not down) per service with nothing down, and their
+    // sums per entity: the figures of a state change only the services it touches.
+    let base_lup: Vec<f64> = base_own.iter().map(|p| (-p.notup).ln_1p()).collect();
+    let base_lge: Vec<f64> = base_own.iter().map(|p| (-p.down).ln_1p()).collect();
+    let base_lup_sum: Vec<f64> = m
+        .entities
+        .iter()
+        .map(|e| e.up.iter().map(|s| base_lup[*s]).sum())
+        .collect();
+    let base_lge_sum: Vec<f64> = m
+        .entities
+        .iter()
+        .map(|e| e.ge.iter().map(|s| base_lge[*s]).sum())
+        .collect();
+    let mut tabs: Vec<Table> = Vec::new();
     let mut d_notup = vec![0.0; ne];
     let mut d_down = vec![0.0; ne];
     let mut d_down_multi = vec![0.0; ne];
+    let mut left_out = vec![0.0; ne];
 
-    let log_base: f64 = us.iter().map(|u| (-u).ln_1p()).sum();
-    let ratio: Vec<f64> = us.iter().map(|u| u / (1.0 - u)).collect();
+    let log_ratio: Vec<f64> = us.iter().map(|u| (u / (1.0 - u)).ln()).collect();
+    // The region a component can hold (its control plane), for control-plane outages
+    // and for zone outages that may impair it.
+    let can_hold: Vec<Option<usize>> = m
+        .comps
+        .iter()
+        .map(|c| {
+            c.holds.or_else(|| {
+                c.zone
+                    .filter(|_| {
+                        c.marks
+                            .iter()
+                            .any(|(mk, w)| *w > 0.0 && mk.launch == Launch::Blocked)
+                    })
+                    .map(|z| m.zones[z].region)
+            })
+        })
+        .collect();
 
-    let mut own = base_own.clone();
-    let mut svc_stamp = vec![0usize; ns];
-    let mut ent_stamp = vec![0usize; ne];
-    let mut stamp = 0usize;
-    let mut states = 0usize;
-    let mut multi = 0.0;
-    // Touched services: (service, entry, its projection of the state).
-    let mut touched: Vec<(usize, Entry, Vec<usize>)> = Vec::new();
-    let mut affected: Vec<usize> = Vec::new();
-    let mut proj: Vec<usize> = Vec::new();
-    // Where each service sits in `touched` (valid when the entry there is that service).
-    let mut touched_at = vec![usize::MAX; ns];
-    let mut moving: Vec<usize> = Vec::new();
+    let mut svcs: Vec<usize> = Vec::new();
+    let mut in_svcs = vec![false; ns];
+    let mut key: Vec<u32> = Vec::new();
+    let mut proj: Vec<(usize, usize)> = Vec::new();
+    let mut ages: Vec<(usize, f64)> = Vec::new();
+    let mut age_key: Vec<u64> = Vec::new();
+    let mut concerned_comps: Vec<usize> = Vec::new();
+    let mut his: Vec<f64> = Vec::new();
+    let mut order: Vec<f64> = Vec::new();
+    let mut sub_proj: Vec<(usize, usize)> = Vec::new();
+    let mut sub_key: Vec<u32> = Vec::new();
+    let mut rule_key: Vec<u64> = Vec::new();
+    let mut rules: FastMap<u128, Vec<AgePiece>> = FastMap::default();
 
-    // Depth-first over combinations in lexicographic order.
-    let mut stack: Vec<usize> = Vec::new();
-    let mut visit = |set: &[usize], stamp: &mut usize| {
-        states += 1;
-        let p = (log_base + set.iter().map(|c| ratio[*c].ln()).sum::<f64>()).exp();
-        if set.len() >= 2 {
-            multi += p;
-        }
-        if set.is_empty() || p == 0.0 {
-            return;
-        }
-        *stamp += 1;
-        touched.clear();
-        for c in set {
-            for s in &m.relevant_inv[*c] {
-                if svc_stamp[*s] == *stamp {
-                    continue;
-                }
-                svc_stamp[*s] = *stamp;
-                let rel = &m.services[*s].relevant;
-                proj.clear();
-                proj.extend(set.iter().copied().filter(|x| rel.binary_search(x).is_ok()));
-                let e = *cache[*s]
-                    .entry(proj.clone())
-                    .or_insert_with(|| entry(m, *s, &proj));
-                if e.differs || e.init != base[*s].rec {
-                    touched.push((*s, e, proj.clone()));
-                }
-            }
-        }
-        if touched.is_empty() {
-            return;
-        }
-        // A service is in its initial shape while the youngest of its relevant failures
-        // is younger than its recovery delay. Failures are independent, so their ages
-        // are: each is distributed as the age of an outage at a random moment,
-        // P(age < t) = E[min(t, D)] / E[D]. For each service or journey, bucket each
-        // failure's age at the delays of the services in it that the failure concerns,
-        // and sum over the buckets' combinations. Working per entity keeps the
-        // combinations to the few delays that matter to it.
-        affected.clear();
-        for (i, (s, e, _)) in touched.iter().enumerate() {
-            touched_at[*s] = i;
-            if !e.differs {
-                own[*s] = e.rec;
-            }
-            for en in &m.entities_of[*s] {
-                if ent_stamp[*en] != *stamp {
-                    ent_stamp[*en] = *stamp;
-                    affected.push(*en);
-                }
-            }
-        }
-        for ent in &affected {
-            let en = &m.entities[*ent];
-            // The entity's services that have a recovery window in this state.
-            moving.clear();
-            for sv in en.up.iter().chain(en.ge.iter()) {
-                let i = touched_at[*sv];
-                if i < touched.len()
-                    && touched[i].0 == *sv
-                    && touched[i].1.differs
-                    && !moving.contains(&i)
-                {
-                    moving.push(i);
-                }
-            }
-            let mut clocks: Vec<(usize, Vec<f64>, Vec<f64>)> = Vec::new();
-            for c in set {
-                let mut b: Vec<f64> = moving
+    // One entity under one set of failures concerning it, with the probability that
+    // exactly these of its components are down (and at most K in all).
+    let mut visit = |ent: usize, set: &[usize], p: f64| {
+        let en = &m.entities[ent];
+        svcs.clear();
+        for sv in en.up.iter().chain(en.ge.iter()) {
+            if !in_svcs[*sv]
+                && set
                     .iter()
-                    .filter(|i| touched[**i].2.contains(c))
-                    .map(|i| touched[*i].1.t_h)
-                    .collect();
-                if b.is_empty() {
+                    .any(|c| m.services[*sv].relevant.binary_search(c).is_ok())
+            {
+                in_svcs[*sv] = true;
+                svcs.push(*sv);
+            }
+        }
+        for sv in &svcs {
+            in_svcs[*sv] = false;
+        }
+        // Each component that concerns the entity, with the ways its outage can be.
+        // Only the first with more than its plain mark is weighed over all its
+        // marks; the rest over their plain one, the other marks' mass left out.
+        let mut clocks: Vec<(usize, Vec<Opt>)> = Vec::new();
+        let mut marked = false;
+        let mut kept = 1.0;
+        concerned_comps.clear();
+        for c in set {
+            if svcs
+                .iter()
+                .any(|s| m.services[*s].relevant.binary_search(c).is_ok())
+            {
+                concerned_comps.push(*c);
+            }
+        }
+        // The marks each component is weighed over, before merging: (mark, weight).
+        let mut cand: Vec<Vec<(usize, f64)>> = Vec::with_capacity(concerned_comps.len());
+        for c in &concerned_comps {
+            let comp = &m.comps[*c];
+            let several = comp.marks.iter().filter(|x| x.1 > 0.0).count() > 1;
+            let only_plain = several && marked;
+            marked |= several;
+            if only_plain {
+                kept *= comp.marks[0].1;
+                cand.push(vec![(0, comp.marks[0].1)]);
+            } else {
+                cand.push(
+                    comp.marks
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, x)| x.1 > 0.0)
+                        .map(|(i, x)| (i, x.1))
+                        .collect(),
+                );
+            }
+        }
+        for (ci, c) in concerned_comps.iter().enumerate() {
+            let concerned: Vec<usize> = svcs
+                .iter()
+                .copied()
+                .filter(|s| m.services[*s].relevant.binary_search(c).is_ok())
+                .collect();
+            let mut bounds: Vec<f64> = concerned
+                .iter()
+                .flat_map(|s| m.delays[*s].iter().copied())
+                .collect();
+            bounds.sort_by(f64::total_cmp);
+            bounds.dedup();
+            bounds.push(f64::INFINITY);
+            // The age matters to held instances of services with units there.
+            let needs_age = can_hold[*c].is_some_and(|r| {
+                let cp = m.regions[r].cp_comp;
+                concerned
+                    .iter()
+                    .any(|s| m.services[*s].relevant.binary_search(&cp).is_ok())
+            });
+            let comp = &m.comps[*c];
+            let holding_mark = |mi: usize| {
+                needs_age && (comp.holds.is_some() || comp.marks[mi].0.launch == Launch::Blocked)
+            };
+            // Marks that do the same to every concerned service (the other
+            // components at their first mark) are weighed once, with their weights
+            // summed: most followers land in zones the entity does not use.
+            let marks: Vec<(usize, f64)> = if cand[ci].len() > 1 {
+                let mut merged: Vec<(usize, f64)> = Vec::new();
+                let mut effects: Vec<(Vec<u128>, bool)> = Vec::new();
+                for (mi, pm) in &cand[ci] {
+                    let mut keys = Vec::with_capacity(concerned.len());
+                    for s in &concerned {
+                        let rel = &m.services[*s].relevant;
+                        proj.clear();
+                        key.clear();
+                        for (cj, x) in concerned_comps.iter().enumerate() {
+                            if rel.binary_search(x).is_ok() {
+                                let mk = if cj == ci {
+                                    *mi
+                                } else {
+                                    cand[cj].first().map_or(0, |x| x.0)
+                                };
+                                proj.push((*x, mk));
+                                key.push(*x as u32);
+                                key.push(mk as u32);
+                            }
+                        }
+                        let kf = fp(key.iter().map(|x| u64::from(*x)));
+                        cache[*s].entry(kf).or_insert_with(|| entry(m, *s, &proj));
+                        keys.push(kf);
+                    }
+                    let h = holding_mark(*mi);
+                    let same = effects.iter().position(|(ks, hk)| {
+                        *hk == h
+                            && ks.iter().zip(&keys).zip(&concerned).all(|((a, b), s)| {
+                                match (cache[*s].get(a), cache[*s].get(b)) {
+                                    (Some(x), Some(y)) => x.same(y),
+                                    _ => false,
+                                }
+                            })
+                    });
+                    match same {
+                        Some(k) => merged[k].1 += pm,
+                        None => {
+                            effects.push((keys, h));
+                            merged.push((*mi, *pm));
+                        }
+                    }
+                }
+                merged
+            } else {
+                cand[ci].clone()
+            };
+            let mut opts: Vec<Opt> = Vec::new();
+            for (mi, pm) in marks {
+                if holding_mark(mi) {
+                    // Held instances: each piece of the age between recovery delays
+                    // is integrated by a Gauss rule in the instances' saturating
+                    // failure count (`Dur::age_rule`).
+                    let r = can_hold[*c].unwrap_or(0);
+                    let lam = m.regions[r].inst_lambda_h();
+                    rule_key.clear();
+                    rule_key.push(*c as u64);
+                    rule_key.extend(bounds.iter().map(|b| b.to_bits()));
+                    let rk = fp(rule_key.iter().copied());
+                    let pieces = rules.entry(rk).or_insert_with(|| {
+                        let mut lo = 0.0;
+                        let mut pieces = Vec::new();
+                        for hi in &bounds {
+                            // A piece far shorter than the outage (a recovery delay
+                            // of seconds or minutes) holds a sliver of its mass over
+                            // which held instances' figures are linear: one node.
+                            let n = if *hi <= comp.dur.median / 8.0 {
+                                1
+                            } else {
+                                AGE_NODES
+                            };
+                            let (mass, nodes) = comp.dur.age_rule(lo, *hi, lam, n);
+                            pieces.push((*hi, mass, nodes));
+                            lo = *hi;
+                        }
+                        pieces
+                    });
+                    {
+                        for (hi, mass, nodes) in pieces.iter() {
+                            for (share, a) in nodes {
+                                if *mass * share > 0.0 {
+                                    opts.push(Opt {
+                                        w: pm * mass * share,
+                                        mark: mi,
+                                        hi: *hi,
+                                        age: Some(*a),
+                                    });
+                                }
+                            }
+                        }
+                    }
+                } else {
+                    let mut prev = 0.0;
+                    for hi in &bounds {
+                        let f = if hi.is_infinite() {
+                            1.0
+                        } else {
+                            comp.dur.window_fraction(*hi)
+                        };
+                        let mass = (f - prev).max(0.0);
+                        prev = f;
+                        if mass > 0.0 {
+                            opts.push(Opt {
+                                w: pm * mass,
+                                mark: mi,
+                                hi: *hi,
+                                age: None,
+                            });
+                        }
+                    }
+                }
+            }
+            clocks.push((*c, opts));
+        }
+        if kept < 1.0 {
+            let lost = p * (1.0 - kept);
+            left_out[ent] += lost;
+            d_notup[ent] += lost * (1.0 - base_notup[ent]);
+            d_down[ent] += lost * (1.0 - base_down[ent]);
+            if set.len() >= 2 {
+                d_down_multi[ent] += lost * (1.0 - base_down[ent]);
+            }
+        }
+        if clocks.iter().any(|(_, o)| o.is_empty()) {
+            return;
+        }
+        // Each service's figure depends on few of the options: the mark, which of
+        // its own recovery delays the age has passed, and the age itself only
+        // where its instances are held. Per service, options are mapped to those
+        // classes and its figures tabulated by them, so each combination of the
+        // walk below costs a lookup per service.
+        tabs.clear();
+        for sv in &svcs {
+            let rel = &m.services[*sv].relevant;
+            let sb = &m.delays[*sv];
+            let mut ids: Vec<Vec<u32>> = Vec::with_capacity(clocks.len());
+            let mut stride: Vec<usize> = Vec::with_capacity(clocks.len());
+            let mut size = 1usize;
+            for (c, opts) in &clocks {
+                if rel.binary_search(c).is_err() {
+                    ids.push(vec![0; opts.len()]);
+                    stride.push(0);
                     continue;
                 }
-                b.sort_by(f64::total_cmp);
-                b.dedup();
-                // Probability of each age bucket.
-                let dur = &m.comps[*c].dur;
-                let mut prev = 0.0;
-                let mut pieces = Vec::with_capacity(b.len() + 1);
-                for t in &b {
-                    let f = dur.window_fraction(*t);
-                    pieces.push((f - prev).max(0.0));
-                    prev = f;
-                }
-                pieces.push((1.0 - prev).max(0.0));
-                clocks.push((*c, b, pieces));
+                let age_rel =
+                    can_hold[*c].is_some_and(|r| rel.binary_search(&m.regions[r].cp_comp).is_ok());
+                let mut classes: Vec<(usize, usize, u64, u64)> = Vec::new();
+                let of: Vec<u32> = opts
+                    .iter()
+                    .map(|o| {
+                        let piece = sb
+                            .iter()
+                            .position(|b| at_most(o.hi, *b))
+                            .unwrap_or(sb.len());
+                        let (ab, hb) = match (age_rel, o.age) {
+                            (true, Some(a)) => (a.to_bits(), o.hi.to_bits()),
+                            _ => (u64::MAX, u64::MAX),
+                        };
+                        let k = (o.mark, piece, ab, hb);
+                        match classes.iter().position(|x| *x == k) {
+                            Some(i) => i as u32,
+                            None => {
+                                classes.push(k);
+                                (classes.len() - 1) as u32
+                            }
+                        }
+                    })
+                    .collect();
+                stride.push(size);
+                size = size.saturating_mul(classes.len().max(1));
+                ids.push(of);
             }
-            // Mixed-radix walk over the bucket combinations.
-            let mut idx = vec![0usize; clocks.len()];
-            loop {
-                let w: f64 = idx.iter().zip(&clocks).map(|(i, cl)| cl.2[*i]).product();
-                if w > 0.0 {
-                    for i in &moving {
-                        let (sv, e, pj) = &touched[*i];
-                        let initial = clocks.iter().zip(&idx).any(|((c, b, _), k)| {
-                            // Age below this bucket's upper end, which is ≤ t_h.
-                            *k < b.len() && b[*k] <= e.t_h && pj.contains(c)
-                        });
-                        own[*sv] = if initial { e.init } else { e.rec };
+            // Untabulated past a size no state of a real deployment reaches.
+            let table = if size <= 1 << 14 {
+                vec![(f64::NAN, f64::NAN); size]
+            } else {
+                Vec::new()
+            };
+            tabs.push((ids, stride, table));
+        }
+        let up_of: Vec<bool> = svcs
+            .iter()
+            .map(|s| en.up.binary_search(s).is_ok())
+            .collect();
+        let ge_of: Vec<bool> = svcs
+            .iter()
+            .map(|s| en.ge.binary_search(s).is_ok())
+            .collect();
+        // Mixed-radix walk over the combinations.
+        let mut idx = vec![0usize; clocks.len()];
+        loop {
+            let w: f64 = idx.iter().zip(&clocks).map(|(i, cl)| cl.1[*i].w).product();
+            if w > 0.0 {
+                let mut sum_up = base_lup_sum[ent];
+                let mut sum_ge = base_lge_sum[ent];
+                for (k_sv, sv) in svcs.iter().enumerate() {
+                    let (ids, stride, table) = &tabs[k_sv];
+                    let flat: usize = ids
+                        .iter()
+                        .zip(stride)
+                        .zip(&idx)
+                        .map(|((of, st), i)| of[*i] as usize * st)
+                        .sum();
+                    let known = table.get(flat).filter(|v| !v.0.is_nan()).copied();
+                    let (lu, lg) = match known {
+                        Some(v) => v,
+                        None => {
+                            let rel = &m.services[*sv].relevant;
+                            proj.clear();
+                            key.clear();
+                            his.clear();
+                            for ((c, opts), i) in clocks.iter().zip(&idx) {
+                                if rel.binary_search(c).is_ok() {
+                                    let o = opts[*i];
+                                    proj.push((*c, o.mark));
+                                    key.push(*c as u32);
+                                    key.push(o.mark as u32);
+                                    his.push(o.hi);
+                                }
+                            }
+                            let kf = fp(key.iter().map(|x| u64::from(*x)));
+                            cache[*sv].entry(kf).or_insert_with(|| entry(m, *sv, &proj));
+                            let n_ph = cache[*sv].get(&kf).map_or(1, |e| e.phases.len());
+                            // The phase follows the age of the youngest failure whose arrival
+                            // changed what serves (the failures older than it, with it, make
+                            // a different service than without it); failures that came on
+                            // top without changing anything do not restart the clock.
+                            let mut ph = n_ph - 1;
+                            if n_ph > 1 {
+                                order.clear();
+                                order.extend(his.iter().copied());
+                                order.sort_by(f64::total_cmp);
+                                order.dedup_by(|a, b| at_most(*a, *b) && at_most(*b, *a));
+                                for h in &order {
+                                    let at =
+                                        cache[*sv].get(&kf).map_or(n_ph - 1, |e| e.phase_at(*h));
+                                    if at == n_ph - 1 {
+                                        break;
+                                    }
+                                    sub_proj.clear();
+                                    sub_key.clear();
+                                    for (x, hi) in proj.iter().zip(&his) {
+                                        if !at_most(*hi, *h) {
+                                            sub_proj.push(*x);
+                                            sub_key.push(x.0 as u32);
+                                            sub_key.push(x.1 as u32);
+                                        }
+                                    }
+                                    let sf = fp(sub_key.iter().map(|x| u64::from(*x)));
+                                    cache[*sv]
+                                        .entry(sf)
+                                        .or_insert_with(|| entry(m, *sv, &sub_proj));
+                                    let changed = match (cache[*sv].get(&kf), cache[*sv].get(&sf)) {
+                                        (Some(full), Some(older)) => !full.same_structure(older),
+                                        _ => true,
+                                    };
+                                    if changed {
+                                        ph = at;
+                                        break;
+                                    }
+                                }
+                            }
+                            let Some(e) = cache[*sv].get(&kf) else {
+                                continue;
+                            };
+                            let phase = &e.phases[ph];
+                            let pr = if !phase.holds {
+                                phase.p
+                            } else {
+                                // Each held region's impairment is as old as the oldest
+                                // outage holding it.
+                                ages.clear();
+                                for ((c, opts), i) in clocks.iter().zip(&idx) {
+                                    let o = opts[*i];
+                                    let (Some(r), Some(a)) = (can_hold[*c], o.age) else {
+                                        continue;
+                                    };
+                                    let comp = &m.comps[*c];
+                                    if comp.holds.is_none()
+                                        && comp.marks[o.mark].0.launch != Launch::Blocked
+                                    {
+                                        continue;
+                                    }
+                                    match ages.iter_mut().find(|x| x.0 == r) {
+                                        Some(x) => x.1 = x.1.max(a),
+                                        None => ages.push((r, a)),
+                                    }
+                                }
+                                ages.sort_by_key(|x| x.0);
+                                // The shape and the held regions' ages.
+                                age_key.clear();
+                                age_key.push(phase.key as u64);
+                                age_key.push((phase.key >> 64) as u64);
+                                for (r, a) in &ages {
+                                    age_key.push(*r as u64);
+                                    age_key.push(a.to_bits());
+                                }
+                                let af = fp(age_key.iter().copied());
+                                match aged[*sv].get(&af) {
+                                    Some(pr) => *pr,
+                                    None => {
+                                        let pr = m.probs(*sv, &phase.shape, &Ages(&ages));
+                                        aged[*sv].insert(af, pr);
+                                        pr
+                                    }
+                                }
+                            };
+                            let v = ((-pr.notup).ln_1p(), (-pr.down).ln_1p());
+                            if let Some(slot) = tabs[k_sv].2.get_mut(flat) {
+                                *slot = v;
+                            }
+                            v
+                        }
+                    };
+                    if up_of[k_sv] {
+                        sum_up += lu - base_lup[*sv];
                     }
-                    d_notup[*ent] += p * w * (eff(&en.up, &own, false) - base_notup[*ent]);
-                    let dd = p * w * (eff(&en.ge, &own, true) - base_down[*ent]);
-                    d_down[*ent] += dd;
-                    if set.len() >= 2 {
-                        d_down_multi[*ent] += dd;
+                    if ge_of[k_sv] {
+                        sum_ge += lg - base_lge[*sv];
                     }
                 }
-                let mut k = 0;
-                while k < idx.len() {
-                    idx[k] += 1;
-                    if idx[k] < clocks[k].2.len() {
-                        break;
-                    }
-                    idx[k] = 0;
-                    k += 1;
+                d_notup[ent] += p * w * (-sum_up.exp_m1() - base_notup[ent]);
+                let dd = p * w * (-sum_ge.exp_m1() - base_down[ent]);
+                d_down[ent] += dd;
+                if set.len() >= 2 {
+                    d_down_multi[ent] += dd;
                 }
-                if k == idx.len() {
+            }
+            let mut k = 0;
+            while k < idx.len() {
+                idx[k] += 1;
+                if idx[k] < clocks[k].1.len() {
                     break;
                 }
+                idx[k] = 0;
+                k += 1;
+            }
+            if k == idx.len() {
+                break;
             }
         }
-        for (s, _, _) in &touched {
-            own[*s] = base_own[*s];
-        }
     };
-    // Iterative enumeration of all subsets of size ≤ k.
-    visit(&[], &mut stamp);
-    if k > 0 && n > 0 {
-        stack.push(0);
-        while let Some(&last) = stack.last() {
-            if last >= n {
-                stack.pop();
-                if let Some(x) = stack.last_mut() {
+    // Entity by entity, the failure sets among the components that concern it: the
+    // rest only matter through how many of them are down (the enumeration stops at K
+    // in all), so a state S counts once per entity as S ∩ its components, weighted by
+    // the chance that at most K − |S ∩ R| others are down. The same sum as over every
+    // state, without visiting states that differ only in what the entity ignores.
+    let mut rel_set: Vec<usize> = Vec::new();
+    let mut outside: Vec<f64> = Vec::new();
+    let mut pick: Vec<usize> = Vec::new();
+    let mut set: Vec<usize> = Vec::new();
+    for ent in 0..ne {
+        let en = &m.entities[ent];
+        rel_set.clear();
+        for sv in en.up.iter().chain(en.ge.iter()) {
+            rel_set.extend(m.services[*sv].relevant.iter().copied());
+        }
+        rel_set.sort_unstable();
+        rel_set.dedup();
+        if rel_set.is_empty() {
+            continue;
+        }
+        outside.clear();
+        let mut j = 0;
+        for (c, u) in us.iter().enumerate() {
+            if j < rel_set.len() && rel_set[j] == c {
+                j += 1;
+            } else {
+                outside.push(*u);
+            }
+        }
+        let out_pmf = count_pmf(&outside, k);
+        let out_cdf: Vec<f64> = out_pmf[..=k]
+            .iter()
+            .scan(0.0, |acc, x| {
+                *acc += x;
+                Some(*acc)
+            })
+            .collect();
+        let log_in: f64 = rel_set.iter().map(|c| (-us[*c]).ln_1p()).sum();
+        let r = rel_set.len();
+        pick.clear();
+        pick.push(0);
+        while let Some(&last) = pick.last() {
+            if last >= r {
+                pick.pop();
+                if let Some(x) = pick.last_mut() {
                     *x += 1;
                 }
                 continue;
             }
-            visit(&stack, &mut stamp);
-            if stack.len() < k {
-                stack.push(last + 1);
-            } else if let Some(x) = stack.last_mut() {
+            set.clear();
+            set.extend(pick.iter().map(|i| rel_set[*i]));
+            let p = (log_in + set.iter().map(|c| log_ratio[*c]).sum::<f64>()).exp()
+                * out_cdf[k - set.len()];
+            if p > 0.0 {
+                visit(ent, &set, p);
+            }
+            if pick.len() < k {
+                pick.push(last + 1);
+            } else if let Some(x) = pick.last_mut() {
                 *x += 1;
             }
         }
     }
+    let states: usize = (0..=k).map(|i| choose(n, i).round() as usize).sum();
+    let multi = (1.0 - pmf[0] - pmf.get(1).copied().unwrap_or(0.0)).max(0.0);
 
     let eps = error_bound;
     let notup = (0..ne)
@@ -314,9 +818,10 @@ pub(crate) fn run(m: &Model, b: Budget) -> Analytic {
         k,
         states,
         error_bound,
-        multi_event_mass: multi + error_bound,
+        multi_event_mass: multi,
         notup,
         down,
         down_multi: d_down_multi,
+        marks_left_out: left_out,
     }
 }

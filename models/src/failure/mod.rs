@@ -21,7 +21,12 @@ use crate::plan::Plan;
 use crate::scenario::Scenario;
 use crate::topology::{Consistency, Topology};
 
+use crate::units::SECONDS_PER_HOUR;
 pub use dist::{HOURS_PER_YEAR, MINUTES_PER_YEAR};
+
+/// Failover time of a replicated store that sets none: the topology reference's
+/// documented default (docs/topology.md, `failover`).
+pub const DEFAULT_FAILOVER_SECONDS: f64 = 60.0;
 
 /// Version of the assessment document.
 pub const ASSESSMENT_FORMAT_VERSION: u32 = 1;
@@ -140,6 +145,13 @@ pub struct Assumptions {
     pub scale_up_seconds: f64,
     /// Raft/Paxos leader election after the leader is lost.
     pub election_seconds: f64,
+    /// Until clients of a stateless fleet stop being sent to a lost zone's capacity:
+    /// the load balancer's target health checks (30 s × 2 failures) and its DNS
+    /// record's 60 s TTL.
+    pub zone_routing_seconds: f64,
+    /// Until clients are sent away from a region that lost all of a fleet's capacity:
+    /// DNS failover health checks (30 s × 3 failures) and the record's 60 s TTL.
+    pub region_routing_seconds: f64,
     /// Failover of a replicated store that does not set `failover`.
     pub default_failover_seconds: f64,
     /// Replication lag of a replicated store that does not set `replication_lag`.
@@ -160,11 +172,22 @@ impl Assumptions {
     /// Defaults, with the scale-up delay taken from the catalog (after the topology's
     /// overrides): the instance-replacement median is an Auto Scaling replacement.
     pub fn defaults(t: &Topology, catalog: &Catalog) -> Assumptions {
-        let c = t.effective_catalog(catalog);
+        // Only the instance prior is needed: the topology's override of it, without
+        // cloning the whole catalog.
+        let instance = match &t.overrides.failure.instance {
+            Some(o) => crate::catalog::apply_override(catalog.failure.instance.clone(), o),
+            None => catalog.failure.instance.clone(),
+        };
         Assumptions {
-            scale_up_seconds: c.failure.instance.median_hours * 3600.0,
+            scale_up_seconds: instance.median_hours * SECONDS_PER_HOUR,
             election_seconds: 10.0,
-            default_failover_seconds: 300.0,
+            // Elastic Load Balancing target-group defaults (HealthCheckIntervalSeconds
+            // 30, UnhealthyThresholdCount 2) plus the load balancer's DNS TTL of 60 s.
+            zone_routing_seconds: 2.0 * 30.0 + 60.0,
+            // Route 53 health-check defaults (RequestInterval 30, FailureThreshold 3)
+            // plus a 60 s failover record TTL.
+            region_routing_seconds: 3.0 * 30.0 + 60.0,
+            default_failover_seconds: DEFAULT_FAILOVER_SECONDS,
             default_replication_lag_seconds: 1.0,
             warm_standby_seconds: 900.0,
             pilot_light_seconds: 3600.0,
@@ -270,7 +293,7 @@ pub struct Figures {
     pub worst_case_rpo_seconds: Option<f64>,
     /// Down time per disruption class: `instance`, `zone`, `region`, `spot`,
     /// `partition`, `control_plane` (worst single failure of the class).
-    pub rto: BTreeMap<String, Recovery>,
+    pub rto: BTreeMap<String, RecoveryTime>,
     /// Data lost per disruption class, seconds of writes.
     pub rpo_seconds: BTreeMap<String, f64>,
     /// Quorum commit latency with every member up, ms.
@@ -285,9 +308,10 @@ pub struct Figures {
     pub simulation: Option<SimFigures>,
 }
 
-/// How a failure ends for a service.
+/// How a failure ends for a service, and when: the modelled recovery time (the
+/// planned one is `cost::PlannedRecovery`).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct Recovery {
+pub struct RecoveryTime {
     pub impact: Impact,
     /// `recovers`: seconds until recovered. `repair`: expected seconds until the failure
     /// itself is repaired. `none`: 0.
@@ -305,13 +329,13 @@ pub enum Impact {
     Repair,
 }
 
-impl Recovery {
-    pub const NONE: Recovery = Recovery {
+impl RecoveryTime {
+    pub const NONE: RecoveryTime = RecoveryTime {
         impact: Impact::None,
         seconds: 0.0,
     };
 
-    fn worse(self, o: Recovery) -> Recovery {
+    fn worse(self, o: RecoveryTime) -> RecoveryTime {
         match self.impact.cmp(&o.impact) {
             std::cmp::Ordering::Less => o,
             std::cmp::Ordering::Greater => self,
@@ -344,7 +368,7 @@ pub struct SloCheck {
 #[derive(Debug, Clone, Serialize)]
 pub struct RtoCheck {
     pub limit_seconds: f64,
-    pub actual: Recovery,
+    pub actual: RecoveryTime,
     pub met: bool,
 }
 
@@ -404,9 +428,9 @@ pub struct Cell {
     /// After every recovery that can happen (failover, election, scale-up, DR).
     pub after_recovery: String,
     /// Time until back to `ok`.
-    pub recovery: Recovery,
+    pub recovery: RecoveryTime,
     /// Time spent down.
-    pub outage: Recovery,
+    pub outage: RecoveryTime,
     /// Share of demand (stateless) or of members (stores) left right after the
     /// failure, and after recovery. Absent for journeys.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -469,7 +493,9 @@ pub fn assess(
         .assumptions
         .clone()
         .unwrap_or_else(|| Assumptions::defaults(topology, catalog));
-    let m = model::build(topology, catalog, deployment, &assumptions)
+    // The topology's overrides applied once, for the whole assessment.
+    let effective = topology.effective_catalog(catalog);
+    let m = model::build(topology, &effective, deployment, &assumptions)
         .map_err(|p| diagnostics(p, topology, deployment))?;
     Ok(report::assess(
         &m,
@@ -520,7 +546,8 @@ pub mod check {
         seed: u64,
     ) -> Result<Vec<f64>, Vec<Diagnostic>> {
         let a = Assumptions::defaults(t, catalog);
-        let m = model::build(t, catalog, d, &a).map_err(|p| diagnostics(p, t, d))?;
+        let m = model::build(t, &t.effective_catalog(catalog), d, &a)
+            .map_err(|p| diagnostics(p, t, d))?;
         let runs = simulate::run(&m, years, seed, &mut |_, _| {});
         Ok(runs
             .iter()
@@ -539,10 +566,11 @@ pub mod check {
         assumptions: Option<Assumptions>,
     ) -> Result<Raw, Vec<Diagnostic>> {
         let a = assumptions.unwrap_or_else(|| Assumptions::defaults(t, catalog));
-        let m = model::build(t, catalog, d, &a).map_err(|p| diagnostics(p, t, d))?;
+        let m = model::build(t, &t.effective_catalog(catalog), d, &a)
+            .map_err(|p| diagnostics(p, t, d))?;
         let r = analytic::run(
             &m,
-            analytic::Budget {
+            analytic::Depth {
                 target: 0.0,
                 max_states,
                 max_k,
@@ -555,7 +583,7 @@ pub mod check {
             notup: r.notup,
             down: r.down,
             down_multi: r.down_multi,
-            error_bound: r.error_bound,
+            error_bound: r.error_bound + r.marks_left_out.iter().copied().fold(0.0, f64::max),
             k: r.k,
             states: r.states,
         })

@@ -37,11 +37,47 @@ impl Class {
     }
 }
 
+/// Whether new instances can be launched in a region while a zone outage lasts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Launch {
+    /// Launches work.
+    Ok,
+    /// Nothing launches in the region for as long as the outage lasts — its control
+    /// plane is impaired, or relaunches fail on capacity — so failed instances are not
+    /// replaced either.
+    Blocked,
+}
+
+/// What one outage of a zone brings with it, drawn once per outage: zones that go
+/// down with it, and whether launches in the region work.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Mark {
+    /// Other zones of the region lost with it (zone indices), sorted.
+    pub followers: Vec<usize>,
+    pub launch: Launch,
+}
+
+impl Mark {
+    pub(crate) const PLAIN: Mark = Mark {
+        followers: Vec::new(),
+        launch: Launch::Ok,
+    };
+}
+
 /// One independent on/off failure process.
 #[derive(Debug, Clone)]
 pub(crate) struct Component {
     pub scenario: Scenario,
     pub class: Class,
+    /// The zone a zone outage takes down.
+    pub zone: Option<usize>,
+    /// The region whose control plane this process takes down (control-plane
+    /// outages).
+    pub holds: Option<usize>,
+    /// What an outage brings with it, with probabilities summing to 1; the first is
+    /// the plain outage (nothing more). One plain mark for every process but zone
+    /// outages.
+    pub marks: Vec<(Mark, f64)>,
     /// Failures per year of up time.
     pub rate: f64,
     /// Effective down time, hours.
@@ -60,19 +96,56 @@ pub(crate) struct Zone {
     pub iso_comp: usize,
 }
 
+/// A region the deployment uses, with its failure processes and instance failures.
 #[derive(Debug, Clone)]
-pub(crate) struct Region {
+pub(crate) struct RegionFailures {
     pub name: String,
     pub zones: Vec<usize>,
+    /// The zone-outage process of each of its zones, in zone order.
+    pub zone_comps: Vec<usize>,
     pub comp: usize,
     pub cp_comp: usize,
     /// Instance failures: rate per instance-year and replacement time.
     pub inst_rate: f64,
     pub inst_dur: Dur,
-    /// Long-run probability an instance is down, normally and during a control-plane
-    /// outage (when replacements cannot launch).
+    /// Long-run probability an instance is down, normally and averaged over a
+    /// control-plane outage (when failed instances wait for its end).
     pub q: f64,
     pub q_cp: f64,
+}
+
+impl RegionFailures {
+    /// Instance failures per hour of up time.
+    pub(crate) fn inst_lambda_h(&self) -> f64 {
+        self.inst_rate / dist::HOURS_PER_YEAR
+    }
+
+    /// P(an instance is down) when the control plane has been impaired for `age`
+    /// hours: up when it began (1 − q) and not failed since, else down, since nothing
+    /// failed is replaced until the impairment ends.
+    pub(crate) fn held_down(&self, age: f64) -> f64 {
+        1.0 - (1.0 - self.q) * (-self.inst_lambda_h() * age).exp()
+    }
+
+    /// P(an instance is down and has been for less than `t` hours), normally
+    /// (`age = None`) or `age` hours into a control-plane impairment: failed since
+    /// `age − t`, or (when `age < t`) already down at its start with less than
+    /// `t − age` hours of outage behind it.
+    pub(crate) fn down_within(&self, t: f64, age: Option<f64>) -> f64 {
+        match age {
+            None => self.q * self.inst_dur.window_fraction(t),
+            Some(a) => {
+                let l = self.inst_lambda_h();
+                let fresh = (1.0 - self.q) * ((-l * (a - t).max(0.0)).exp() - (-l * a).exp());
+                let old = if a < t {
+                    self.q * self.inst_dur.window_fraction(t - a)
+                } else {
+                    0.0
+                };
+                (fresh + old).min(1.0)
+            }
+        }
+    }
 }
 
 /// Instances of one capacity group in one zone.
@@ -111,6 +184,11 @@ pub(crate) enum Sem {
         scale_s: f64,
         /// Delay to bring up the DR standby or restore elsewhere, seconds.
         dr_s: f64,
+        /// Until clients stop being sent to lost capacity: within a region (load
+        /// balancer health checks and its DNS TTL), and away from a region (DNS
+        /// failover: health checks and the record's TTL), seconds.
+        route_zone_s: f64,
+        route_region_s: f64,
         /// Regions with active capacity.
         active_regions: Vec<usize>,
         /// Where a DR standby or restore can run.
@@ -162,7 +240,7 @@ pub(crate) struct Entity {
 #[derive(Debug, Clone)]
 pub(crate) struct Model {
     pub system: String,
-    pub regions: Vec<Region>,
+    pub regions: Vec<RegionFailures>,
     pub zones: Vec<Zone>,
     pub comps: Vec<Component>,
     pub pairs: BTreeMap<(usize, usize), usize>,
@@ -175,6 +253,8 @@ pub(crate) struct Model {
     pub entities_of: Vec<Vec<usize>>,
     /// For each component, the services it is relevant to.
     pub relevant_inv: Vec<Vec<usize>>,
+    /// Every recovery delay each service can have, hours, sorted.
+    pub delays: Vec<Vec<f64>>,
     pub notes: Vec<String>,
 }
 
@@ -197,14 +277,14 @@ fn role_word(r: Role) -> &'static str {
     r.word()
 }
 
-/// Checks the deployment against the topology and builds the model.
+/// Checks the deployment against the topology and builds the model. `catalog` is the
+/// effective catalog (the topology's overrides applied), built once per assessment.
 pub(crate) fn build(
     t: &Topology,
-    base_catalog: &Catalog,
+    catalog: &Catalog,
     dep: &Deployment,
     a: &Assumptions,
 ) -> Result<Model, Vec<Problem>> {
-    let catalog = t.effective_catalog(base_catalog);
     let mut problems = Vec::new();
     let mut notes = Vec::new();
 
@@ -358,7 +438,7 @@ pub(crate) fn build(
         .flat_map(|d| d.groups.iter().map(|g| g.region.as_str()))
         .collect();
     let mut comps: Vec<Component> = Vec::new();
-    let mut regions: Vec<Region> = Vec::new();
+    let mut regions: Vec<RegionFailures> = Vec::new();
     let mut zones: Vec<Zone> = Vec::new();
     let region_names: Vec<&String> = t
         .regions
@@ -369,6 +449,9 @@ pub(crate) fn build(
     let mk = |scenario: Scenario, class: Class, rate: f64, dur: Dur, source: &str| Component {
         scenario,
         class,
+        zone: None,
+        holds: None,
+        marks: vec![(Mark::PLAIN, 1.0)],
         rate,
         u: dist::unavailability(rate, dur.mean()),
         dur,
@@ -381,17 +464,22 @@ pub(crate) fn build(
         let cp = mode(Mode::region_control_plane, rname);
         let cp_dur = Dur::new(cp.median_hours, cp.mean_hours, 0.0);
         let q = dist::unavailability(inst.rate_per_year, inst_dur.mean());
-        // During a control-plane outage of length L a failed instance stays down until
-        // L ends; averaged over the outage that adds λ·E[L²]/(2·E[L]).
-        let q_cp = (q + inst.rate_per_year / dist::HOURS_PER_YEAR * cp_dur.second_moment_raw()
-            / (2.0 * cp_dur.mean()))
-        .min(1.0);
+        // During a control-plane outage nothing failed is replaced: an instance is down
+        // at age A of the outage unless it was up at its start and has not failed
+        // since, 1 − (1 − q)·e^(−λA), averaged here over the age.
+        let lam = inst.rate_per_year / dist::HOURS_PER_YEAR;
+        let (_, nodes) = cp_dur.age_rule(0.0, f64::INFINITY, lam, 3);
+        let q_cp = nodes
+            .iter()
+            .map(|(w, a)| w * (1.0 - (1.0 - q) * (-lam * a).exp()))
+            .sum::<f64>();
         let mut zs = Vec::new();
+        let mut zcs = Vec::new();
         for zname in t.zones.get(*rname).into_iter().flatten() {
             let zm = mode(Mode::zone, rname);
             let zi = zones.len();
             let comp = comps.len();
-            comps.push(mk(
+            let mut zc = mk(
                 Scenario::ZoneLoss {
                     region: (*rname).clone(),
                     zone: zname.clone(),
@@ -400,7 +488,10 @@ pub(crate) fn build(
                 zm.rate_per_year,
                 Dur::new(zm.median_hours, zm.mean_hours, 0.0),
                 &zm.source,
-            ));
+            );
+            zc.zone = Some(zi);
+            comps.push(zc);
+            zcs.push(comp);
             zones.push(Zone {
                 region: ri,
                 name: zname.clone(),
@@ -409,9 +500,60 @@ pub(crate) fn build(
             });
             zs.push(zi);
         }
-        regions.push(Region {
+        // What each zone outage brings with it (docs/failure-model.md, "Correlated
+        // failures"): followers drawn one after another, uniformly among the zones not
+        // yet down, and independently of them what launches can do.
+        let k = &catalog.failure.correlation;
+        for (i, c) in zcs.iter().enumerate() {
+            let others: Vec<usize> = zs
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, z)| *z)
+                .collect();
+            let n = others.len() as f64;
+            let mut followers: Vec<(Vec<usize>, f64)> = Vec::new();
+            let p2 = if others.is_empty() {
+                0.0
+            } else {
+                k.second_zone
+            };
+            let p3 = if others.len() < 2 { 0.0 } else { k.third_zone };
+            followers.push((Vec::new(), 1.0 - p2));
+            for (x, zx) in others.iter().enumerate() {
+                followers.push((vec![*zx], p2 * (1.0 - p3) / n));
+                for zy in others.iter().skip(x + 1) {
+                    // Either order of the two followers: 2 / ((n)(n − 1)).
+                    followers.push((vec![*zx, *zy], p2 * p3 * 2.0 / (n * (n - 1.0))));
+                }
+            }
+            let blocked = k.launches_fail();
+            let launches = [(Launch::Ok, 1.0 - blocked), (Launch::Blocked, blocked)];
+            let mut marks = Vec::new();
+            for (f, pf) in &followers {
+                for (l, pl) in launches {
+                    let w = pf * pl;
+                    // The plain outage stays first even when it cannot happen.
+                    if w > 0.0 || marks.is_empty() {
+                        marks.push((
+                            Mark {
+                                followers: f.clone(),
+                                launch: l,
+                            },
+                            w.max(0.0),
+                        ));
+                    }
+                }
+            }
+            comps[*c].marks = marks;
+            if k.second_zone > 0.0 || blocked > 0.0 {
+                comps[*c].source = format!("{} + {}", comps[*c].source, k.source);
+            }
+        }
+        regions.push(RegionFailures {
             name: (*rname).clone(),
             zones: zs,
+            zone_comps: zcs,
             comp: usize::MAX,
             cp_comp: usize::MAX,
             inst_rate: inst.rate_per_year,
@@ -448,10 +590,10 @@ pub(crate) fn build(
             &m.source,
         ));
     }
-    for r in &mut regions {
+    for (ri, r) in regions.iter_mut().enumerate() {
         let m = mode(Mode::region_control_plane, &r.name);
         r.cp_comp = comps.len();
-        comps.push(mk(
+        let mut c = mk(
             Scenario::ControlPlane {
                 region: r.name.clone(),
             },
@@ -459,7 +601,9 @@ pub(crate) fn build(
             m.rate_per_year,
             Dur::new(m.median_hours, m.mean_hours, 0.0),
             &m.source,
-        ));
+        );
+        c.holds = Some(ri);
+        comps.push(c);
     }
     let mut pairs = BTreeMap::new();
     for i in 0..regions.len() {
@@ -652,6 +796,8 @@ pub(crate) fn build(
                         floor: f.degraded_floor,
                         scale_s: a.scale_up_seconds,
                         dr_s,
+                        route_zone_s: a.zone_routing_seconds,
+                        route_region_s: a.region_routing_seconds,
                         active_regions: active.into_iter().collect(),
                         restore,
                     },
@@ -750,18 +896,11 @@ pub(crate) fn build(
                         a.default_replication_lag_seconds
                     }
                 };
-                let failover_s = match st.failover {
-                    Some(f) => f.as_secs_f64(),
-                    None => {
-                        if order.len() > 1 {
-                            notes.push(format!(
-                                "`{name}` sets no failover time; assuming {} s",
-                                a.default_failover_seconds
-                            ));
-                        }
-                        a.default_failover_seconds
-                    }
-                };
+                // Validation fills in the documented 60 s default for a store that sets
+                // none, the same figure as the assumption used here otherwise.
+                let failover_s = st
+                    .failover
+                    .map_or(a.default_failover_seconds, |f| f.as_secs_f64());
                 (
                     Sem::Replicated {
                         order,
@@ -777,7 +916,9 @@ pub(crate) fn build(
         let mut rel = BTreeSet::new();
         for u in &my_units {
             let un = &units[*u];
-            rel.insert(zones[un.zone].comp);
+            // Any zone outage of the region: it may take this zone with it, or impair
+            // the region's launches.
+            rel.extend(regions[un.region].zone_comps.iter().copied());
             rel.insert(zones[un.zone].iso_comp);
             rel.insert(regions[un.region].comp);
             rel.insert(regions[un.region].cp_comp);
@@ -896,6 +1037,30 @@ pub(crate) fn build(
             relevant_inv[*c].push(si);
         }
     }
+    let delays = services
+        .iter()
+        .map(|s| {
+            let mut d: Vec<f64> = match &s.sem {
+                Sem::Stateless {
+                    scale_s,
+                    dr_s,
+                    route_zone_s,
+                    route_region_s,
+                    ..
+                } => vec![
+                    scale_s / 3600.0,
+                    dr_s / 3600.0,
+                    route_zone_s / 3600.0,
+                    route_region_s / 3600.0,
+                ],
+                Sem::Replicated { failover_s, .. } => vec![failover_s / 3600.0],
+                Sem::Quorum { election_s, .. } => vec![election_s / 3600.0],
+            };
+            d.sort_by(f64::total_cmp);
+            d.dedup();
+            d
+        })
+        .collect();
 
     Ok(Model {
         system: t.name.clone(),
@@ -910,6 +1075,7 @@ pub(crate) fn build(
         entities,
         entities_of,
         relevant_inv,
+        delays,
         notes,
     })
 }

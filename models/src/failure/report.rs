@@ -10,14 +10,14 @@ use statrs::distribution::{Binomial, DiscreteCDF};
 use crate::deployment::Words;
 use crate::topology::{Disruption, Slo, Topology};
 
-use super::analytic::{self, Analytic, Budget};
+use super::analytic::{self, Analytic, Depth};
 use super::dist::{self, MINUTES_PER_YEAR};
 use super::model::{Class, Model, Sem};
 use super::service::{capacity_status, AllUp, Shape, St};
 use super::simulate::{self, EntityRun, BURN_IN_YEARS};
 use super::{
     nines, AnalyticInfo, Assessment, Assumptions, Cell, ComponentParam, Deployment, Estimate,
-    Figures, Impact, InstanceParam, Method, Options, Parameters, Recovery, RpoCheck, RtoCheck,
+    Figures, Impact, InstanceParam, Method, Options, Parameters, RecoveryTime, RpoCheck, RtoCheck,
     ScenarioRow, SimFigures, SimulationInfo, SloCheck, ASSESSMENT_FORMAT_VERSION,
 };
 
@@ -26,8 +26,8 @@ use super::{
 struct Eval {
     status: St,
     after: St,
-    recovery: Recovery,
-    outage: Recovery,
+    recovery: RecoveryTime,
+    outage: RecoveryTime,
     cap_left: Option<f64>,
     cap_after: Option<f64>,
     data_lost_s: f64,
@@ -38,18 +38,18 @@ struct Eval {
     survives: bool,
 }
 
-fn repair(hours: f64) -> Recovery {
-    Recovery {
+fn repair(hours: f64) -> RecoveryTime {
+    RecoveryTime {
         impact: Impact::Repair,
         seconds: hours * 3600.0,
     }
 }
 
-fn recovers(seconds: f64) -> Recovery {
+fn recovers(seconds: f64) -> RecoveryTime {
     if seconds <= 0.0 {
-        Recovery::NONE
+        RecoveryTime::NONE
     } else {
-        Recovery {
+        RecoveryTime {
             impact: Impact::Recovers,
             seconds,
         }
@@ -63,18 +63,24 @@ fn eval_scenario(m: &Model, c: usize) -> Vec<Eval> {
     let all = AllUp(m);
     let mut si = Vec::with_capacity(ns);
     let mut sr = Vec::with_capacity(ns);
-    let mut th = Vec::with_capacity(ns);
+    let mut phases = Vec::with_capacity(ns);
     for s in 0..ns {
-        let a = m.shape(s, &set[..], true);
-        let b = m.shape(s, &set[..], false);
-        th.push(m.recovery_delay(s, &b) / 3600.0);
-        si.push(a);
-        sr.push(b);
+        si.push(m.shape(s, &set[..], true));
+        sr.push(m.shape(s, &set[..], false));
+        let ph: Vec<(St, f64)> = m
+            .phases(s, &set[..])
+            .iter()
+            .map(|(shape, until)| (m.status(s, shape, &all, 0.0), *until))
+            .collect();
+        phases.push(ph);
     }
     let st_i: Vec<St> = (0..ns).map(|s| m.status(s, &si[s], &all, 0.0)).collect();
     let st_r: Vec<St> = (0..ns).map(|s| m.status(s, &sr[s], &all, 0.0)).collect();
-    let differs: Vec<bool> = (0..ns).map(|s| si[s] != sr[s]).collect();
-    let mut bps: Vec<f64> = (0..ns).filter(|s| differs[*s]).map(|s| th[s]).collect();
+    let mut bps: Vec<f64> = phases
+        .iter()
+        .flat_map(|ph| ph[..ph.len() - 1].iter().map(|x| x.1))
+        .filter(|x| *x > 0.0)
+        .collect();
     bps.sort_by(f64::total_cmp);
     bps.dedup();
     let mut los = vec![0.0];
@@ -84,11 +90,10 @@ fn eval_scenario(m: &Model, c: usize) -> Vec<Eval> {
     for lo in &los {
         let own: Vec<St> = (0..ns)
             .map(|s| {
-                if differs[s] && th[s] > *lo {
-                    st_i[s]
-                } else {
-                    st_r[s]
-                }
+                let ph = &phases[s];
+                ph.iter()
+                    .find(|(_, until)| *lo < *until)
+                    .map_or(ph[ph.len() - 1].0, |x| x.0)
             })
             .collect();
         for (e, en) in m.entities.iter().enumerate() {
@@ -105,9 +110,9 @@ fn eval_scenario(m: &Model, c: usize) -> Vec<Eval> {
     }
     let comp = &m.comps[c];
     let mean_h = comp.dur.mean();
-    let until = |seq: &[St], ok: &dyn Fn(St) -> bool| -> Recovery {
+    let until = |seq: &[St], ok: &dyn Fn(St) -> bool| -> RecoveryTime {
         let Some(last) = seq.last() else {
-            return Recovery::NONE;
+            return RecoveryTime::NONE;
         };
         if !ok(*last) {
             return repair(mean_h);
@@ -117,7 +122,7 @@ fn eval_scenario(m: &Model, c: usize) -> Vec<Eval> {
             i -= 1;
         }
         if i == 0 {
-            Recovery::NONE
+            RecoveryTime::NONE
         } else {
             recovers(los[i] * 3600.0)
         }
@@ -203,7 +208,7 @@ fn eval_scenario(m: &Model, c: usize) -> Vec<Eval> {
 
 /// What losing one instance does to a service (the worst instance to lose), and the
 /// writes it can lose.
-fn instance_class(m: &Model, s: usize) -> (Recovery, Recovery, f64, bool) {
+fn instance_class(m: &Model, s: usize) -> (RecoveryTime, RecoveryTime, f64, bool) {
     let none: [usize; 0] = [];
     let shape = m.shape(s, &none[..], false);
     let svc = &m.services[s];
@@ -215,10 +220,10 @@ fn instance_class(m: &Model, s: usize) -> (Recovery, Recovery, f64, bool) {
                 floor,
                 ..
             },
-            Shape::Stateless { units, full },
+            Shape::Stateless { units, full, .. },
         ) => {
             if *full {
-                return (Recovery::NONE, Recovery::NONE, 0.0, true);
+                return (RecoveryTime::NONE, RecoveryTime::NONE, 0.0, true);
             }
             let (v, mm) = units.iter().fold((0.0, 0.0), |(v, mm), (u, _)| {
                 let un = &m.units[*u];
@@ -227,8 +232,8 @@ fn instance_class(m: &Model, s: usize) -> (Recovery, Recovery, f64, bool) {
                     mm + f64::from(un.count) * un.mem,
                 )
             });
-            let mut rec = Recovery::NONE;
-            let mut out = Recovery::NONE;
+            let mut rec = RecoveryTime::NONE;
+            let mut out = RecoveryTime::NONE;
             let mut survives = true;
             for (u, _) in units {
                 let un = &m.units[*u];
@@ -279,12 +284,14 @@ fn instance_class(m: &Model, s: usize) -> (Recovery, Recovery, f64, bool) {
                 (r, r, 0.0, false)
             }
         }
-        _ => (Recovery::NONE, Recovery::NONE, 0.0, true),
+        _ => (RecoveryTime::NONE, RecoveryTime::NONE, 0.0, true),
     }
 }
 
 /// Expected failovers per year of an asynchronously replicated store: failures that
 /// take its primary away and outlast the failover time, when a member can take over.
+/// Each outage is weighed over what it brings with it (a zone outage that takes the
+/// primary's zone as its follower is a failover too).
 fn failovers_per_year(m: &Model, s: usize) -> f64 {
     let Sem::Replicated { failover_s, .. } = &m.services[s].sem else {
         return 0.0;
@@ -292,18 +299,22 @@ fn failovers_per_year(m: &Model, s: usize) -> f64 {
     let fo_h = failover_s / 3600.0;
     let mut rate = 0.0;
     for c in &m.services[s].relevant {
-        let set = [*c];
-        let si = m.shape(s, &set[..], true);
-        let sr = m.shape(s, &set[..], false);
-        if let (
-            Shape::Replicated { primary: None, .. },
-            Shape::Replicated {
-                primary: Some(_), ..
-            },
-        ) = (&si, &sr)
-        {
-            let comp = &m.comps[*c];
-            rate += dist::arrivals_per_year(comp.rate, comp.dur.mean()) * comp.dur.survival(fo_h);
+        let comp = &m.comps[*c];
+        for (k, (_, w)) in comp.marks.iter().enumerate() {
+            let set = [(*c, k)];
+            let si = m.shape(s, &set[..], true);
+            let sr = m.shape(s, &set[..], false);
+            if let (
+                Shape::Replicated { primary: None, .. },
+                Shape::Replicated {
+                    primary: Some(_), ..
+                },
+            ) = (&si, &sr)
+            {
+                rate += w
+                    * dist::arrivals_per_year(comp.rate, comp.dur.mean())
+                    * comp.dur.survival(fo_h);
+            }
         }
     }
     let none: [usize; 0] = [];
@@ -394,7 +405,8 @@ fn sim_figures(m: &Model, e: usize, run: &EntityRun, an: &Analytic) -> SimFigure
     // Coincident failures (two or more at once) occur a few times in 10⁴–10⁵ years;
     // a simulation shorter than that rarely sees them, so their share of the analytic
     // figure widens the interval, as does the truncation bound.
-    let slack = (an.error_bound + an.down_multi[e].abs()) * MINUTES_PER_YEAR + 1e-9;
+    let slack =
+        (an.error_bound + an.marks_left_out[e] + an.down_multi[e].abs()) * MINUTES_PER_YEAR + 1e-9;
     let agrees = (analytic_min - mean_h * 60.0).abs() <= 2.576 * se_h * 60.0 + slack;
     let writes = if e < m.services.len() {
         match &m.services[e].sem {
@@ -438,7 +450,7 @@ fn class_of(d: Disruption) -> &'static str {
 fn slo_check(
     slo: &Slo,
     availability: f64,
-    rto: &BTreeMap<String, Recovery>,
+    rto: &BTreeMap<String, RecoveryTime>,
     rpo: &BTreeMap<String, f64>,
     survive: &BTreeMap<String, bool>,
     is_service: bool,
@@ -447,7 +459,7 @@ fn slo_check(
     let mut rto_c = BTreeMap::new();
     for (d, lim) in &slo.rto {
         let k = class_of(*d).to_string();
-        let actual = rto.get(&k).copied().unwrap_or(Recovery::NONE);
+        let actual = rto.get(&k).copied().unwrap_or(RecoveryTime::NONE);
         let limit = lim.as_secs_f64();
         let met = match actual.impact {
             Impact::None => true,
@@ -509,7 +521,7 @@ pub(crate) fn assess(
     let target = o.target_error.unwrap_or_else(|| default_target(t));
     let an: Analytic = analytic::run(
         m,
-        Budget {
+        Depth {
             target,
             max_states: o.max_states.max(1),
             max_k: 4,
@@ -524,13 +536,13 @@ pub(crate) fn assess(
     let ne = m.entities.len();
     // Scenario matrix.
     let evals: Vec<Vec<Eval>> = (0..m.comps.len()).map(|c| eval_scenario(m, c)).collect();
-    let mut rto: Vec<BTreeMap<String, Recovery>> = vec![BTreeMap::new(); ne];
+    let mut rto: Vec<BTreeMap<String, RecoveryTime>> = vec![BTreeMap::new(); ne];
     let mut rpo: Vec<BTreeMap<String, f64>> = vec![BTreeMap::new(); ne];
     let mut survive: Vec<BTreeMap<String, bool>> = vec![BTreeMap::new(); ne];
     for (c, ev) in evals.iter().enumerate() {
         let k = m.comps[c].class.key().to_string();
         for e in 0..ne {
-            let r = rto[e].entry(k.clone()).or_insert(Recovery::NONE);
+            let r = rto[e].entry(k.clone()).or_insert(RecoveryTime::NONE);
             *r = r.worse(ev[e].outage);
             let p = rpo[e].entry(k.clone()).or_insert(0.0);
             *p = p.max(ev[e].data_lost_s);
@@ -539,14 +551,14 @@ pub(crate) fn assess(
         }
     }
     // The instance class.
-    let inst: Vec<(Recovery, Recovery, f64, bool)> =
+    let inst: Vec<(RecoveryTime, RecoveryTime, f64, bool)> =
         (0..ns).map(|s| instance_class(m, s)).collect();
     for e in 0..ne {
         let en = &m.entities[e];
         let out = en
             .ge
             .iter()
-            .fold(Recovery::NONE, |a, s| a.worse(inst[*s].1));
+            .fold(RecoveryTime::NONE, |a, s| a.worse(inst[*s].1));
         let lost = en.ge.iter().map(|s| inst[*s].2).fold(0.0, f64::max);
         rto[e].insert("instance".into(), out);
         rpo[e].insert("instance".into(), lost);
@@ -724,7 +736,8 @@ pub(crate) fn assess(
                 components: m.comps.len(),
                 max_simultaneous_events: an.k,
                 states: an.states,
-                truncation_error_bound: an.error_bound,
+                truncation_error_bound: an.error_bound
+                    + an.marks_left_out.iter().copied().fold(0.0, f64::max),
                 target_error: target,
                 multi_event_mass: an.multi_event_mass,
             },

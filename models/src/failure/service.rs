@@ -8,28 +8,59 @@
 
 use std::collections::BTreeMap;
 
-use statrs::distribution::{Binomial, Discrete, DiscreteCDF};
+use super::model::{commit_latency, Launch, Mark, Model, Sem, Target};
 
-use super::model::{commit_latency, Model, Sem, Target};
-
-/// Which components are down.
+/// Which components are down, and what each outage brought with it (an index into
+/// the component's marks).
 pub(crate) trait Active {
     fn on(&self, c: usize) -> bool;
+    fn mark(&self, c: usize) -> usize;
 }
 
+/// Components down with their plain marks (the scenario matrix's single failures).
 impl Active for [usize] {
     fn on(&self, c: usize) -> bool {
         self.contains(&c)
     }
+    fn mark(&self, _: usize) -> usize {
+        0
+    }
 }
 
-/// Component flags indexed by component, for the simulation.
+/// Components down, each with its mark: `(component, mark)` pairs.
+impl Active for [(usize, usize)] {
+    fn on(&self, c: usize) -> bool {
+        self.iter().any(|x| x.0 == c)
+    }
+    fn mark(&self, c: usize) -> usize {
+        self.iter().find(|x| x.0 == c).map_or(0, |x| x.1)
+    }
+}
+
+/// Component flags and marks indexed by component, for the simulation.
 #[derive(Debug)]
-pub(crate) struct Flags<'a>(pub &'a [bool]);
+pub(crate) struct Flags<'a>(pub &'a [bool], pub &'a [usize]);
 
 impl Active for Flags<'_> {
     fn on(&self, c: usize) -> bool {
         self.0[c]
+    }
+    fn mark(&self, c: usize) -> usize {
+        self.1[c]
+    }
+}
+
+/// How long each region's control plane has been impaired (hours), where the
+/// analytic method has fixed it; a held region without an age uses the average over
+/// the impairment.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Ages<'a>(pub &'a [(usize, f64)]);
+
+impl Ages<'_> {
+    pub(crate) const NONE: Ages<'static> = Ages(&[]);
+
+    fn of(&self, region: usize) -> Option<f64> {
+        self.0.iter().find(|x| x.0 == region).map(|x| x.1)
     }
 }
 
@@ -74,26 +105,78 @@ pub(crate) enum Leader {
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Shape {
-    /// The instances of these units (unit, per-instance down probability) are capacity;
-    /// `full` when a DR standby or restore has brought up the whole demand.
+    /// The instances of these units (unit, whether its region's control plane is
+    /// impaired so failed instances wait) are capacity; `full` when a DR standby or
+    /// restore has brought up the whole demand. `routed` is the share of the fleet's
+    /// traffic that reaches them: below 1 while clients are still sent to capacity
+    /// that was lost, until health checks and DNS move them.
     Stateless {
-        units: Vec<(usize, f64)>,
+        units: Vec<(usize, bool)>,
         full: bool,
+        routed: f64,
     },
     /// The serving primary (its first instance is the one that matters) and the other
     /// members it can fail over to. `None`: down until failover.
     Replicated {
-        primary: Option<(usize, f64)>,
-        others: Vec<(usize, f64)>,
+        primary: Option<(usize, bool)>,
+        others: Vec<(usize, bool)>,
     },
-    /// Reachable members (unit, q), who leads, which cells reach which, and the commit
-    /// latency with every one of them up (`None`: no majority).
+    /// Reachable members (unit, held), who leads, which cells reach which, and the
+    /// commit latency with every one of them up (`None`: no majority).
     Quorum {
-        cells: Vec<(usize, f64)>,
+        cells: Vec<(usize, bool)>,
         leader: Leader,
         reach: Vec<Vec<bool>>,
         latency: Option<f64>,
     },
+}
+
+impl Shape {
+    /// The same shape up to which instances wait on an impaired control plane: what
+    /// serves and who leads. A failure that changes only that (a control-plane outage
+    /// under a store that has failed over) does not restart a recovery.
+    pub(crate) fn same_structure(&self, o: &Shape) -> bool {
+        let units = |v: &[(usize, bool)]| v.iter().map(|x| x.0).collect::<Vec<_>>();
+        match (self, o) {
+            (
+                Shape::Stateless {
+                    units: a,
+                    full: fa,
+                    routed: ra,
+                },
+                Shape::Stateless {
+                    units: b,
+                    full: fb,
+                    routed: rb,
+                },
+            ) => fa == fb && ra == rb && units(a) == units(b),
+            (
+                Shape::Replicated {
+                    primary: pa,
+                    others: oa,
+                },
+                Shape::Replicated {
+                    primary: pb,
+                    others: ob,
+                },
+            ) => pa.map(|x| x.0) == pb.map(|x| x.0) && units(oa) == units(ob),
+            (
+                Shape::Quorum {
+                    cells: ca,
+                    leader: la,
+                    reach: ra,
+                    latency: ta,
+                },
+                Shape::Quorum {
+                    cells: cb,
+                    leader: lb,
+                    reach: rb,
+                    latency: tb,
+                },
+            ) => units(ca) == units(cb) && la == lb && ra == rb && ta == tb,
+            _ => false,
+        }
+    }
 }
 
 /// Probability of not being up, and of being down.
@@ -141,12 +224,33 @@ impl Model {
         a.on(self.regions[r].comp)
     }
 
+    fn mark_of<A: Active + ?Sized>(&self, c: usize, a: &A) -> &Mark {
+        &self.comps[c].marks[a.mark(c).min(self.comps[c].marks.len() - 1)].0
+    }
+
+    /// Whether the region's control plane is impaired while the region itself is up:
+    /// its control-plane outage, or a zone outage that impaired it. Failed instances
+    /// there wait for the impairment to end.
+    pub(crate) fn held<A: Active + ?Sized>(&self, r: usize, a: &A) -> bool {
+        a.on(self.regions[r].cp_comp)
+            || self.regions[r]
+                .zone_comps
+                .iter()
+                .any(|c| a.on(*c) && self.mark_of(*c, a).launch == Launch::Blocked)
+    }
+
     pub(crate) fn cp_down<A: Active + ?Sized>(&self, r: usize, a: &A) -> bool {
-        self.region_down(r, a) || a.on(self.regions[r].cp_comp)
+        self.region_down(r, a) || self.held(r, a)
     }
 
     pub(crate) fn zone_down<A: Active + ?Sized>(&self, z: usize, a: &A) -> bool {
-        a.on(self.zones[z].comp) || self.region_down(self.zones[z].region, a)
+        let r = self.zones[z].region;
+        self.region_down(r, a)
+            || self.regions[r].zone_comps.iter().any(|c| {
+                a.on(*c)
+                    && (self.comps[*c].zone == Some(z)
+                        || self.mark_of(*c, a).followers.contains(&z))
+            })
     }
 
     fn zone_usable<A: Active + ?Sized>(&self, z: usize, a: &A) -> bool {
@@ -175,12 +279,28 @@ impl Model {
         }
     }
 
-    fn unit_q<A: Active + ?Sized>(&self, u: usize, a: &A) -> f64 {
+    fn unit_held<A: Active + ?Sized>(&self, u: usize, a: &A) -> bool {
+        self.held(self.units[u].region, a)
+    }
+
+    /// P(an instance of the unit is down).
+    fn inst_down(&self, u: usize, held: bool, ages: &Ages) -> f64 {
         let r = &self.regions[self.units[u].region];
-        if a.on(r.cp_comp) {
-            r.q_cp
-        } else {
-            r.q
+        match (held, ages.of(self.units[u].region)) {
+            (false, _) => r.q,
+            (true, Some(age)) => r.held_down(age),
+            (true, None) => r.q_cp,
+        }
+    }
+
+    /// P(the unit's first instance is down, for less than `t` hours).
+    fn inst_down_within(&self, u: usize, held: bool, ages: &Ages, t: f64) -> f64 {
+        let r = &self.regions[self.units[u].region];
+        match (held, ages.of(self.units[u].region)) {
+            (false, _) => r.down_within(t, None),
+            (true, Some(age)) => r.down_within(t, Some(age)),
+            // Averaged over the impairment: the failover window is a small share of it.
+            (true, None) => r.q_cp * r.inst_dur.window_fraction(t),
         }
     }
 
@@ -200,14 +320,18 @@ impl Model {
                 ..
             } => {
                 let active = |u: &usize| self.units[*u].role != crate::deployment::Role::Standby;
-                let mut units: Vec<(usize, f64)> = svc
+                let mut units: Vec<(usize, bool)> = svc
                     .units
                     .iter()
                     .filter(|u| active(u) && self.unit_state(**u, a) == UState::Up)
-                    .map(|u| (*u, self.unit_q(*u, a)))
+                    .map(|u| (*u, self.unit_held(*u, a)))
                     .collect();
                 if initial {
-                    return Shape::Stateless { units, full: false };
+                    return Shape::Stateless {
+                        units,
+                        full: false,
+                        routed: 1.0,
+                    };
                 }
                 // Lost or cut-off instances come back in a zone that works, in their own
                 // region or another active one, if launches work there.
@@ -220,7 +344,7 @@ impl Model {
                                 .iter()
                                 .any(|r| *r != home && self.can_launch(*r, a))
                         {
-                            units.push((*u, self.regions[home].q));
+                            units.push((*u, false));
                         }
                     }
                 }
@@ -236,7 +360,11 @@ impl Model {
                         Target::Used(r) => self.can_launch(*r, a),
                         Target::Unused => true,
                     });
-                Shape::Stateless { units, full }
+                Shape::Stateless {
+                    units,
+                    full,
+                    routed: 1.0,
+                }
             }
             Sem::Replicated { order, .. } => {
                 let avail: Vec<usize> = order
@@ -249,12 +377,12 @@ impl Model {
                 } else {
                     avail.first().copied()
                 };
-                let primary = designated.map(|u| (u, self.unit_q(u, a)));
+                let primary = designated.map(|u| (u, self.unit_held(u, a)));
                 let others = avail
                     .iter()
                     .copied()
                     .filter(|u| Some(*u) != designated)
-                    .map(|u| (u, self.unit_q(u, a)))
+                    .map(|u| (u, self.unit_held(u, a)))
                     .collect();
                 Shape::Replicated { primary, others }
             }
@@ -268,9 +396,9 @@ impl Model {
                 let idx: Vec<usize> = (0..members.len())
                     .filter(|k| self.unit_state(members[*k], a) == UState::Up)
                     .collect();
-                let cells: Vec<(usize, f64)> = idx
+                let cells: Vec<(usize, bool)> = idx
                     .iter()
-                    .map(|k| (members[*k], self.unit_q(members[*k], a)))
+                    .map(|k| (members[*k], self.unit_held(members[*k], a)))
                     .collect();
                 let reach: Vec<Vec<bool>> = idx
                     .iter()
@@ -331,8 +459,117 @@ impl Model {
         }
     }
 
-    /// Probabilities over independent instance failures.
-    pub(crate) fn probs(&self, s: usize, shape: &Shape) -> Probs {
+    /// What serves the service after the youngest failure that shapes it, phase by
+    /// phase: each shape with the age of that failure (hours) until which it lasts,
+    /// the last open-ended. A stateless fleet first serves only the traffic still
+    /// routed to capacity that survives, until health checks and DNS move clients
+    /// (zone or region routing delay); then whatever survives serves everything,
+    /// until the scale-up or DR delay; then the recovered shape. Stores: before and
+    /// after their failover or election. A phase that would end no later than the one
+    /// before never happens; equal neighbours merge.
+    pub(crate) fn phases<A: Active + ?Sized>(&self, s: usize, a: &A) -> Vec<(Shape, f64)> {
+        let init = self.shape(s, a, true);
+        let rec = self.shape(s, a, false);
+        let mut raw = Vec::with_capacity(3);
+        if let Some(r) = self.routing(s, a, &init) {
+            raw.push(r);
+        }
+        let t = self.recovery_delay(s, &rec) / 3600.0;
+        raw.push((init, t));
+        raw.push((rec, f64::INFINITY));
+        let mut out: Vec<(Shape, f64)> = Vec::with_capacity(raw.len());
+        for (shape, until) in raw {
+            if let Some(last) = out.last_mut() {
+                if until <= last.1 {
+                    continue;
+                }
+                if last.0 == shape {
+                    last.1 = until;
+                    continue;
+                }
+            }
+            out.push((shape, until));
+        }
+        out
+    }
+
+    /// A stateless fleet that lost active capacity (its zone or region down, or cut
+    /// off) keeps receiving the lost capacity's share of the traffic until clients
+    /// are moved: the routing shape and how long it lasts, hours. Losing every active
+    /// instance of a region needs a DNS failover between regions; otherwise the load
+    /// balancer stops sending to the lost zone. Spot reclaims come with a notice and
+    /// are drained, so they route nothing to lost capacity.
+    fn routing<A: Active + ?Sized>(&self, s: usize, a: &A, init: &Shape) -> Option<(Shape, f64)> {
+        let svc = &self.services[s];
+        let Sem::Stateless {
+            route_zone_s,
+            route_region_s,
+            active_regions,
+            ..
+        } = &svc.sem
+        else {
+            return None;
+        };
+        let Shape::Stateless { units, .. } = init else {
+            return None;
+        };
+        let active = |u: &usize| self.units[*u].role != crate::deployment::Role::Standby;
+        let cap = |u: usize| f64::from(self.units[u].count) * self.units[u].vcpu;
+        let mut total = 0.0;
+        let mut lost = 0.0;
+        let mut region_gone = false;
+        for r in active_regions {
+            let mine: Vec<usize> = svc
+                .units
+                .iter()
+                .copied()
+                .filter(|u| active(u) && self.units[*u].region == *r)
+                .collect();
+            let mut lost_here = 0.0;
+            let mut all = 0.0;
+            for u in &mine {
+                all += cap(*u);
+                if matches!(self.unit_state(*u, a), UState::Lost | UState::Isolated) {
+                    lost_here += cap(*u);
+                }
+            }
+            total += all;
+            lost += lost_here;
+            region_gone |= all > 0.0 && lost_here >= all * (1.0 - TOL);
+        }
+        if lost <= 0.0 || total <= 0.0 {
+            return None;
+        }
+        let delay = if region_gone {
+            *route_region_s
+        } else {
+            *route_zone_s
+        };
+        Some((
+            Shape::Stateless {
+                units: units.clone(),
+                full: false,
+                routed: ((total - lost) / total).clamp(0.0, 1.0),
+            },
+            delay / 3600.0,
+        ))
+    }
+
+    /// Whether any instance in the shape waits on an impaired control plane, so its
+    /// probabilities depend on how long the impairment has lasted.
+    pub(crate) fn holds(shape: &Shape) -> bool {
+        match shape {
+            Shape::Stateless { units, full, .. } => !full && units.iter().any(|x| x.1),
+            Shape::Replicated { primary, others } => {
+                primary.iter().chain(others.iter()).any(|x| x.1)
+            }
+            Shape::Quorum { cells, .. } => cells.iter().any(|x| x.1),
+        }
+    }
+
+    /// Probabilities over independent instance failures, given how long each held
+    /// region's control plane has been impaired.
+    pub(crate) fn probs(&self, s: usize, shape: &Shape, ages: &Ages) -> Probs {
         match (&self.services[s].sem, shape) {
             (
                 Sem::Stateless {
@@ -341,32 +578,50 @@ impl Model {
                     floor,
                     ..
                 },
-                Shape::Stateless { units, full },
+                Shape::Stateless {
+                    units,
+                    full,
+                    routed,
+                },
             ) => {
                 if *full {
                     return Probs::UP;
                 }
                 let groups: Vec<(u32, f64, f64, f64)> = units
                     .iter()
-                    .map(|(u, q)| {
+                    .map(|(u, h)| {
                         let un = &self.units[*u];
-                        (un.count, un.vcpu, un.mem, *q)
+                        (un.count, un.vcpu, un.mem, self.inst_down(*u, *h, ages))
                     })
                     .collect();
-                stateless_probs(&groups, *demand_v, *demand_m, *floor)
+                let p = stateless_probs(&groups, *demand_v, *demand_m, *floor);
+                // Requests still sent to lost capacity fail while the rest are served:
+                // the fleet is degraded, not down (clients retry, and a retry reaches
+                // surviving capacity), until health checks and DNS move them.
+                if *routed < 1.0 - TOL {
+                    Probs {
+                        notup: 1.0,
+                        down: p.down,
+                    }
+                } else {
+                    p
+                }
             }
             (Sem::Replicated { failover_s, .. }, Shape::Replicated { primary, others }) => {
-                let Some((p, qp)) = primary else {
+                let Some((p, hp)) = primary else {
                     return Probs::DOWN;
                 };
+                let qp = self.inst_down(*p, *hp, ages);
                 let mut all_down = qp.powi(self.units[*p].count as i32 - 1);
-                for (u, q) in others {
-                    all_down *= q.powi(self.units[*u].count as i32);
+                for (u, h) in others {
+                    all_down *= self
+                        .inst_down(*u, *h, ages)
+                        .powi(self.units[*u].count as i32);
                 }
-                let w = self.regions[self.units[*p].region]
-                    .inst_dur
-                    .window_fraction(failover_s / 3600.0);
-                let notup = qp * (w + (1.0 - w) * all_down);
+                // Down while the primary's outage is younger than the failover time,
+                // and after it while no other member is up.
+                let within = self.inst_down_within(*p, *hp, ages, failover_s / 3600.0);
+                let notup = (within + (qp - within).max(0.0) * all_down).min(1.0);
                 Probs { notup, down: notup }
             }
             (
@@ -385,16 +640,15 @@ impl Model {
             ) => {
                 let counts: Vec<(u32, f64)> = cells
                     .iter()
-                    .map(|(u, q)| (self.units[*u].count, *q))
+                    .map(|(u, h)| (self.units[*u].count, self.inst_down(*u, *h, ages)))
                     .collect();
                 let fail = match leader {
                     Leader::Wait => 1.0,
                     Leader::Any => no_majority(&counts, reach, *maj),
                     Leader::Designated(c) => {
-                        let (u, ql) = cells[*c];
-                        let w = self.regions[self.units[u].region]
-                            .inst_dur
-                            .window_fraction(election_s / 3600.0);
+                        let (u, hl) = cells[*c];
+                        let ql = counts[*c].1;
+                        let within = self.inst_down_within(u, hl, ages, election_s / 3600.0);
                         let mut without = counts.clone();
                         without[*c].0 -= 1;
                         // Leader up: it needs maj − 1 others it reaches.
@@ -407,7 +661,7 @@ impl Model {
                         let short = sum_below(&reach_c, maj.saturating_sub(1));
                         // Leader down: an election after the window, if some majority.
                         let none = no_majority(&without, reach, *maj);
-                        (1.0 - ql) * short + ql * (w + (1.0 - w) * none)
+                        (1.0 - ql) * short + within + (ql - within).max(0.0) * none
                     }
                 };
                 let slow = match (latency, budget_ms) {
@@ -440,7 +694,11 @@ impl Model {
                     floor,
                     ..
                 },
-                Shape::Stateless { units, full },
+                Shape::Stateless {
+                    units,
+                    full,
+                    routed,
+                },
             ) => {
                 if *full {
                     return St::Up;
@@ -450,7 +708,12 @@ impl Model {
                     let n = f64::from(c.up(*u));
                     (v + n * un.vcpu, m + n * un.mem)
                 });
-                capacity_status(v, m, *demand_v, *demand_m, *floor)
+                let st = capacity_status(v, m, *demand_v, *demand_m, *floor);
+                if *routed < 1.0 - TOL {
+                    st.min(St::Degraded)
+                } else {
+                    st
+                }
             }
             (Sem::Replicated { failover_s, .. }, Shape::Replicated { primary, others }) => {
                 let Some((p, _)) = primary else {
@@ -544,7 +807,11 @@ impl Model {
                 Sem::Stateless {
                     demand_v, demand_m, ..
                 },
-                Shape::Stateless { units, full },
+                Shape::Stateless {
+                    units,
+                    full,
+                    routed,
+                },
             ) => {
                 let (v, m) = units.iter().fold((0.0, 0.0), |(v, m), (u, _)| {
                     let un = &self.units[*u];
@@ -555,7 +822,7 @@ impl Model {
                 if *full {
                     share.max(1.0)
                 } else {
-                    share
+                    share.min(*routed)
                 }
             }
             (_, Shape::Replicated { primary, others }) => members(
@@ -582,7 +849,9 @@ pub(crate) fn capacity_status(v: f64, m: f64, dv: f64, dm: f64, floor: f64) -> S
 
 /// Binomial pmf of the number of failed instances out of `n`, each down with `q`,
 /// for 0..=kmax, and the probability of more than kmax. `kmax` stops where the tail
-/// falls below 1e-20, far under what any figure reports.
+/// falls below 1e-20, far under what any figure reports. By the recurrence
+/// P(k + 1) = P(k)·(n − k)/(k + 1)·q/(1 − q) from P(0) = (1 − q)ⁿ, in logarithms so
+/// that large fleets do not underflow; past the mode, terms below e⁻⁷⁰ end it.
 fn failures(n: u32, q: f64) -> (Vec<f64>, f64) {
     if q <= 0.0 || n == 0 {
         return (vec![1.0], 0.0);
@@ -592,19 +861,27 @@ fn failures(n: u32, q: f64) -> (Vec<f64>, f64) {
         v[n as usize] = 1.0;
         return (v, 0.0);
     }
-    let Ok(b) = Binomial::new(q, u64::from(n)) else {
-        return (vec![1.0], 0.0);
-    };
-    let mut pmf = Vec::new();
-    let mut k = 0u64;
-    loop {
-        pmf.push(b.pmf(k));
-        let tail = b.sf(k);
-        if k >= u64::from(n) || tail < 1e-20 {
-            return (pmf, tail.max(0.0));
+    let nn = f64::from(n);
+    let lr = (q / (1.0 - q)).ln();
+    let mode = ((nn + 1.0) * q).floor();
+    let mut lp = nn * (-q).ln_1p();
+    let mut terms = Vec::new();
+    for k in 0..=n {
+        let kf = f64::from(k);
+        terms.push(lp.exp());
+        if kf > mode && lp < -70.0 {
+            break;
         }
-        k += 1;
+        lp += ((nn - kf) / (kf + 1.0)).ln() + lr;
     }
+    let mut tail = 0.0;
+    let mut cut = terms.len();
+    while cut > 1 && tail + terms[cut - 1] < 1e-20 {
+        tail += terms[cut - 1];
+        cut -= 1;
+    }
+    terms.truncate(cut);
+    (terms, tail)
 }
 
 /// P(not up) and P(down) of a stateless fleet whose groups (count, vCPU, GiB, q) lose
@@ -632,27 +909,154 @@ pub(crate) fn stateless_probs(
     if ge_v < 0.0 || ge_m < 0.0 {
         return Probs::DOWN;
     }
-    // Lost capacity in exact units: vCPU counts and memory in MiB.
-    let mut dp: BTreeMap<(i64, i64), f64> = BTreeMap::new();
-    dp.insert((0, 0), 1.0);
-    let mut down = 0.0;
+    if let Some(p) = same_size_probs(&merged, up_v, up_m, ge_v, ge_m) {
+        return p;
+    }
+    mixed_size_probs(&merged, up_v, up_m, ge_v, ge_m)
+}
+
+/// Probability below which [`mixed_size_probs`] stops following a combination of
+/// losses (and counts it as down).
+const PRUNE: f64 = 1e-24;
+
+/// [`stateless_probs`] for instances of several sizes. Lost capacity is counted in
+/// exact units (vCPU counts and memory in MiB). Per size, the number of failed
+/// instances is a one-dimensional convolution over its groups, cut where that size's
+/// losses alone pass the floor; the sizes are then combined as a list of (lost vCPU,
+/// lost MiB, probability), equal losses merged.
+fn mixed_size_probs(
+    merged: &BTreeMap<(u64, u64, u64), u32>,
+    up_v: f64,
+    up_m: f64,
+    ge_v: f64,
+    ge_m: f64,
+) -> Probs {
+    let mut sizes: BTreeMap<(u64, u64), Vec<(u32, f64)>> = BTreeMap::new();
     for ((vb, mb, qb), n) in merged {
-        let (v, m, q) = (f64::from_bits(vb), f64::from_bits(mb), f64::from_bits(qb));
-        let (pmf, tail) = failures(n, q);
-        let mass: f64 = dp.values().sum();
-        down += tail * mass;
-        let vi = v.round() as i64;
-        let mi = (m * 1024.0).round() as i64;
-        let mut next: BTreeMap<(i64, i64), f64> = BTreeMap::new();
-        for ((lv, lm), p) in &dp {
-            for (k, pk) in pmf.iter().enumerate() {
+        sizes
+            .entry((*vb, *mb))
+            .or_default()
+            .push((*n, f64::from_bits(*qb)));
+    }
+    let beyond =
+        |lv: i64, lm: i64, lim_v: f64, lim_m: f64| lv as f64 > lim_v || lm as f64 / 1024.0 > lim_m;
+    let mut states: Vec<(i64, i64, f64)> = vec![(0, 0, 1.0)];
+    let mut down = 0.0;
+    for ((vb, mb), groups) in sizes {
+        let vi = f64::from_bits(vb).round() as i64;
+        let mi = (f64::from_bits(mb) * 1024.0).round() as i64;
+        // Failed instances of this size: counts past the floor on their own are down
+        // whatever the other sizes lose.
+        let mut counts = vec![1.0];
+        let mut over = 0.0;
+        for (n, q) in groups {
+            let (pmf, tail) = failures(n, q);
+            let mass: f64 = counts.iter().sum();
+            over += tail * mass;
+            let mut next = vec![0.0; counts.len() + pmf.len() - 1];
+            for (a, pa) in counts.iter().enumerate() {
+                if *pa == 0.0 {
+                    continue;
+                }
+                for (k, pk) in pmf.iter().enumerate() {
+                    let t = (a + k) as i64;
+                    if beyond(t * vi, t * mi, ge_v, ge_m) {
+                        over += pa * pk;
+                    } else {
+                        next[a + k] += pa * pk;
+                    }
+                }
+            }
+            counts = next;
+        }
+        let mass: f64 = states.iter().map(|x| x.2).sum();
+        down += over * mass;
+        let mut next: Vec<(i64, i64, f64)> = Vec::new();
+        for (lv, lm, p) in &states {
+            for (k, pk) in counts.iter().enumerate() {
                 let k = k as i64;
                 let (nv, nm) = (lv + k * vi, lm + k * mi);
                 let pr = p * pk;
-                if nv as f64 > ge_v || nm as f64 / 1024.0 > ge_m {
+                if beyond(nv, nm, ge_v, ge_m) {
+                    down += pr;
+                } else if pr > 0.0 {
+                    next.push((nv, nm, pr));
+                }
+            }
+        }
+        // Equal losses merged: without it the list is the product of every size's
+        // count distribution, which for a large fleet of many sizes with a whole zone
+        // down (long distributions) runs to billions of entries, while the distinct
+        // losses under the floor stay few. Sorted, so the sums run in one order.
+        // Losses left below PRUNE are counted as down: a lower bound on availability
+        // (as the method's figures are), off by at most their sum, which is far
+        // under anything reported.
+        next.sort_by_key(|x| (x.0, x.1));
+        let mut merged: Vec<(i64, i64, f64)> = Vec::with_capacity(next.len());
+        for (lv, lm, p) in next {
+            match merged.last_mut() {
+                Some(last) if last.0 == lv && last.1 == lm => last.2 += p,
+                _ => merged.push((lv, lm, p)),
+            }
+        }
+        merged.retain(|x| {
+            if x.2 < PRUNE {
+                down += x.2;
+                false
+            } else {
+                true
+            }
+        });
+        states = merged;
+    }
+    let short: f64 = states
+        .iter()
+        .filter(|(lv, lm, _)| beyond(*lv, *lm, up_v, up_m))
+        .map(|x| x.2)
+        .sum();
+    Probs {
+        notup: (down + short).min(1.0),
+        down: down.min(1.0),
+    }
+}
+
+/// [`stateless_probs`] when every instance has the same size, so lost capacity is a
+/// count: the same convolution over one dimension, in the same order (so the same
+/// figures to the last bit), without a map. `None` for mixed sizes.
+fn same_size_probs(
+    merged: &BTreeMap<(u64, u64, u64), u32>,
+    up_v: f64,
+    up_m: f64,
+    ge_v: f64,
+    ge_m: f64,
+) -> Option<Probs> {
+    let (&(vb, mb, _), _) = merged.iter().next()?;
+    if merged.keys().any(|k| k.0 != vb || k.1 != mb) {
+        return None;
+    }
+    let vi = f64::from_bits(vb).round() as i64;
+    let mi = (f64::from_bits(mb) * 1024.0).round() as i64;
+    let beyond = |t: usize, lim_v: f64, lim_m: f64| {
+        let t = t as i64;
+        (t * vi) as f64 > lim_v || (t * mi) as f64 / 1024.0 > lim_m
+    };
+    let mut dp = vec![1.0];
+    let mut down = 0.0;
+    for ((_, _, qb), n) in merged {
+        let (pmf, tail) = failures(*n, f64::from_bits(*qb));
+        let mass: f64 = dp.iter().sum();
+        down += tail * mass;
+        let mut next = vec![0.0; dp.len() + pmf.len() - 1];
+        for (a, pa) in dp.iter().enumerate() {
+            if *pa == 0.0 {
+                continue;
+            }
+            for (k, pk) in pmf.iter().enumerate() {
+                let pr = pa * pk;
+                if beyond(a + k, ge_v, ge_m) {
                     down += pr;
                 } else {
-                    *next.entry((nv, nm)).or_default() += pr;
+                    next[a + k] += pr;
                 }
             }
         }
@@ -660,13 +1064,14 @@ pub(crate) fn stateless_probs(
     }
     let short: f64 = dp
         .iter()
-        .filter(|((lv, lm), _)| *lv as f64 > up_v || *lm as f64 / 1024.0 > up_m)
+        .enumerate()
+        .filter(|(t, _)| beyond(*t, up_v, up_m))
         .map(|(_, p)| p)
         .sum();
-    Probs {
+    Some(Probs {
         notup: (down + short).min(1.0),
         down: down.min(1.0),
-    }
+    })
 }
 
 /// Distribution of the number of instances up over independent groups (n, q).

@@ -7,7 +7,7 @@
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 
-use rand::SeedableRng;
+use rand::{RngExt as _, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use statrs::distribution::Normal;
 
@@ -93,12 +93,12 @@ impl Counts for Inst<'_> {
 }
 
 struct SvcState {
+    /// When the failure that set the recovery clock arrived.
     last_arrival: f64,
-    init: Shape,
-    rec: Shape,
-    t_h: f64,
-    differs: bool,
-    in_initial: bool,
+    /// Shapes after that failure, each with the age (hours) until which it lasts.
+    phases: Vec<(Shape, f64)>,
+    /// The phase the last status was computed in.
+    phase: usize,
     /// The member an asynchronous store last served from.
     served_by: Option<usize>,
 }
@@ -110,11 +110,17 @@ struct Engine<'m> {
     heap: BinaryHeap<Reverse<Ev>>,
     seq: u64,
     comp_down: Vec<bool>,
+    /// What each outage in effect brought with it (index into the component's marks).
+    comp_mark: Vec<usize>,
     comp_start: Vec<f64>,
     comp_end: Vec<f64>,
     inst_unit: Vec<usize>,
     inst_down: Vec<bool>,
     inst_since: Vec<f64>,
+    /// When a down instance comes back; a later end replaces an earlier one.
+    inst_end: Vec<f64>,
+    /// Instances per region, for holding them when its control plane is impaired.
+    region_insts: Vec<Vec<usize>>,
     unit_up: Vec<u32>,
     first: Vec<usize>,
     svc: Vec<SvcState>,
@@ -162,46 +168,109 @@ impl<'m> Engine<'m> {
         }
     }
 
+    /// When the region's control-plane impairment ends, if it is impaired: the latest
+    /// end of the outages holding it.
+    fn hold_end(&self, r: usize) -> Option<f64> {
+        let flags = Flags(&self.comp_down, &self.comp_mark);
+        let reg = &self.m.regions[r];
+        let mut end: Option<f64> = None;
+        let mut take = |c: usize| {
+            end = Some(end.map_or(self.comp_end[c], |e: f64| e.max(self.comp_end[c])));
+        };
+        if self.comp_down[reg.cp_comp] {
+            take(reg.cp_comp);
+        }
+        for c in &reg.zone_comps {
+            if self.comp_down[*c]
+                && self.m.comps[*c].marks[self.comp_mark[*c]].0.launch
+                    == super::model::Launch::Blocked
+            {
+                take(*c);
+            }
+        }
+        debug_assert_eq!(end.is_some(), self.m.held(r, &flags));
+        end
+    }
+
+    /// An impairment began: every instance of the region that is down now waits for
+    /// its end too.
+    fn hold_region(&mut self, r: usize) {
+        let Some(end) = self.hold_end(r) else {
+            return;
+        };
+        for k in 0..self.region_insts[r].len() {
+            let i = self.region_insts[r][k];
+            if self.inst_down[i] && self.inst_end[i] < end {
+                self.inst_end[i] = end;
+                self.push(end, Kind::Inst(i));
+            }
+        }
+    }
+
     /// Recomputes a service's shapes after a component changed.
     fn refresh(&mut self, s: usize, t: f64, arrival: bool) {
-        let flags = Flags(&self.comp_down);
-        let init = self.m.shape(s, &flags, true);
-        let rec = self.m.shape(s, &flags, false);
-        let t_h = self.m.recovery_delay(s, &rec) / 3600.0;
-        // The recovery clock runs from the youngest failure still in effect that
-        // concerns the service: a new one restarts it; when one ends, the clock goes
-        // back to the youngest of those left.
+        let flags = Flags(&self.comp_down, &self.comp_mark);
+        let phases = self.m.phases(s, &flags);
+        // The recovery clock runs from the youngest failure still in effect whose
+        // arrival changed what serves: a new one that changes it restarts the clock;
+        // when one ends, the clock goes back to the youngest of those left.
+        let changed = !same_phases(&phases, &self.svc[s].phases);
         let last = if arrival {
-            t
+            if changed {
+                t
+            } else {
+                self.svc[s].last_arrival
+            }
         } else {
-            self.m.services[s]
-                .relevant
-                .iter()
-                .filter(|c| self.comp_down[**c])
-                .map(|c| self.comp_start[*c])
-                .fold(f64::NEG_INFINITY, f64::max)
+            self.clock(s, &phases)
         };
         let st = &mut self.svc[s];
         st.last_arrival = last;
-        st.differs = init != rec;
-        st.init = init;
-        st.rec = rec;
-        st.t_h = t_h;
-        let due = st.last_arrival + t_h;
-        let last = st.last_arrival;
-        if st.differs && due > t {
-            self.push(due, Kind::Phase(s, last));
+        st.phases = phases;
+        for k in 0..self.svc[s].phases.len() - 1 {
+            let due = last + self.svc[s].phases[k].1;
+            if due > t {
+                self.push(due, Kind::Phase(s, last));
+            }
         }
         self.update(s, t);
+    }
+
+    /// The start of the youngest failure in effect whose arrival changed what serves
+    /// the service: with the failures older than it, with it, the phases differ from
+    /// without it. `phases` are those with every failure in effect.
+    fn clock(&self, s: usize, phases: &[(Shape, f64)]) -> f64 {
+        let mut on: Vec<(f64, usize, usize)> = self.m.services[s]
+            .relevant
+            .iter()
+            .filter(|c| self.comp_down[**c])
+            .map(|c| (self.comp_start[*c], *c, self.comp_mark[*c]))
+            .collect();
+        on.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut with: Vec<(Shape, f64)> = phases.to_vec();
+        while let Some((start, _, _)) = on.pop() {
+            let mut older: Vec<(usize, usize)> = on.iter().map(|x| (x.1, x.2)).collect();
+            older.sort_by_key(|x| x.0);
+            let without = self.m.phases(s, &older[..]);
+            if !same_phases(&with, &without) {
+                return start;
+            }
+            with = without;
+        }
+        f64::NEG_INFINITY
     }
 
     /// Re-evaluates a service's own status and propagates it.
     fn update(&mut self, s: usize, t: f64) {
         let st = &self.svc[s];
-        // The same sum the phase timer was scheduled at, so the timer sees the
-        // window over.
-        let initial = st.differs && t < st.last_arrival + st.t_h;
-        let shape = if initial { &st.init } else { &st.rec };
+        // The same sums the phase timers were scheduled at, so a timer sees its
+        // phase over.
+        let ph = st
+            .phases
+            .iter()
+            .position(|(_, until)| t < st.last_arrival + until)
+            .unwrap_or(st.phases.len() - 1);
+        let shape = &st.phases[ph].0;
         let new = self.m.status(s, shape, &self.counts(), t);
         // A failover: the store serves from a member other than the one it served
         // from last, and that one is gone. Going back to a returned primary is not.
@@ -215,13 +284,18 @@ impl<'m> Engine<'m> {
         {
             let p = *p;
             if let Some(prev) = self.svc[s].served_by {
-                if prev != p && self.m.unit_state(prev, &Flags(&self.comp_down)) != UState::Up {
+                if prev != p
+                    && self
+                        .m
+                        .unit_state(prev, &Flags(&self.comp_down, &self.comp_mark))
+                        != UState::Up
+                {
                     self.cur_failovers[s] += 1.0;
                 }
             }
             self.svc[s].served_by = Some(p);
         }
-        self.svc[s].in_initial = initial;
+        self.svc[s].phase = ph;
         if new == self.own[s] {
             return;
         }
@@ -313,10 +387,34 @@ impl<'m> Engine<'m> {
                         self.push(next, Kind::Comp(c));
                         return;
                     }
+                    // What this outage brings with it.
+                    let marks = &self.m.comps[c].marks;
+                    let mut mark = 0;
+                    if marks.len() > 1 {
+                        let mut u: f64 = self.rng.random::<f64>();
+                        mark = marks.len() - 1;
+                        for (i, (_, w)) in marks.iter().enumerate() {
+                            if u < *w {
+                                mark = i;
+                                break;
+                            }
+                            u -= w;
+                        }
+                    }
                     self.comp_down[c] = true;
+                    self.comp_mark[c] = mark;
                     self.comp_start[c] = t;
                     self.comp_end[c] = t + x;
                     self.push(t + x, Kind::Comp(c));
+                    let comp = &self.m.comps[c];
+                    let holds = comp.holds.or_else(|| {
+                        comp.zone
+                            .filter(|_| comp.marks[mark].0.launch == super::model::Launch::Blocked)
+                            .map(|z| self.m.zones[z].region)
+                    });
+                    if let Some(r) = holds {
+                        self.hold_region(r);
+                    }
                     for i in 0..self.m.relevant_inv[c].len() {
                         let s = self.m.relevant_inv[c][i];
                         self.refresh(s, t, true);
@@ -326,6 +424,10 @@ impl<'m> Engine<'m> {
             Kind::Inst(i) => {
                 let u = self.inst_unit[i];
                 let s = self.m.units[u].service;
+                if self.inst_down[i] && t < self.inst_end[i] {
+                    // Superseded: the instance was held past this end.
+                    return;
+                }
                 if self.inst_down[i] {
                     self.inst_down[i] = false;
                     self.unit_up[u] += 1;
@@ -333,15 +435,17 @@ impl<'m> Engine<'m> {
                     let next = t + exponential(&mut self.rng, rate);
                     self.push(next, Kind::Inst(i));
                 } else {
-                    let r = &self.m.regions[self.m.units[u].region];
+                    let ri = self.m.units[u].region;
+                    let r = &self.m.regions[ri];
                     let d = r.inst_dur.sample(&mut self.rng, &self.normal);
                     let mut end = t + d;
-                    // No replacement launches while the control plane is out.
-                    if self.comp_down[r.cp_comp] {
-                        end = end.max(self.comp_end[r.cp_comp]);
+                    // No replacement launches while the control plane is impaired.
+                    if let Some(h) = self.hold_end(ri) {
+                        end = end.max(h);
                     }
                     self.inst_down[i] = true;
                     self.inst_since[i] = t;
+                    self.inst_end[i] = end;
                     self.unit_up[u] -= 1;
                     self.push(end, Kind::Inst(i));
                     if i == self.first[u] {
@@ -363,7 +467,7 @@ impl<'m> Engine<'m> {
                     let s = self.m.units[u].service;
                     self.update(s, t);
                     let st = &self.svc[s];
-                    let shape = if st.in_initial { &st.init } else { &st.rec };
+                    let shape = &st.phases[st.phase].0;
                     if let Shape::Replicated {
                         primary: Some((p, _)),
                         others,
@@ -379,6 +483,14 @@ impl<'m> Engine<'m> {
             }
         }
     }
+}
+
+/// The same phases up to which instances wait on an impaired control plane.
+fn same_phases(a: &[(Shape, f64)], b: &[(Shape, f64)]) -> bool {
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .all(|(x, y)| x.1 == y.1 && x.0.same_structure(&y.0))
 }
 
 /// Runs `years` simulated years (after the burn-in) and returns per-entity results.
@@ -400,22 +512,19 @@ pub(crate) fn run(
         }
     }
     let none: Vec<bool> = vec![false; m.comps.len()];
-    let flags = Flags(&none);
+    let plain: Vec<usize> = vec![0; m.comps.len()];
+    let flags = Flags(&none, &plain);
     let svc: Vec<SvcState> = (0..ns)
         .map(|s| {
-            let init = m.shape(s, &flags, true);
-            let rec = m.shape(s, &flags, false);
-            let served_by = match &rec {
+            let phases = m.phases(s, &flags);
+            let served_by = match &phases[phases.len() - 1].0 {
                 Shape::Replicated { primary, .. } => primary.map(|p| p.0),
                 _ => None,
             };
             SvcState {
                 last_arrival: f64::NEG_INFINITY,
-                t_h: m.recovery_delay(s, &rec) / 3600.0,
-                differs: init != rec,
-                init,
-                rec,
-                in_initial: false,
+                phase: phases.len() - 1,
+                phases,
                 served_by,
             }
         })
@@ -430,11 +539,20 @@ pub(crate) fn run(
         heap: BinaryHeap::new(),
         seq: 0,
         comp_down: none.clone(),
+        comp_mark: plain.clone(),
         comp_start: vec![0.0; m.comps.len()],
         comp_end: vec![0.0; m.comps.len()],
         inst_unit,
         inst_down: vec![false; m.instances],
         inst_since: vec![0.0; m.instances],
+        inst_end: vec![0.0; m.instances],
+        region_insts: {
+            let mut v = vec![Vec::new(); m.regions.len()];
+            for un in &m.units {
+                v[un.region].extend(un.first_instance..un.first_instance + un.count as usize);
+            }
+            v
+        },
         unit_up: m.units.iter().map(|u| u.count).collect(),
         first,
         svc,
@@ -450,7 +568,8 @@ pub(crate) fn run(
     };
     // Statuses with everything up (a deployment may be short even then).
     for s in 0..ns {
-        let st = m.status(s, &eng.svc[s].rec, &eng.counts(), 0.0);
+        let last = &eng.svc[s].phases[eng.svc[s].phases.len() - 1].0;
+        let st = m.status(s, last, &eng.counts(), 0.0);
         eng.own[s] = st;
     }
     for e in 0..ne {

@@ -182,6 +182,8 @@ pub struct Overrides {
     pub failure: ModeOverrides,
     /// Failure-model parameters for one region.
     pub failure_regions: BTreeMap<String, ModeOverrides>,
+    /// What a zone outage brings with it, in place of the catalog's priors.
+    pub failure_correlation: Option<crate::catalog::CorrelationOverride>,
     /// Negotiated discount off list prices.
     pub discount: Decimal,
     pub on_demand: BTreeMap<String, BTreeMap<String, Decimal>>,
@@ -259,6 +261,9 @@ impl Topology {
                     }
                 }
             }
+        }
+        if let Some(o) = &self.overrides.failure_correlation {
+            c.failure.correlation = c.failure.correlation.with(o);
         }
         for (region, modes) in &self.overrides.failure_regions {
             let entry = c.failure.regions.entry(region.clone()).or_default();

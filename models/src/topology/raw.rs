@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use crate::catalog::{FailureModeOverride, ModeOverrides};
+use crate::catalog::{CorrelationOverride, FailureModeOverride, ModeOverrides};
 
 /// A Faultline topology file (format version 1).
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -205,6 +205,8 @@ pub struct RawFailureOverrides {
     pub region_control_plane: Option<FailureModeOverride>,
     pub region_partition: Option<FailureModeOverride>,
     pub zone_isolation: Option<FailureModeOverride>,
+    /// What a zone outage brings with it: followers, launch failures.
+    pub correlation: Option<CorrelationOverride>,
     /// Per-region overrides, by region then mode.
     #[serde(default)]
     pub regions: BTreeMap<String, ModeOverrides>,

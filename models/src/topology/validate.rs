@@ -1341,6 +1341,38 @@ impl Validator<'_, '_> {
                 failure_regions.insert(region.clone(), modes.clone());
             }
         }
+        let failure_correlation = f.correlation.clone();
+        if let Some(o) = &failure_correlation {
+            let cp = base.join("correlation");
+            for (field, v) in [
+                ("second_zone", o.second_zone),
+                ("third_zone", o.third_zone),
+                ("control_plane_impaired", o.control_plane_impaired),
+                ("relaunch_contention", o.relaunch_contention),
+            ] {
+                if let Some(v) = v.filter(|v| !(0.0..=1.0).contains(v)) {
+                    self.err(
+                        Code::FractionOutOfRange,
+                        &cp.join(field),
+                        format!("a probability is a fraction in [0, 1], got {v}"),
+                    );
+                }
+            }
+            let k = self.catalog.failure.correlation.with(o);
+            if (0.0..=1.0).contains(&k.control_plane_impaired)
+                && (0.0..=1.0).contains(&k.relaunch_contention)
+                && k.control_plane_impaired + k.relaunch_contention > 1.0 + 1e-12
+            {
+                self.err(
+                    Code::FractionOutOfRange,
+                    &cp.join("relaunch_contention"),
+                    format!(
+                        "launches during a zone outage fail for one reason or the other, so `control_plane_impaired` + `relaunch_contention` must be at most 1, got {} + {}",
+                        k.control_plane_impaired, k.relaunch_contention
+                    ),
+                );
+            }
+        }
         let pr = &raw.overrides.prices;
         let discount = match pr.discount {
             None => Decimal::ZERO,
@@ -1388,6 +1420,7 @@ impl Validator<'_, '_> {
         Overrides {
             failure,
             failure_regions,
+            failure_correlation,
             discount,
             on_demand,
         }

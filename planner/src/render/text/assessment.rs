@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use faultline_models::failure::{Assessment, Cell, Figures, Impact, Recovery};
+use faultline_models::failure::{Assessment, Cell, Figures, Impact, RecoveryTime};
 
 /// A compact duration: `45s`, `5m`, `1h 30m`, `2d 4h`.
 pub fn duration(seconds: f64) -> String {
@@ -28,7 +28,7 @@ pub fn duration(seconds: f64) -> String {
     format!("{}d {}h", h / 24, h % 24)
 }
 
-pub fn recovery(r: &Recovery) -> String {
+pub fn recovery(r: &RecoveryTime) -> String {
     match r.impact {
         Impact::None => "-".into(),
         Impact::Recovers => duration(r.seconds),
