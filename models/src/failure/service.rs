@@ -912,7 +912,118 @@ pub(crate) fn stateless_probs(
     if let Some(p) = same_size_probs(&merged, up_v, up_m, ge_v, ge_m) {
         return p;
     }
+    if let Some(p) = proportional_size_probs(&merged, up_v, up_m, ge_v, ge_m) {
+        return p;
+    }
     mixed_size_probs(&merged, up_v, up_m, ge_v, ge_m)
+}
+
+/// The distribution of failed instances of one size over its groups (count, q), cut
+/// where that size's losses alone pass the floor: (counts, probability past the cut).
+fn size_failures(groups: &[(u32, f64)], beyond_alone: impl Fn(i64) -> bool) -> (Vec<f64>, f64) {
+    let mut counts = vec![1.0];
+    let mut over = 0.0;
+    for (n, q) in groups {
+        let (pmf, tail) = failures(*n, *q);
+        let mass: f64 = counts.iter().sum();
+        over += tail * mass;
+        let mut next = vec![0.0; counts.len() + pmf.len() - 1];
+        for (a, pa) in counts.iter().enumerate() {
+            if *pa == 0.0 {
+                continue;
+            }
+            for (k, pk) in pmf.iter().enumerate() {
+                if beyond_alone((a + k) as i64) {
+                    over += pa * pk;
+                } else {
+                    next[a + k] += pa * pk;
+                }
+            }
+        }
+        counts = next;
+    }
+    (counts, over)
+}
+
+/// Sizes keyed by (vCPU, MiB) in exact units, each with its groups (count, q).
+fn sizes_of(merged: &BTreeMap<(u64, u64, u64), u32>) -> Vec<((i64, i64), Vec<(u32, f64)>)> {
+    let mut sizes: BTreeMap<(i64, i64), Vec<(u32, f64)>> = BTreeMap::new();
+    for ((vb, mb, qb), n) in merged {
+        let vi = f64::from_bits(*vb).round() as i64;
+        let mi = (f64::from_bits(*mb) * 1024.0).round() as i64;
+        sizes
+            .entry((vi, mi))
+            .or_default()
+            .push((*n, f64::from_bits(*qb)));
+    }
+    sizes.into_iter().collect()
+}
+
+/// [`stateless_probs`] for sizes that all have the same memory per vCPU (one family,
+/// or families of one ratio such as c6g and c7g): lost memory is then a function of
+/// lost vCPU, so the losses are one dense array indexed by lost vCPU, with no list to
+/// sort and merge and nothing pruned. The same figures as [`mixed_size_probs`] up to
+/// summation order (and its pruning, which only moves mass to "down"). `None` when the
+/// ratios differ.
+fn proportional_size_probs(
+    merged: &BTreeMap<(u64, u64, u64), u32>,
+    up_v: f64,
+    up_m: f64,
+    ge_v: f64,
+    ge_m: f64,
+) -> Option<Probs> {
+    let sizes = sizes_of(merged);
+    let &((v0, m0), _) = sizes.first()?;
+    if v0 <= 0 || sizes.iter().any(|((v, m), _)| *v <= 0 || m * v0 != m0 * v) {
+        return None;
+    }
+    // Lost MiB for `lv` lost vCPU; exact, since every loss is a sum of whole sizes.
+    let mib = |lv: i64| lv * m0 / v0;
+    let beyond =
+        |lv: i64, lim_v: f64, lim_m: f64| lv as f64 > lim_v || mib(lv) as f64 / 1024.0 > lim_m;
+    // The largest loss that still clears the floor bounds the array.
+    let mut len = 0i64;
+    while !beyond(len, ge_v, ge_m) {
+        len += 1;
+    }
+    let mut states = vec![0.0; len as usize];
+    if states.is_empty() {
+        return Some(Probs::DOWN);
+    }
+    states[0] = 1.0;
+    let mut down = 0.0;
+    for ((vi, _), groups) in &sizes {
+        let (counts, over) = size_failures(groups, |t| beyond(t * vi, ge_v, ge_m));
+        let mass: f64 = states.iter().sum();
+        down += over * mass;
+        let mut next = vec![0.0; states.len()];
+        for (lv, p) in states.iter().enumerate() {
+            if *p == 0.0 {
+                continue;
+            }
+            for (k, pk) in counts.iter().enumerate() {
+                let nv = lv + k * *vi as usize;
+                let pr = p * pk;
+                if nv >= next.len() {
+                    // Losses grow with k: this and every larger count pass the floor.
+                    down += p * counts[k..].iter().sum::<f64>();
+                    break;
+                }
+                next[nv] += pr;
+            }
+        }
+        states = next;
+    }
+    let short: f64 = states
+        .iter()
+        .enumerate()
+        .filter(|(lv, _)| beyond(*lv as i64, up_v, up_m))
+        .map(|(_, p)| p)
+        .sum();
+    Some(Probs {
+        notup: (down + short).min(1.0),
+        down: down.min(1.0),
+    })
 }
 
 /// Probability below which [`mixed_size_probs`] stops following a combination of
@@ -931,44 +1042,14 @@ fn mixed_size_probs(
     ge_v: f64,
     ge_m: f64,
 ) -> Probs {
-    let mut sizes: BTreeMap<(u64, u64), Vec<(u32, f64)>> = BTreeMap::new();
-    for ((vb, mb, qb), n) in merged {
-        sizes
-            .entry((*vb, *mb))
-            .or_default()
-            .push((*n, f64::from_bits(*qb)));
-    }
     let beyond =
         |lv: i64, lm: i64, lim_v: f64, lim_m: f64| lv as f64 > lim_v || lm as f64 / 1024.0 > lim_m;
     let mut states: Vec<(i64, i64, f64)> = vec![(0, 0, 1.0)];
     let mut down = 0.0;
-    for ((vb, mb), groups) in sizes {
-        let vi = f64::from_bits(vb).round() as i64;
-        let mi = (f64::from_bits(mb) * 1024.0).round() as i64;
+    for ((vi, mi), groups) in sizes_of(merged) {
         // Failed instances of this size: counts past the floor on their own are down
         // whatever the other sizes lose.
-        let mut counts = vec![1.0];
-        let mut over = 0.0;
-        for (n, q) in groups {
-            let (pmf, tail) = failures(n, q);
-            let mass: f64 = counts.iter().sum();
-            over += tail * mass;
-            let mut next = vec![0.0; counts.len() + pmf.len() - 1];
-            for (a, pa) in counts.iter().enumerate() {
-                if *pa == 0.0 {
-                    continue;
-                }
-                for (k, pk) in pmf.iter().enumerate() {
-                    let t = (a + k) as i64;
-                    if beyond(t * vi, t * mi, ge_v, ge_m) {
-                        over += pa * pk;
-                    } else {
-                        next[a + k] += pa * pk;
-                    }
-                }
-            }
-            counts = next;
-        }
+        let (counts, over) = size_failures(&groups, |t| beyond(t * vi, t * mi, ge_v, ge_m));
         let mass: f64 = states.iter().map(|x| x.2).sum();
         down += over * mass;
         let mut next: Vec<(i64, i64, f64)> = Vec::new();
@@ -1210,6 +1291,65 @@ mod tests {
                 "{dv}/{dm}: {got:?} vs {want:?}"
             );
         }
+    }
+
+    #[test]
+    fn proportional_fleet_matches_enumeration_and_the_general_method() {
+        // One family's sizes (2 GiB per vCPU) with different failure probabilities:
+        // the dense path, brute force and the general list method agree.
+        let groups = [
+            (3, 2.0, 4.0, 0.05),
+            (2, 4.0, 8.0, 0.1),
+            (4, 8.0, 16.0, 0.2),
+            (1, 16.0, 32.0, 0.02),
+        ];
+        for (dv, dm, floor) in [
+            (20.0, 40.0, 0.5),
+            (40.0, 60.0, 0.8),
+            (12.0, 70.0, 0.6),
+            (54.0, 108.0, 1.0),
+            (70.0, 10.0, 0.9),
+        ] {
+            let got = stateless_probs(&groups, dv, dm, floor);
+            let want = brute(&groups, dv, dm, floor);
+            assert!(
+                (got.notup - want.notup).abs() < 1e-12 && (got.down - want.down).abs() < 1e-12,
+                "{dv}/{dm}/{floor}: {got:?} vs {want:?}"
+            );
+            let mut merged: BTreeMap<(u64, u64, u64), u32> = BTreeMap::new();
+            for (n, v, m, q) in groups {
+                *merged
+                    .entry((v.to_bits(), m.to_bits(), q.to_bits()))
+                    .or_default() += n;
+            }
+            let cap_v: f64 = groups.iter().map(|g| f64::from(g.0) * g.1).sum();
+            let cap_m: f64 = groups.iter().map(|g| f64::from(g.0) * g.2).sum();
+            let lim = |share: f64| {
+                (
+                    cap_v - share * dv * (1.0 - TOL),
+                    cap_m - share * dm * (1.0 - TOL),
+                )
+            };
+            let ((up_v, up_m), (ge_v, ge_m)) = (lim(1.0), lim(floor));
+            if ge_v < 0.0 || ge_m < 0.0 {
+                continue;
+            }
+            let dense = proportional_size_probs(&merged, up_v, up_m, ge_v, ge_m).unwrap();
+            let general = mixed_size_probs(&merged, up_v, up_m, ge_v, ge_m);
+            assert!(
+                (dense.notup - general.notup).abs() < 1e-12,
+                "{dense:?} vs {general:?}"
+            );
+            assert!(
+                (dense.down - general.down).abs() < 1e-12,
+                "{dense:?} vs {general:?}"
+            );
+        }
+        // Different ratios take the general method.
+        let mut mixed: BTreeMap<(u64, u64, u64), u32> = BTreeMap::new();
+        mixed.insert((2f64.to_bits(), 4f64.to_bits(), 0.1f64.to_bits()), 2);
+        mixed.insert((2f64.to_bits(), 8f64.to_bits(), 0.1f64.to_bits()), 2);
+        assert!(proportional_size_probs(&mixed, 1.0, 1.0, 1.0, 1.0).is_none());
     }
 
     #[test]
