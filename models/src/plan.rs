@@ -268,10 +268,14 @@ pub enum Constraint {
     /// A resilience step taken to reach an availability target.
     Availability,
     Budget,
+    /// Store members kept in distinct zones (and regions), or allowed to share them.
+    AntiAffinity,
+    /// How much of a fleet one instance, or one zone's autoscaled layer, may carry.
+    BlastRadius,
 }
 
 impl Constraint {
-    pub const ALL: [Constraint; 17] = [
+    pub const ALL: [Constraint; 19] = [
         Constraint::Demand,
         Constraint::FlashCrowd,
         Constraint::BaseLayer,
@@ -289,6 +293,8 @@ impl Constraint {
         Constraint::Rpo,
         Constraint::Availability,
         Constraint::Budget,
+        Constraint::AntiAffinity,
+        Constraint::BlastRadius,
     ];
 
     /// The name the plan document uses.
@@ -311,6 +317,8 @@ impl Constraint {
             Constraint::Rpo => "rpo",
             Constraint::Availability => "availability",
             Constraint::Budget => "budget",
+            Constraint::AntiAffinity => "anti-affinity",
+            Constraint::BlastRadius => "blast-radius",
         }
     }
 }

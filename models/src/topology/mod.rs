@@ -109,6 +109,9 @@ pub struct Service {
 /// What a service needs.
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
+// One per service, built once: the size difference (a fleet's 24-hour profile) costs
+// nothing, and boxing would only add an indirection to every match.
+#[allow(clippy::large_enum_variant)]
 pub enum Demand {
     Stateless(Fleet),
     Store(Store),
@@ -127,6 +130,10 @@ pub struct Fleet {
     pub flash_crowd: f64,
     pub max_spot_share: f64,
     pub degraded_floor: f64,
+    /// Largest share of the peak capacity (vCPU and memory) one instance may carry.
+    pub max_instance_share: f64,
+    /// The always-on base layer may run on spot.
+    pub base_on_spot: bool,
 }
 
 impl Fleet {
@@ -151,6 +158,9 @@ pub struct Store {
     pub replication_lag: Option<Duration>,
     /// Detection plus promotion time (replicated stores).
     pub failover: Option<Duration>,
+    /// Members in distinct zones (and, surviving a region loss, never a majority in
+    /// one region); `anti_affinity = "none"` turns it off.
+    pub anti_affinity: bool,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]

@@ -79,6 +79,13 @@ pub struct RawService {
     pub max_spot_share: Option<f64>,
     /// Share of demand that must still be served during a failure (default 1).
     pub degraded_floor: Option<f64>,
+    /// Largest share of the fleet's peak capacity one instance may carry, in vCPU and
+    /// in memory (default 0.25; a fleet smaller than four of its smallest instances
+    /// may use its smallest type).
+    pub max_instance_share: Option<f64>,
+    /// Whether the always-on base layer may run on spot (default false: only the
+    /// autoscaled layer may).
+    pub base_on_spot: Option<bool>,
     // Stores.
     /// `strong`, `eventual` or `auto` (let the optimizer choose).
     pub consistency: Option<String>,
@@ -96,6 +103,9 @@ pub struct RawService {
     pub replication_lag: Option<String>,
     /// Time to detect a dead primary and promote a replica, e.g. "60s".
     pub failover: Option<String>,
+    /// `zone` (default): members in distinct zones, and where a region loss is
+    /// survived never a majority in one region; `none`: members may share a zone.
+    pub anti_affinity: Option<String>,
     // Any kind.
     /// Allowed instance families, e.g. ["m7g", "c7g"].
     pub families: Option<Vec<String>>,

@@ -29,6 +29,12 @@ const CODES: Codes = Codes {
 
 const DEFAULT_HORIZON_MONTHS: u32 = 12;
 const DEFAULT_CONNECTIONS_PER_VCPU: f64 = 1000.0;
+/// No instance carries more than a quarter of a fleet's peak capacity, so losing one
+/// costs at most 25% (the bulkhead rule of the AWS Well-Architected Reliability
+/// Pillar, REL10-BP03 "Use bulkhead architectures to limit scope of impact", read
+/// 2026-12; the figure is Faultline's: four instances is the smallest fleet where one
+/// loss leaves three quarters, which a `degraded_floor` of 0.75 absorbs).
+const DEFAULT_MAX_INSTANCE_SHARE: f64 = 0.25;
 
 // Upper bounds no real system comes near, so that every product the optimizer and the
 // failure model form stays finite: a million vCPU is ten thousand of the largest
@@ -50,8 +56,11 @@ const STATELESS_KEYS: &[&str] = &[
     "flash_crowd",
     "max_spot_share",
     "degraded_floor",
+    "max_instance_share",
+    "base_on_spot",
 ];
 const STORE_KEYS: &[&str] = &[
+    "anti_affinity",
     "consistency",
     "replicas",
     "replica_vcpu",
@@ -848,9 +857,43 @@ impl Validator<'_, '_> {
                 format!("degraded_floor is the share of demand still served during a failure, in (0, 1], got {}", crate::input::number(degraded_floor)),
             );
         }
+        let max_instance_share = s.max_instance_share.unwrap_or(DEFAULT_MAX_INSTANCE_SHARE);
+        if !(max_instance_share > 0.0 && max_instance_share <= 1.0) {
+            self.err(
+                Code::FractionOutOfRange,
+                &p.join("max_instance_share"),
+                format!("max_instance_share is the largest share of the fleet's capacity one instance may carry, in (0, 1], got {}", crate::input::number(max_instance_share)),
+            );
+        }
         let (profile_name, profile) = profile?;
         if missing {
             return None;
+        }
+        // A demand below the minimum footprint would round to no instance at all.
+        let top = profile.iter().copied().fold(0.0, f64::max);
+        if let (Some(v), Some(m)) = (vcpu, mem) {
+            let v = v.max(conns.map_or(0.0, |c| c / cpv)) * top;
+            let m = m * top;
+            let min = crate::cost::MIN_FLEET_DEMAND;
+            if v < min || m < min {
+                let (key, what, x) = if top <= 0.0 {
+                    ("profile", "the profile's highest factor", top)
+                } else if v < min {
+                    ("peak_vcpu", "peak vCPU at the profile's peak", v)
+                } else {
+                    ("peak_memory_gib", "peak memory at the profile's peak", m)
+                };
+                self.warn(
+                    Code::NegligibleDemand,
+                    &p.join(key),
+                    format!(
+                        "{what} is {}, below the {} a fleet is planned for; the plan still runs at least one instance",
+                        crate::input::number(x),
+                        crate::input::number(min)
+                    ),
+                )
+                .help = Some("state the real peak demand; for a service that is idle most of the day, use a profile with a low trough".into());
+            }
         }
         Some(Fleet {
             peak_vcpu: vcpu?,
@@ -862,6 +905,8 @@ impl Validator<'_, '_> {
             flash_crowd,
             max_spot_share,
             degraded_floor,
+            max_instance_share,
+            base_on_spot: s.base_on_spot.unwrap_or(false),
         })
     }
 
@@ -1006,6 +1051,18 @@ impl Validator<'_, '_> {
         );
         let lag = self.duration(&p.join("replication_lag"), s.replication_lag.as_ref());
         let failover = self.duration(&p.join("failover"), s.failover.as_ref());
+        let anti_affinity = match s.anti_affinity.as_deref() {
+            None | Some("zone") => true,
+            Some("none") => false,
+            Some(other) => {
+                self.err(
+                    Code::UnknownEnumValue,
+                    &p.join("anti_affinity"),
+                    format!("anti_affinity is `zone` (members in distinct zones) or `none`, got `{other}`"),
+                );
+                true
+            }
+        };
         if missing {
             return None;
         }
@@ -1019,6 +1076,7 @@ impl Validator<'_, '_> {
             // Async replication settings matter whenever the store may be replicated.
             replication_lag: lag.or(async_possible.then(|| Duration::from_secs(1))),
             failover: failover.or(async_possible.then(|| Duration::from_secs(60))),
+            anti_affinity,
         })
     }
 
@@ -1598,6 +1656,9 @@ fn present_keys(s: &RawService) -> Vec<&'static str> {
     add("flash_crowd", s.flash_crowd.is_some());
     add("max_spot_share", s.max_spot_share.is_some());
     add("degraded_floor", s.degraded_floor.is_some());
+    add("max_instance_share", s.max_instance_share.is_some());
+    add("base_on_spot", s.base_on_spot.is_some());
+    add("anti_affinity", s.anti_affinity.is_some());
     add("consistency", s.consistency.is_some());
     add("replicas", s.replicas.is_some());
     add("replica_vcpu", s.replica_vcpu.is_some());
@@ -1611,8 +1672,8 @@ fn present_keys(s: &RawService) -> Vec<&'static str> {
 
 fn kind_help(kind: Kind) -> String {
     match kind {
-        Kind::Stateless => "stateless services take peak_vcpu, peak_memory_gib, peak_connections, connections_per_vcpu, profile, flash_crowd, max_spot_share and degraded_floor".into(),
-        Kind::Quorum => "quorum groups take replicas, replica_vcpu, replica_memory_gib, commit_latency_budget, write_gb_per_day and consistency".into(),
-        Kind::Replicated => "replicated stores take replicas, replica_vcpu, replica_memory_gib, replication_lag, failover, write_gb_per_day and consistency".into(),
+        Kind::Stateless => "stateless services take peak_vcpu, peak_memory_gib, peak_connections, connections_per_vcpu, profile, flash_crowd, max_spot_share, degraded_floor, max_instance_share and base_on_spot".into(),
+        Kind::Quorum => "quorum groups take replicas, replica_vcpu, replica_memory_gib, commit_latency_budget, write_gb_per_day, anti_affinity and consistency".into(),
+        Kind::Replicated => "replicated stores take replicas, replica_vcpu, replica_memory_gib, replication_lag, failover, write_gb_per_day, anti_affinity and consistency".into(),
     }
 }
