@@ -75,7 +75,8 @@ fn tiny_topology(c: &Catalog, service: &str) -> Topology {
 fn problem(t: &Topology, pricing: &Pricing<'_>, prune: bool) -> FleetProblem {
     let svc = t.services.values().next().unwrap();
     let f = svc.fleet().unwrap();
-    let priced = candidates::priced(svc, pricing, "us-east-1", &t.zones["us-east-1"]);
+    let policy = t.purchase_for(&svc.name);
+    let priced = candidates::priced(svc, pricing, "us-east-1", &t.zones["us-east-1"], &policy);
     let survive: BTreeSet<Disruption> = svc
         .slo
         .survive
@@ -422,7 +423,7 @@ fn store_case(
         .regions
         .iter()
         .map(|r| {
-            let priced = candidates::priced(svc, &pricing, r, &t.zones[r]);
+            let priced = candidates::priced(svc, &pricing, r, &t.zones[r], &t.purchase_for("db"));
             let member = candidates::member(&priced, 4.0, 16.0, 3);
             StoreRegion {
                 region: r.clone(),

@@ -29,6 +29,21 @@ pub struct RawTopology {
     pub constraints: RawConstraints,
     #[serde(default)]
     pub overrides: RawOverrides,
+    /// How the system may buy capacity; services may narrow it.
+    pub purchase: Option<RawPurchase>,
+}
+
+/// A purchase policy: the purchase options capacity may be bought with and the
+/// longest commitment term.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawPurchase {
+    /// Purchase options that may be used: `on-demand` (always needed), `spot`,
+    /// `reserved-1y`, `reserved-3y`, `savings-plan-1y`, `savings-plan-3y`. Default:
+    /// all of them.
+    pub allow: Option<Vec<String>>,
+    /// Longest commitment term: `none`, `1y` or `3y` (default).
+    pub max_commitment: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -118,6 +133,8 @@ pub struct RawService {
     /// Tags for this service's resources; they add to (and win over) `system.tags`.
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
+    /// This service's purchase policy, narrowing the system's `[purchase]`.
+    pub purchase: Option<RawPurchase>,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]

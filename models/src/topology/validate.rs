@@ -7,10 +7,12 @@ use std::time::Duration;
 use rust_decimal::prelude::FromPrimitive;
 use rust_decimal::Decimal;
 
-use super::raw::{RawGroup, RawPlacement, RawProfile, RawService, RawSlo, RawTopology};
+use super::raw::{
+    RawGroup, RawPlacement, RawProfile, RawPurchase, RawService, RawSlo, RawTopology,
+};
 use super::{
     shapes, Checked, Consistency, Constraints, Demand, Disruption, Fleet, Journey, Kind, Overrides,
-    Service, Slo, Store, Strength, Topology, FORMAT_VERSION,
+    PurchasePolicy, Service, Slo, Store, Strength, Topology, FORMAT_VERSION,
 };
 use crate::catalog::{check_mode, Catalog, FailureModeOverride, Mode, ModeOverrides};
 use crate::deployment::{Arch, CapacityGroup, DrPattern, Purchase, Role, ServiceDeployment, Words};
@@ -29,12 +31,6 @@ const CODES: Codes = Codes {
 
 const DEFAULT_HORIZON_MONTHS: u32 = 12;
 const DEFAULT_CONNECTIONS_PER_VCPU: f64 = 1000.0;
-/// No instance carries more than a quarter of a fleet's peak capacity, so losing one
-/// costs at most 25% (the bulkhead rule of the AWS Well-Architected Reliability
-/// Pillar, REL10-BP03 "Use bulkhead architectures to limit scope of impact", read
-/// 2026-12; the figure is Faultline's: four instances is the smallest fleet where one
-/// loss leaves three quarters, which a `degraded_floor` of 0.75 absorbs).
-const DEFAULT_MAX_INSTANCE_SHARE: f64 = 0.25;
 
 // Upper bounds no real system comes near, so that every product the optimizer and the
 // failure model form stays finite: a million vCPU is ten thousand of the largest
@@ -514,6 +510,7 @@ impl Validator<'_, '_> {
         }
 
         let overrides = self.overrides(raw);
+        let purchase = self.purchase(&path!["purchase"], raw.purchase.as_ref());
 
         Topology {
             name: sys.name.clone(),
@@ -528,6 +525,7 @@ impl Validator<'_, '_> {
             placement,
             constraints,
             overrides,
+            purchase,
             tags: self.tags(&path!["system", "tags"], &sys.tags),
             spans: BTreeMap::new(),
         }
@@ -774,7 +772,75 @@ impl Validator<'_, '_> {
             depends_on,
             slo,
             tags: self.tags(&p.join("tags"), &s.tags),
+            purchase: self.purchase(&p.join("purchase"), s.purchase.as_ref()),
         })
+    }
+
+    /// A purchase policy: `allow` (default every option) without the commitments
+    /// longer than `max_commitment`. On-demand must stay allowed: it is what every
+    /// layer falls back to, and the only way to buy the autoscaled layer off spot.
+    fn purchase(&mut self, p: &KeyPath, raw: Option<&RawPurchase>) -> PurchasePolicy {
+        use crate::cost::{term_months, PURCHASES};
+        let Some(raw) = raw else {
+            return PurchasePolicy::default();
+        };
+        let mut allow: BTreeSet<Purchase> = match &raw.allow {
+            None => PURCHASES.into_iter().collect(),
+            Some(words) => {
+                let mut out = BTreeSet::new();
+                for (i, w) in words.iter().enumerate() {
+                    if let Some(x) =
+                        self.word::<Purchase>(&p.join("allow").join(i), w, "purchase option")
+                    {
+                        out.insert(x);
+                    }
+                }
+                if !words.iter().any(|w| w == "on-demand") {
+                    self.err(
+                        Code::PurchasePolicyConflict,
+                        &p.join("allow"),
+                        "a purchase policy must allow `on-demand`: the autoscaled layer and anything no commitment covers are bought on demand",
+                    );
+                }
+                out
+            }
+        };
+        let max_months = match raw.max_commitment.as_deref() {
+            None | Some("3y") => 36,
+            Some("1y") => 12,
+            Some("none") => 0,
+            Some(other) => {
+                self.err(
+                    Code::UnknownEnumValue,
+                    &p.join("max_commitment"),
+                    format!("max_commitment is `none`, `1y` or `3y`, got `{other}`"),
+                );
+                36
+            }
+        };
+        let too_long: Vec<Purchase> = allow
+            .iter()
+            .copied()
+            .filter(|x| term_months(*x).is_some_and(|t| t > max_months))
+            .collect();
+        if raw.allow.is_some() && !too_long.is_empty() {
+            let words: Vec<&str> = too_long.iter().map(|x| x.word()).collect();
+            self.err(
+                Code::PurchasePolicyConflict,
+                &p.join("max_commitment"),
+                format!(
+                    "`allow` names {} but max_commitment = \"{}\" rules {} out",
+                    words.join(", "),
+                    raw.max_commitment.as_deref().unwrap_or("3y"),
+                    if words.len() == 1 { "it" } else { "them" }
+                ),
+            );
+        }
+        for x in too_long {
+            allow.remove(&x);
+        }
+        allow.insert(Purchase::OnDemand);
+        PurchasePolicy { allow }
     }
 
     fn fleet(&mut self, p: &KeyPath, s: &RawService) -> Option<Fleet> {
@@ -857,7 +923,9 @@ impl Validator<'_, '_> {
                 format!("degraded_floor is the share of demand still served during a failure, in (0, 1], got {}", crate::input::number(degraded_floor)),
             );
         }
-        let max_instance_share = s.max_instance_share.unwrap_or(DEFAULT_MAX_INSTANCE_SHARE);
+        let max_instance_share = s
+            .max_instance_share
+            .unwrap_or(super::DEFAULT_MAX_INSTANCE_SHARE);
         if !(max_instance_share > 0.0 && max_instance_share <= 1.0) {
             self.err(
                 Code::FractionOutOfRange,

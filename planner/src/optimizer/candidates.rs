@@ -14,7 +14,7 @@ use faultline_models::cost::{Pricing, COMMITMENTS};
 use faultline_models::deployment::Purchase;
 use std::collections::BTreeSet;
 
-use faultline_models::topology::{Disruption, Service};
+use faultline_models::topology::{Disruption, PurchasePolicy, Service};
 use rust_decimal::Decimal;
 
 /// One instance type as priced in one region.
@@ -55,12 +55,14 @@ pub fn allowed(service: &Service, t: &InstanceType) -> bool {
 }
 
 /// Every allowed type with an on-demand price in `region` and offered in at least
-/// one of its usable `zones`, sorted by name.
+/// one of its usable `zones`, sorted by name, priced with the purchase options
+/// `policy` allows (the cheapest allowed commitment, spot only where allowed).
 pub fn priced(
     service: &Service,
     pricing: &Pricing<'_>,
     region: &str,
     zones: &[String],
+    policy: &PurchasePolicy,
 ) -> Vec<Cand> {
     let catalog = pricing.catalog();
     let mut out = Vec::new();
@@ -82,7 +84,8 @@ pub fn priced(
         };
         let mut always_on = Purchase::OnDemand;
         let mut always_on_hourly = od;
-        for p in COMMITMENTS {
+        // Only the commitments the purchase policy allows.
+        for p in COMMITMENTS.into_iter().filter(|p| policy.allows(*p)) {
             if let Some(h) = pricing.hourly(region, name, p) {
                 if h < always_on_hourly {
                     always_on = p;
@@ -90,17 +93,21 @@ pub fn priced(
                 }
             }
         }
-        let spot = pricing.hourly(region, name, Purchase::Spot).and_then(|h| {
-            let pool = catalog.spot_pool(region, name)?;
-            let reclaimed = catalog
-                .failure
-                .spot
-                .interruption_per_month
-                .get(&pool.interruption)
-                .copied()
-                .unwrap_or(1.0);
-            Some((h, (1.0 - reclaimed).clamp(0.0, 1.0)))
-        });
+        let spot_ok = policy.allows(Purchase::Spot);
+        let spot = pricing
+            .hourly(region, name, Purchase::Spot)
+            .filter(|_| spot_ok)
+            .and_then(|h| {
+                let pool = catalog.spot_pool(region, name)?;
+                let reclaimed = catalog
+                    .failure
+                    .spot
+                    .interruption_per_month
+                    .get(&pool.interruption)
+                    .copied()
+                    .unwrap_or(1.0);
+                Some((h, (1.0 - reclaimed).clamp(0.0, 1.0)))
+            });
         out.push(Cand {
             name: name.clone(),
             family: t.family.clone(),

@@ -192,7 +192,14 @@ pub fn service(
     let spec = &spec;
     let allowed = t.regions_for(name);
     let catalog = pricing.catalog();
+    let policy = t.purchase_for(name);
     for l in &sp.instances {
+        if !policy.allows(l.purchase) {
+            v.push(format!(
+                "{} bought as {}, which the purchase policy does not allow",
+                l.instance_type, l.purchase
+            ));
+        }
         if !allowed.contains(&l.region.as_str()) {
             v.push(format!("{} is outside the allowed regions", l.region));
         }

@@ -49,9 +49,10 @@ pub(crate) fn plan_fleet(
     let demand = FleetDemand::of(f, &shape);
     let mut specs = Vec::new();
     let mut caps = BTreeMap::new();
+    let policy = t.purchase_for(name);
     for r in &allowed {
         let zones = t.zones.get(*r).cloned().unwrap_or_default();
-        let all = candidates::priced(svc, &ctx.pricing, r, &zones);
+        let all = candidates::priced(svc, &ctx.pricing, r, &zones, &policy);
         let cap = candidates::instance_cap(
             &all,
             demand.vcpu * demand.flash,

@@ -211,9 +211,10 @@ fn store_design(
     let allowed = spec.regions(t, name);
     let mut regions = Vec::new();
     let mut priced_by = Vec::new();
+    let policy = t.purchase_for(name);
     for r in &allowed {
         let usable = t.zones.get(*r).cloned().unwrap_or_default();
-        let priced = candidates::priced(svc, &ctx.pricing, r, &usable);
+        let priced = candidates::priced(svc, &ctx.pricing, r, &usable, &policy);
         let member = candidates::member(
             &priced,
             st.replica_vcpu,
