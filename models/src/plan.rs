@@ -167,6 +167,24 @@ pub struct ServicePlan {
     pub availability: Option<Availability>,
     #[serde(default)]
     pub solve: SolveInfo,
+    /// Hard dependencies this service calls in another region, with the round trip
+    /// each call adds.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cross_region_calls: Vec<CrossRegionCall>,
+}
+
+/// A hard dependency served from another region than the caller's: every call from
+/// `from_region` waits one round trip to `to_region` on top of the dependency's own
+/// time. The dependency serves from where its capacity runs (a replicated store from
+/// its primary's region, where writes go); the caller reaches the nearest of those.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CrossRegionCall {
+    pub dependency: String,
+    pub from_region: String,
+    pub to_region: String,
+    /// The catalog's round trip between the two regions (the mean of both measured
+    /// directions); `None` when the catalog has no figure for the pair.
+    pub rtt_ms: Option<f64>,
 }
 
 fn default_kind() -> Kind {

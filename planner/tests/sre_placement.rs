@@ -260,3 +260,62 @@ survive = ["region"]
     let e = optimizer::plan(&t, &c, &options()).expect_err("64 ms is below the mean RTT");
     assert!(e.to_string().contains("ledger"), "{e}");
 }
+
+/// `api` may run only in us-west-2 and its hard dependency `db` only in us-east-1: the
+/// plan lists the call with the catalog's round trip (the mean of both directions),
+/// and says so in a note. The soft dependency in the same region is not listed.
+#[test]
+fn a_cross_region_hard_call_is_reported_with_its_round_trip() {
+    let text = r#"
+version = 1
+[system]
+name = "far"
+regions = ["us-east-1", "us-west-2"]
+[services.api]
+kind = "stateless"
+peak_vcpu = 4
+peak_memory_gib = 8
+families = ["m7i"]
+depends_on = { db = "hard", cache = "soft" }
+[services.db]
+kind = "replicated"
+replicas = 2
+replica_vcpu = 2
+replica_memory_gib = 8
+families = ["m7i"]
+[services.cache]
+kind = "stateless"
+peak_vcpu = 2
+peak_memory_gib = 4
+families = ["m7i"]
+[constraints.allowed_regions]
+api = ["us-west-2"]
+cache = ["us-west-2"]
+db = ["us-east-1"]
+"#;
+    let c = Catalog::embedded();
+    let t = topology::parse(text, c).unwrap().topology;
+    let p = plan_of(&t, c);
+    let calls = &p.services["api"].cross_region_calls;
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    let rtt = c.rtt_ms("us-west-2", "us-east-1");
+    assert!(rtt.is_some_and(|x| x > 50.0));
+    assert_eq!(calls[0].dependency, "db");
+    assert_eq!(calls[0].from_region, "us-west-2");
+    assert_eq!(calls[0].to_region, "us-east-1");
+    assert_eq!(calls[0].rtt_ms, rtt);
+    assert!(p.services["db"].cross_region_calls.is_empty());
+    assert!(
+        p.notes
+            .iter()
+            .any(|n| n.contains("`api` in us-west-2 calls its hard dependency `db` in us-east-1")),
+        "{:?}",
+        p.notes
+    );
+
+    // Both allowed in us-east-1: nothing crosses regions.
+    let near = text.replace("api = [\"us-west-2\"]", "api = [\"us-east-1\"]");
+    let t = topology::parse(&near, c).unwrap().topology;
+    let p = plan_of(&t, c);
+    assert!(p.services["api"].cross_region_calls.is_empty());
+}
