@@ -275,6 +275,13 @@ pub const PILOT_LIGHT_RTO: Duration = Duration::from_secs(60 * 60);
 pub const BACKUP_RESTORE_RTO: Duration = Duration::from_secs(8 * 60 * 60);
 /// Backup and restore loses what was written since the last daily backup copy.
 pub const BACKUP_RESTORE_RPO: Duration = Duration::from_secs(24 * 60 * 60);
+/// The least peak demand, in vCPU and in GiB, a fleet is planned for. A smaller
+/// demand (down to 1e-300) is below any solver's tolerance and would round to no
+/// instance at all; a service that is declared must exist, so it gets at least one
+/// instance, and validation warns (FL-T045). One thousandth of a vCPU is far below
+/// the smallest instance (2 vCPU, 0.5 GiB), so no real demand is changed.
+pub const MIN_FLEET_DEMAND: f64 = 0.001;
+
 /// Share of a fleet's peak capacity a warm standby keeps running.
 pub const WARM_STANDBY_SHARE: f64 = 0.25;
 /// Share of a replica's vCPU a pilot-light data replica runs on (it only applies the

@@ -167,6 +167,24 @@ pub struct ServicePlan {
     pub availability: Option<Availability>,
     #[serde(default)]
     pub solve: SolveInfo,
+    /// Hard dependencies this service calls in another region, with the round trip
+    /// each call adds.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cross_region_calls: Vec<CrossRegionCall>,
+}
+
+/// A hard dependency served from another region than the caller's: every call from
+/// `from_region` waits one round trip to `to_region` on top of the dependency's own
+/// time. The dependency serves from where its capacity runs (a replicated store from
+/// its primary's region, where writes go); the caller reaches the nearest of those.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CrossRegionCall {
+    pub dependency: String,
+    pub from_region: String,
+    pub to_region: String,
+    /// The catalog's round trip between the two regions (the mean of both measured
+    /// directions); `None` when the catalog has no figure for the pair.
+    pub rtt_ms: Option<f64>,
 }
 
 fn default_kind() -> Kind {
@@ -268,10 +286,14 @@ pub enum Constraint {
     /// A resilience step taken to reach an availability target.
     Availability,
     Budget,
+    /// Store members kept in distinct zones (and regions), or allowed to share them.
+    AntiAffinity,
+    /// How much of a fleet one instance, or one zone's autoscaled layer, may carry.
+    BlastRadius,
 }
 
 impl Constraint {
-    pub const ALL: [Constraint; 17] = [
+    pub const ALL: [Constraint; 19] = [
         Constraint::Demand,
         Constraint::FlashCrowd,
         Constraint::BaseLayer,
@@ -289,6 +311,8 @@ impl Constraint {
         Constraint::Rpo,
         Constraint::Availability,
         Constraint::Budget,
+        Constraint::AntiAffinity,
+        Constraint::BlastRadius,
     ];
 
     /// The name the plan document uses.
@@ -311,6 +335,8 @@ impl Constraint {
             Constraint::Rpo => "rpo",
             Constraint::Availability => "availability",
             Constraint::Budget => "budget",
+            Constraint::AntiAffinity => "anti-affinity",
+            Constraint::BlastRadius => "blast-radius",
         }
     }
 }

@@ -75,7 +75,8 @@ fn tiny_topology(c: &Catalog, service: &str) -> Topology {
 fn problem(t: &Topology, pricing: &Pricing<'_>, prune: bool) -> FleetProblem {
     let svc = t.services.values().next().unwrap();
     let f = svc.fleet().unwrap();
-    let priced = candidates::priced(svc, pricing, "us-east-1");
+    let policy = t.purchase_for(&svc.name);
+    let priced = candidates::priced(svc, pricing, "us-east-1", &t.zones["us-east-1"], &policy);
     let survive: BTreeSet<Disruption> = svc
         .slo
         .survive
@@ -110,6 +111,7 @@ fn problem(t: &Topology, pricing: &Pricing<'_>, prune: bool) -> FleetProblem {
         demand: FleetDemand::of(f, &shape),
         survive,
         region_loss: false,
+        base_on_spot: f.base_on_spot,
     }
 }
 
@@ -173,6 +175,13 @@ const ONE_POOL: [(&str, u8); 1] = [("xa.small", 60)];
 
 fn check_fleet(service: &str, k: u32, pools: &[(&str, u8)]) {
     let c = tiny_catalog(pools);
+    // Every type and spot in both layers, so the search covers all of them (the
+    // blast-radius cap and the base-layer spot rule have tests of their own).
+    let service = service.replace(
+        "kind = \"stateless\"\n",
+        "kind = \"stateless\"\nmax_instance_share = 1.0\nbase_on_spot = true\n",
+    );
+    let service = service.as_str();
     let t = tiny_topology(&c, service);
     let eff = t.effective_catalog(&c);
     let pricing = Pricing::new(&t, &eff);
@@ -317,6 +326,15 @@ fn brute_store(
             total >= remain && (!rules.quorum || store::best_latency(rtt, rem, maj) <= budget)
         };
         let mut ok = true;
+        if rules.distinct_zones {
+            ok &= zone_counts.values().all(|c| *c <= 1);
+            if rules.survive_region {
+                ok &= counts.iter().all(|c| *c < maj);
+            }
+        }
+        if rules.one_region {
+            ok &= counts.iter().filter(|c| **c > 0).count() <= 1;
+        }
         if rules.survive_zone {
             for ((r, _), c) in &zone_counts {
                 let mut rem = counts.clone();
@@ -392,6 +410,8 @@ fn store_case(
     budget_ms: Option<f64>,
     survive_zone: bool,
     survive_region: bool,
+    distinct_zones: bool,
+    one_region: bool,
 ) {
     let c = Catalog::embedded();
     let text = "version = 1\n[system]\nname = \"s\"\nregions = [\"us-east-1\", \"us-east-2\", \"us-west-2\"]\n[system.zones]\nus-east-1 = [\"us-east-1a\", \"us-east-1b\"]\nus-east-2 = [\"us-east-2a\", \"us-east-2b\"]\nus-west-2 = [\"us-west-2a\", \"us-west-2b\"]\n[services.db]\nkind = \"quorum\"\nreplicas = 3\nreplica_vcpu = 4\nreplica_memory_gib = 16\nfamilies = [\"m7i\"]\n";
@@ -403,8 +423,8 @@ fn store_case(
         .regions
         .iter()
         .map(|r| {
-            let priced = candidates::priced(svc, &pricing, r);
-            let member = candidates::member(&priced, 4.0, 16.0);
+            let priced = candidates::priced(svc, &pricing, r, &t.zones[r], &t.purchase_for("db"));
+            let member = candidates::member(&priced, 4.0, 16.0, 3);
             StoreRegion {
                 region: r.clone(),
                 zones: t.zones[r].clone(),
@@ -424,6 +444,8 @@ fn store_case(
         survive_zone,
         survive_region,
         write_gb_per_day: 50.0,
+        distinct_zones,
+        one_region,
     };
     let got = Enumerator {
         pricing: &pricing,
@@ -438,7 +460,7 @@ fn store_case(
     let want = brute_store(&pricing, &regions, &rules, &rtt);
     assert_eq!(
         got, want,
-        "n={n} quorum={quorum} budget={budget_ms:?} zone={survive_zone} region={survive_region}"
+        "n={n} quorum={quorum} budget={budget_ms:?} zone={survive_zone} region={survive_region} distinct={distinct_zones} one={one_region}"
     );
 }
 
@@ -455,7 +477,10 @@ fn store_placements_match_brute_force() {
         (2, false, None, false, true),
         (4, false, None, true, true),
     ] {
-        store_case(n, quorum, budget, zone, region);
+        // Without anti-affinity, and with it as the optimizer applies it (one region
+        // unless a region loss is survived).
+        store_case(n, quorum, budget, zone, region, false, false);
+        store_case(n, quorum, budget, zone, region, true, !region);
     }
 }
 

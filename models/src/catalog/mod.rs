@@ -159,7 +159,11 @@ pub struct Transfer {
 #[schemars(deny_unknown_fields)]
 pub struct Rtt {
     pub source: String,
-    /// Directed round-trip times in milliseconds: `ms[from][to]`.
+    /// Round-trip times in milliseconds as measured from `from` to `to`:
+    /// `ms[from][to]`. A round trip crosses both directions, so the two measurements of
+    /// a pair are two samples of one figure: every model uses their mean
+    /// ([`Catalog::rtt_ms`]), and the catalog rejects pairs that differ by more than
+    /// 25% or 20 ms.
     pub ms: BTreeMap<String, BTreeMap<String, f64>>,
 }
 
@@ -795,7 +799,10 @@ impl Catalog {
     }
 
     /// Symmetric RTT between two regions: the mean of both directions where both are
-    /// measured, else whichever is.
+    /// measured, else whichever is. The one RTT every model uses (optimizer, checker,
+    /// failure model, gate): a round trip from `a` to `b` and one from `b` to `a`
+    /// travel the same two paths, so a difference between the two is measurement
+    /// noise, not a property of the pair.
     pub fn rtt_ms(&self, a: &str, b: &str) -> Option<f64> {
         let ab = self.rtt.ms.get(a).and_then(|r| r.get(b)).copied();
         let ba = self.rtt.ms.get(b).and_then(|r| r.get(a)).copied();

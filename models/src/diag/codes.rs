@@ -93,6 +93,8 @@ codes! {
     SelfDependency => ("FL-T042", "service depends on itself"),
     PlacementMissing => ("FL-T043", "placement does not cover a service"),
     InvalidTag => ("FL-T044", "tag key or value is not usable on AWS"),
+    NegligibleDemand => ("FL-T045", "demand too small to need an instance"),
+    PurchasePolicyConflict => ("FL-T046", "purchase policy contradicts itself"),
     // Catalog files.
     CatalogSyntax => ("FL-C001", "the catalog file is not valid TOML or has the wrong shape"),
     CatalogUnknownKey => ("FL-C002", "unknown key in the catalog"),

@@ -79,6 +79,9 @@ pub struct Topology {
     pub placement: BTreeMap<String, ServiceDeployment>,
     pub constraints: Constraints,
     pub overrides: Overrides,
+    /// `[purchase]`: the purchase options every service may use.
+    #[serde(skip_serializing_if = "PurchasePolicy::is_default")]
+    pub purchase: PurchasePolicy,
     /// `system.tags`. Skipped when empty so that topologies without tags keep the
     /// digest they had before tags existed.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -104,11 +107,50 @@ pub struct Service {
     /// The service's own tags (without the system's).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tags: BTreeMap<String, String>,
+    /// The service's own purchase policy (the system's applies as well; see
+    /// [`Topology::purchase_for`]).
+    #[serde(skip_serializing_if = "PurchasePolicy::is_default")]
+    pub purchase: PurchasePolicy,
+}
+
+/// The purchase options capacity may be bought with, after `allow` and
+/// `max_commitment`. On-demand is always in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PurchasePolicy {
+    pub allow: BTreeSet<crate::deployment::Purchase>,
+}
+
+impl Default for PurchasePolicy {
+    fn default() -> Self {
+        PurchasePolicy {
+            allow: crate::cost::PURCHASES.into_iter().collect(),
+        }
+    }
+}
+
+impl PurchasePolicy {
+    pub fn is_default(&self) -> bool {
+        *self == PurchasePolicy::default()
+    }
+
+    pub fn allows(&self, p: crate::deployment::Purchase) -> bool {
+        self.allow.contains(&p)
+    }
+
+    /// Both policies at once: what each allows.
+    pub fn and(&self, other: &PurchasePolicy) -> PurchasePolicy {
+        PurchasePolicy {
+            allow: self.allow.intersection(&other.allow).copied().collect(),
+        }
+    }
 }
 
 /// What a service needs.
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
+// One per service, built once: the size difference (a fleet's 24-hour profile) costs
+// nothing, and boxing would only add an indirection to every match.
+#[allow(clippy::large_enum_variant)]
 pub enum Demand {
     Stateless(Fleet),
     Store(Store),
@@ -127,6 +169,14 @@ pub struct Fleet {
     pub flash_crowd: f64,
     pub max_spot_share: f64,
     pub degraded_floor: f64,
+    /// Largest share of the peak capacity (vCPU and memory) one instance may carry.
+    /// Defaults are not serialised, so a topology that does not use a key keeps the
+    /// digest it had before the key existed (as with `tags`).
+    #[serde(skip_serializing_if = "is_default_instance_share")]
+    pub max_instance_share: f64,
+    /// The always-on base layer may run on spot.
+    #[serde(skip_serializing_if = "is_false")]
+    pub base_on_spot: bool,
 }
 
 impl Fleet {
@@ -151,6 +201,10 @@ pub struct Store {
     pub replication_lag: Option<Duration>,
     /// Detection plus promotion time (replicated stores).
     pub failover: Option<Duration>,
+    /// Members in distinct zones (and, surviving a region loss, never a majority in
+    /// one region); `anti_affinity = "none"` turns it off.
+    #[serde(skip_serializing_if = "is_true")]
+    pub anti_affinity: bool,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -189,6 +243,26 @@ pub struct Overrides {
     pub on_demand: BTreeMap<String, BTreeMap<String, Decimal>>,
 }
 
+/// The default `max_instance_share`: no instance carries more than a quarter of a
+/// fleet's peak capacity, so losing one costs at most 25%. This is the bulkhead rule
+/// of the AWS Well-Architected Reliability Pillar (REL10-BP03, "Use bulkhead
+/// architectures to limit scope of impact", read 2026-12); the figure is Faultline's:
+/// four instances is the smallest fleet where one loss leaves three quarters, which a
+/// `degraded_floor` of 0.75 absorbs.
+pub const DEFAULT_MAX_INSTANCE_SHARE: f64 = 0.25;
+
+fn is_default_instance_share(x: &f64) -> bool {
+    *x == DEFAULT_MAX_INSTANCE_SHARE
+}
+
+fn is_false(x: &bool) -> bool {
+    !*x
+}
+
+fn is_true(x: &bool) -> bool {
+    *x
+}
+
 /// A topology that passed validation, with the warnings found on the way.
 #[derive(Debug, Clone)]
 pub struct Checked {
@@ -218,6 +292,15 @@ impl Topology {
                 .map(String::as_str)
                 .collect(),
             None => self.regions.iter().map(String::as_str).collect(),
+        }
+    }
+
+    /// The purchase options `service` may use: the system's `[purchase]` and the
+    /// service's own `purchase` together.
+    pub fn purchase_for(&self, service: &str) -> PurchasePolicy {
+        match self.services.get(service) {
+            Some(s) => self.purchase.and(&s.purchase),
+            None => self.purchase.clone(),
         }
     }
 

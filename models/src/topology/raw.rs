@@ -29,6 +29,21 @@ pub struct RawTopology {
     pub constraints: RawConstraints,
     #[serde(default)]
     pub overrides: RawOverrides,
+    /// How the system may buy capacity; services may narrow it.
+    pub purchase: Option<RawPurchase>,
+}
+
+/// A purchase policy: the purchase options capacity may be bought with and the
+/// longest commitment term.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawPurchase {
+    /// Purchase options that may be used: `on-demand` (always needed), `spot`,
+    /// `reserved-1y`, `reserved-3y`, `savings-plan-1y`, `savings-plan-3y`. Default:
+    /// all of them.
+    pub allow: Option<Vec<String>>,
+    /// Longest commitment term: `none`, `1y` or `3y` (default).
+    pub max_commitment: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -79,6 +94,13 @@ pub struct RawService {
     pub max_spot_share: Option<f64>,
     /// Share of demand that must still be served during a failure (default 1).
     pub degraded_floor: Option<f64>,
+    /// Largest share of the fleet's peak capacity one instance may carry, in vCPU and
+    /// in memory (default 0.25; a fleet smaller than four of its smallest instances
+    /// may use its smallest type).
+    pub max_instance_share: Option<f64>,
+    /// Whether the always-on base layer may run on spot (default false: only the
+    /// autoscaled layer may).
+    pub base_on_spot: Option<bool>,
     // Stores.
     /// `strong`, `eventual` or `auto` (let the optimizer choose).
     pub consistency: Option<String>,
@@ -96,6 +118,9 @@ pub struct RawService {
     pub replication_lag: Option<String>,
     /// Time to detect a dead primary and promote a replica, e.g. "60s".
     pub failover: Option<String>,
+    /// `zone` (default): members in distinct zones, and where a region loss is
+    /// survived never a majority in one region; `none`: members may share a zone.
+    pub anti_affinity: Option<String>,
     // Any kind.
     /// Allowed instance families, e.g. ["m7g", "c7g"].
     pub families: Option<Vec<String>>,
@@ -108,6 +133,8 @@ pub struct RawService {
     /// Tags for this service's resources; they add to (and win over) `system.tags`.
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
+    /// This service's purchase policy, narrowing the system's `[purchase]`.
+    pub purchase: Option<RawPurchase>,
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]

@@ -7,10 +7,12 @@ use std::time::Duration;
 use rust_decimal::prelude::FromPrimitive;
 use rust_decimal::Decimal;
 
-use super::raw::{RawGroup, RawPlacement, RawProfile, RawService, RawSlo, RawTopology};
+use super::raw::{
+    RawGroup, RawPlacement, RawProfile, RawPurchase, RawService, RawSlo, RawTopology,
+};
 use super::{
     shapes, Checked, Consistency, Constraints, Demand, Disruption, Fleet, Journey, Kind, Overrides,
-    Service, Slo, Store, Strength, Topology, FORMAT_VERSION,
+    PurchasePolicy, Service, Slo, Store, Strength, Topology, FORMAT_VERSION,
 };
 use crate::catalog::{check_mode, Catalog, FailureModeOverride, Mode, ModeOverrides};
 use crate::deployment::{Arch, CapacityGroup, DrPattern, Purchase, Role, ServiceDeployment, Words};
@@ -50,8 +52,11 @@ const STATELESS_KEYS: &[&str] = &[
     "flash_crowd",
     "max_spot_share",
     "degraded_floor",
+    "max_instance_share",
+    "base_on_spot",
 ];
 const STORE_KEYS: &[&str] = &[
+    "anti_affinity",
     "consistency",
     "replicas",
     "replica_vcpu",
@@ -505,6 +510,7 @@ impl Validator<'_, '_> {
         }
 
         let overrides = self.overrides(raw);
+        let purchase = self.purchase(&path!["purchase"], raw.purchase.as_ref());
 
         Topology {
             name: sys.name.clone(),
@@ -519,6 +525,7 @@ impl Validator<'_, '_> {
             placement,
             constraints,
             overrides,
+            purchase,
             tags: self.tags(&path!["system", "tags"], &sys.tags),
             spans: BTreeMap::new(),
         }
@@ -765,7 +772,75 @@ impl Validator<'_, '_> {
             depends_on,
             slo,
             tags: self.tags(&p.join("tags"), &s.tags),
+            purchase: self.purchase(&p.join("purchase"), s.purchase.as_ref()),
         })
+    }
+
+    /// A purchase policy: `allow` (default every option) without the commitments
+    /// longer than `max_commitment`. On-demand must stay allowed: it is what every
+    /// layer falls back to, and the only way to buy the autoscaled layer off spot.
+    fn purchase(&mut self, p: &KeyPath, raw: Option<&RawPurchase>) -> PurchasePolicy {
+        use crate::cost::{term_months, PURCHASES};
+        let Some(raw) = raw else {
+            return PurchasePolicy::default();
+        };
+        let mut allow: BTreeSet<Purchase> = match &raw.allow {
+            None => PURCHASES.into_iter().collect(),
+            Some(words) => {
+                let mut out = BTreeSet::new();
+                for (i, w) in words.iter().enumerate() {
+                    if let Some(x) =
+                        self.word::<Purchase>(&p.join("allow").join(i), w, "purchase option")
+                    {
+                        out.insert(x);
+                    }
+                }
+                if !words.iter().any(|w| w == "on-demand") {
+                    self.err(
+                        Code::PurchasePolicyConflict,
+                        &p.join("allow"),
+                        "a purchase policy must allow `on-demand`: the autoscaled layer and anything no commitment covers are bought on demand",
+                    );
+                }
+                out
+            }
+        };
+        let max_months = match raw.max_commitment.as_deref() {
+            None | Some("3y") => 36,
+            Some("1y") => 12,
+            Some("none") => 0,
+            Some(other) => {
+                self.err(
+                    Code::UnknownEnumValue,
+                    &p.join("max_commitment"),
+                    format!("max_commitment is `none`, `1y` or `3y`, got `{other}`"),
+                );
+                36
+            }
+        };
+        let too_long: Vec<Purchase> = allow
+            .iter()
+            .copied()
+            .filter(|x| term_months(*x).is_some_and(|t| t > max_months))
+            .collect();
+        if raw.allow.is_some() && !too_long.is_empty() {
+            let words: Vec<&str> = too_long.iter().map(|x| x.word()).collect();
+            self.err(
+                Code::PurchasePolicyConflict,
+                &p.join("max_commitment"),
+                format!(
+                    "`allow` names {} but max_commitment = \"{}\" rules {} out",
+                    words.join(", "),
+                    raw.max_commitment.as_deref().unwrap_or("3y"),
+                    if words.len() == 1 { "it" } else { "them" }
+                ),
+            );
+        }
+        for x in too_long {
+            allow.remove(&x);
+        }
+        allow.insert(Purchase::OnDemand);
+        PurchasePolicy { allow }
     }
 
     fn fleet(&mut self, p: &KeyPath, s: &RawService) -> Option<Fleet> {
@@ -848,9 +923,45 @@ impl Validator<'_, '_> {
                 format!("degraded_floor is the share of demand still served during a failure, in (0, 1], got {}", crate::input::number(degraded_floor)),
             );
         }
+        let max_instance_share = s
+            .max_instance_share
+            .unwrap_or(super::DEFAULT_MAX_INSTANCE_SHARE);
+        if !(max_instance_share > 0.0 && max_instance_share <= 1.0) {
+            self.err(
+                Code::FractionOutOfRange,
+                &p.join("max_instance_share"),
+                format!("max_instance_share is the largest share of the fleet's capacity one instance may carry, in (0, 1], got {}", crate::input::number(max_instance_share)),
+            );
+        }
         let (profile_name, profile) = profile?;
         if missing {
             return None;
+        }
+        // A demand below the minimum footprint would round to no instance at all.
+        let top = profile.iter().copied().fold(0.0, f64::max);
+        if let (Some(v), Some(m)) = (vcpu, mem) {
+            let v = v.max(conns.map_or(0.0, |c| c / cpv)) * top;
+            let m = m * top;
+            let min = crate::cost::MIN_FLEET_DEMAND;
+            if v < min || m < min {
+                let (key, what, x) = if top <= 0.0 {
+                    ("profile", "the profile's highest factor", top)
+                } else if v < min {
+                    ("peak_vcpu", "peak vCPU at the profile's peak", v)
+                } else {
+                    ("peak_memory_gib", "peak memory at the profile's peak", m)
+                };
+                self.warn(
+                    Code::NegligibleDemand,
+                    &p.join(key),
+                    format!(
+                        "{what} is {}, below the {} a fleet is planned for; the plan still runs at least one instance",
+                        crate::input::number(x),
+                        crate::input::number(min)
+                    ),
+                )
+                .help = Some("state the real peak demand; for a service that is idle most of the day, use a profile with a low trough".into());
+            }
         }
         Some(Fleet {
             peak_vcpu: vcpu?,
@@ -862,6 +973,8 @@ impl Validator<'_, '_> {
             flash_crowd,
             max_spot_share,
             degraded_floor,
+            max_instance_share,
+            base_on_spot: s.base_on_spot.unwrap_or(false),
         })
     }
 
@@ -1006,6 +1119,18 @@ impl Validator<'_, '_> {
         );
         let lag = self.duration(&p.join("replication_lag"), s.replication_lag.as_ref());
         let failover = self.duration(&p.join("failover"), s.failover.as_ref());
+        let anti_affinity = match s.anti_affinity.as_deref() {
+            None | Some("zone") => true,
+            Some("none") => false,
+            Some(other) => {
+                self.err(
+                    Code::UnknownEnumValue,
+                    &p.join("anti_affinity"),
+                    format!("anti_affinity is `zone` (members in distinct zones) or `none`, got `{other}`"),
+                );
+                true
+            }
+        };
         if missing {
             return None;
         }
@@ -1019,6 +1144,7 @@ impl Validator<'_, '_> {
             // Async replication settings matter whenever the store may be replicated.
             replication_lag: lag.or(async_possible.then(|| Duration::from_secs(1))),
             failover: failover.or(async_possible.then(|| Duration::from_secs(60))),
+            anti_affinity,
         })
     }
 
@@ -1598,6 +1724,9 @@ fn present_keys(s: &RawService) -> Vec<&'static str> {
     add("flash_crowd", s.flash_crowd.is_some());
     add("max_spot_share", s.max_spot_share.is_some());
     add("degraded_floor", s.degraded_floor.is_some());
+    add("max_instance_share", s.max_instance_share.is_some());
+    add("base_on_spot", s.base_on_spot.is_some());
+    add("anti_affinity", s.anti_affinity.is_some());
     add("consistency", s.consistency.is_some());
     add("replicas", s.replicas.is_some());
     add("replica_vcpu", s.replica_vcpu.is_some());
@@ -1611,8 +1740,8 @@ fn present_keys(s: &RawService) -> Vec<&'static str> {
 
 fn kind_help(kind: Kind) -> String {
     match kind {
-        Kind::Stateless => "stateless services take peak_vcpu, peak_memory_gib, peak_connections, connections_per_vcpu, profile, flash_crowd, max_spot_share and degraded_floor".into(),
-        Kind::Quorum => "quorum groups take replicas, replica_vcpu, replica_memory_gib, commit_latency_budget, write_gb_per_day and consistency".into(),
-        Kind::Replicated => "replicated stores take replicas, replica_vcpu, replica_memory_gib, replication_lag, failover, write_gb_per_day and consistency".into(),
+        Kind::Stateless => "stateless services take peak_vcpu, peak_memory_gib, peak_connections, connections_per_vcpu, profile, flash_crowd, max_spot_share, degraded_floor, max_instance_share and base_on_spot".into(),
+        Kind::Quorum => "quorum groups take replicas, replica_vcpu, replica_memory_gib, commit_latency_budget, write_gb_per_day, anti_affinity and consistency".into(),
+        Kind::Replicated => "replicated stores take replicas, replica_vcpu, replica_memory_gib, replication_lag, failover, write_gb_per_day, anti_affinity and consistency".into(),
     }
 }

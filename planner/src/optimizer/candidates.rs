@@ -5,14 +5,16 @@
 //! so pruning never loses the optimum. Prices are compared in exact decimals. Spot
 //! types are pruned only when no row tells one spot pool from another (when the plan
 //! need not survive a pool loss, or a zone loss already covers it); otherwise every
-//! pool is kept.
+//! pool is kept. A type is a candidate only in the zones that offer it (the catalog's
+//! `[offerings]`), and one type dominates another only where it is offered in every
+//! zone the other is.
 
 use faultline_models::catalog::InstanceType;
 use faultline_models::cost::{Pricing, COMMITMENTS};
 use faultline_models::deployment::Purchase;
 use std::collections::BTreeSet;
 
-use faultline_models::topology::{Disruption, Service};
+use faultline_models::topology::{Disruption, PurchasePolicy, Service};
 use rust_decimal::Decimal;
 
 /// One instance type as priced in one region.
@@ -30,6 +32,8 @@ pub struct Cand {
     /// Spot hourly price and the share of spot capacity expected to survive a month's
     /// reclaims, when the region has a pool.
     pub spot: Option<(Decimal, f64)>,
+    /// The usable zones of the region that offer the type, in the region's order.
+    pub zones: Vec<String>,
 }
 
 impl Cand {
@@ -50,12 +54,29 @@ pub fn allowed(service: &Service, t: &InstanceType) -> bool {
         && (service.arch.is_empty() || service.arch.contains(&t.arch))
 }
 
-/// Every allowed type with an on-demand price in `region`, sorted by name.
-pub fn priced(service: &Service, pricing: &Pricing<'_>, region: &str) -> Vec<Cand> {
+/// Every allowed type with an on-demand price in `region` and offered in at least
+/// one of its usable `zones`, sorted by name, priced with the purchase options
+/// `policy` allows (the cheapest allowed commitment, spot only where allowed).
+pub fn priced(
+    service: &Service,
+    pricing: &Pricing<'_>,
+    region: &str,
+    zones: &[String],
+    policy: &PurchasePolicy,
+) -> Vec<Cand> {
     let catalog = pricing.catalog();
     let mut out = Vec::new();
     for (name, t) in &catalog.instance_types {
         if !allowed(service, t) {
+            continue;
+        }
+        let offered = catalog.offered_zones(region, name);
+        let zones: Vec<String> = zones
+            .iter()
+            .filter(|z| offered.contains(&z.as_str()))
+            .cloned()
+            .collect();
+        if zones.is_empty() {
             continue;
         }
         let Some(od) = pricing.on_demand_hourly(region, name) else {
@@ -63,7 +84,8 @@ pub fn priced(service: &Service, pricing: &Pricing<'_>, region: &str) -> Vec<Can
         };
         let mut always_on = Purchase::OnDemand;
         let mut always_on_hourly = od;
-        for p in COMMITMENTS {
+        // Only the commitments the purchase policy allows.
+        for p in COMMITMENTS.into_iter().filter(|p| policy.allows(*p)) {
             if let Some(h) = pricing.hourly(region, name, p) {
                 if h < always_on_hourly {
                     always_on = p;
@@ -71,17 +93,21 @@ pub fn priced(service: &Service, pricing: &Pricing<'_>, region: &str) -> Vec<Can
                 }
             }
         }
-        let spot = pricing.hourly(region, name, Purchase::Spot).and_then(|h| {
-            let pool = catalog.spot_pool(region, name)?;
-            let reclaimed = catalog
-                .failure
-                .spot
-                .interruption_per_month
-                .get(&pool.interruption)
-                .copied()
-                .unwrap_or(1.0);
-            Some((h, (1.0 - reclaimed).clamp(0.0, 1.0)))
-        });
+        let spot_ok = policy.allows(Purchase::Spot);
+        let spot = pricing
+            .hourly(region, name, Purchase::Spot)
+            .filter(|_| spot_ok)
+            .and_then(|h| {
+                let pool = catalog.spot_pool(region, name)?;
+                let reclaimed = catalog
+                    .failure
+                    .spot
+                    .interruption_per_month
+                    .get(&pool.interruption)
+                    .copied()
+                    .unwrap_or(1.0);
+                Some((h, (1.0 - reclaimed).clamp(0.0, 1.0)))
+            });
         out.push(Cand {
             name: name.clone(),
             family: t.family.clone(),
@@ -91,9 +117,65 @@ pub fn priced(service: &Service, pricing: &Pricing<'_>, region: &str) -> Vec<Can
             always_on_hourly,
             on_demand_hourly: od,
             spot,
+            zones,
         });
     }
     out
+}
+
+/// Whether `a` is offered in every zone `b` is, so `a` can stand in for `b` anywhere.
+fn covers_zones(a: &Cand, b: &Cand) -> bool {
+    b.zones.iter().all(|z| a.zones.contains(z))
+}
+
+/// The largest instance a fleet may use in one region (blast radius): at most `share`
+/// of the peak capacity it needs (flash crowd included), in vCPU and in memory, since
+/// the installed capacity is at least that. A fleet that needs fewer than `1 / share`
+/// of the region's smallest allowed type in a dimension is too small for the share to
+/// mean anything there and has no cap in it (`f64::INFINITY`); a share of 1 caps nothing.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct InstanceCap {
+    pub vcpu: f64,
+    pub memory: f64,
+    pub share: f64,
+}
+
+impl InstanceCap {
+    pub fn admits(&self, c: &Cand) -> bool {
+        c.vcpus <= self.vcpu + 1e-9 && c.memory_gib <= self.memory + 1e-9
+    }
+
+    pub fn binds(&self) -> bool {
+        self.vcpu.is_finite() || self.memory.is_finite()
+    }
+}
+
+/// The cap for a fleet needing `vcpu` and `memory` at its peak (see [`InstanceCap`]).
+pub fn instance_cap(cands: &[Cand], vcpu: f64, memory: f64, share: f64) -> InstanceCap {
+    let smallest_v = cands.iter().map(|c| c.vcpus).fold(f64::INFINITY, f64::min);
+    let smallest_m = cands
+        .iter()
+        .map(|c| c.memory_gib)
+        .fold(f64::INFINITY, f64::min);
+    let cap = |need: f64, smallest: f64| {
+        let c = share * need;
+        // A share of 1 is no rule at all (a type larger than the whole need is fine).
+        if share < 1.0 && smallest <= c + 1e-9 {
+            c
+        } else {
+            f64::INFINITY
+        }
+    };
+    InstanceCap {
+        vcpu: cap(vcpu, smallest_v),
+        memory: cap(memory, smallest_m),
+        share,
+    }
+}
+
+/// The candidates the cap admits.
+pub fn within_cap(cands: &[Cand], cap: InstanceCap) -> Vec<Cand> {
+    cands.iter().filter(|c| cap.admits(c)).cloned().collect()
 }
 
 /// Smallest whole number of `a` that covers one `b` in both dimensions.
@@ -114,6 +196,9 @@ fn cover(a: (f64, f64), b: (f64, f64)) -> u32 {
 /// Ties keep the smaller type (finer steps), then the name that sorts first.
 pub fn non_spot_front(cands: &[Cand]) -> Vec<Cand> {
     let dominates = |a: &Cand, b: &Cand| -> Option<bool> {
+        if !covers_zones(a, b) {
+            return None;
+        }
         let k = Decimal::from(cover((a.vcpus, a.memory_gib), (b.vcpus, b.memory_gib)));
         let no_dearer = a.on_demand_hourly * k <= b.on_demand_hourly
             && a.always_on_hourly * k <= b.always_on_hourly;
@@ -180,6 +265,9 @@ pub fn spot_front(cands: &[Cand]) -> Vec<Cand> {
         let (Some((pa, _)), Some((pb, _))) = (a.spot, b.spot) else {
             return None;
         };
+        if !covers_zones(a, b) {
+            return None;
+        }
         if eff(a).0 <= 0.0 || eff(a).1 <= 0.0 {
             return None;
         }
@@ -205,11 +293,18 @@ pub fn spot_front(cands: &[Cand]) -> Vec<Cand> {
 }
 
 /// The cheapest type that holds one store member of `vcpu` × `memory` in the region,
-/// run every hour; ties go to the smaller, then to the name that sorts first.
-pub fn member(cands: &[Cand], vcpu: f64, memory: f64) -> Option<Cand> {
-    cands
+/// run every hour, among those offered in at least `zones` of the region's zones (or
+/// in as many as any fitting type is, when none reaches it): members sit in distinct
+/// zones, so a type offered in fewer zones would hold fewer of them. Ties go to the
+/// smaller, then to the name that sorts first.
+pub fn member(cands: &[Cand], vcpu: f64, memory: f64, zones: usize) -> Option<Cand> {
+    let fits: Vec<&Cand> = cands
         .iter()
         .filter(|c| c.vcpus + 1e-9 >= vcpu && c.memory_gib + 1e-9 >= memory)
+        .collect();
+    let reach = fits.iter().map(|c| c.zones.len()).max()?.min(zones);
+    fits.into_iter()
+        .filter(|c| c.zones.len() >= reach)
         .min_by(|a, b| {
             a.always_on_hourly
                 .cmp(&b.always_on_hourly)

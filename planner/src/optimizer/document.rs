@@ -1,16 +1,17 @@
 //! The plan document: services' plans assembled into a [`Plan`] with its id, cost
 //! breakdown, budget figures and the summary of every solve.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
 use faultline_models::catalog::Catalog;
 use faultline_models::cost::usd;
+use faultline_models::deployment::Role;
 use faultline_models::plan::{
-    sha256_hex, Budget, CostBreakdown, Plan, PlanInputs, ServicePlan, SolveInfo,
-    PLAN_FORMAT_VERSION,
+    sha256_hex, Budget, CostBreakdown, CrossRegionCall, Layer, Plan, PlanInputs, ServicePlan,
+    SolveInfo, PLAN_FORMAT_VERSION,
 };
-use faultline_models::topology::Topology;
+use faultline_models::topology::{Strength, Topology};
 use rust_decimal::Decimal;
 
 use super::backend::rel_gap;
@@ -20,9 +21,28 @@ pub(crate) fn assemble(
     topology: &Topology,
     catalog: &Catalog,
     options: &SolveOptions,
-    services: BTreeMap<String, ServicePlan>,
+    mut services: BTreeMap<String, ServicePlan>,
     start: Instant,
 ) -> Plan {
+    let calls = cross_region_calls(topology, catalog, &services);
+    let mut lines = Vec::new();
+    for (name, c) in calls {
+        for call in &c {
+            lines.push(format!(
+                "`{name}` in {} calls its hard dependency `{}` in {}: each call adds {}",
+                call.from_region,
+                call.dependency,
+                call.to_region,
+                call.rtt_ms
+                    .map_or("an unmeasured round trip".to_string(), |ms| format!(
+                        "a {ms:.0} ms round trip"
+                    ))
+            ));
+        }
+        if let Some(sp) = services.get_mut(&name) {
+            sp.cross_region_calls = c;
+        }
+    }
     let total: Decimal = services.values().map(|s| s.monthly_usd).sum();
     let mut plan = Plan {
         format_version: PLAN_FORMAT_VERSION,
@@ -44,6 +64,7 @@ pub(crate) fn assemble(
         notes: Vec::new(),
         frontier: None,
     };
+    plan.notes.extend(lines);
     if let Some(b) = topology.monthly_budget_usd.filter(|b| total > *b) {
         plan.notes.push(format!(
             "the plan costs {}/month, above system.monthly_budget_usd {}",
@@ -52,6 +73,76 @@ pub(crate) fn assemble(
         ));
     }
     plan
+}
+
+/// For every service and hard dependency, the regions the service serves from where
+/// the dependency does not: the call goes to the dependency's nearest serving region
+/// (a replicated store's primary region). Sorted by service, dependency, region.
+fn cross_region_calls(
+    t: &Topology,
+    catalog: &Catalog,
+    services: &BTreeMap<String, ServicePlan>,
+) -> BTreeMap<String, Vec<CrossRegionCall>> {
+    let serving = |sp: &ServicePlan| -> BTreeSet<String> {
+        let primary: BTreeSet<String> = sp
+            .instances
+            .iter()
+            .filter(|l| l.role == Role::Primary)
+            .map(|l| l.region.clone())
+            .collect();
+        if !primary.is_empty() {
+            return primary;
+        }
+        sp.instances
+            .iter()
+            .filter(|l| l.layer != Layer::Standby)
+            .map(|l| l.region.clone())
+            .collect()
+    };
+    let mut out = BTreeMap::new();
+    for (name, svc) in &t.services {
+        let Some(sp) = services.get(name) else {
+            continue;
+        };
+        let from: BTreeSet<String> = sp
+            .instances
+            .iter()
+            .filter(|l| l.layer != Layer::Standby)
+            .map(|l| l.region.clone())
+            .collect();
+        let mut calls = Vec::new();
+        for (dep, strength) in &svc.depends_on {
+            if *strength != Strength::Hard {
+                continue;
+            }
+            let Some(dp) = services.get(dep) else {
+                continue;
+            };
+            let to = serving(dp);
+            for r in &from {
+                if to.contains(r) {
+                    continue;
+                }
+                let nearest = to.iter().map(|x| (catalog.rtt_ms(r, x), x)).min_by(|a, b| {
+                    a.0.unwrap_or(f64::INFINITY)
+                        .total_cmp(&b.0.unwrap_or(f64::INFINITY))
+                        .then(a.1.cmp(b.1))
+                });
+                if let Some((rtt_ms, x)) = nearest {
+                    calls.push(CrossRegionCall {
+                        dependency: dep.clone(),
+                        from_region: r.clone(),
+                        to_region: x.clone(),
+                        rtt_ms,
+                    });
+                }
+            }
+        }
+        if !calls.is_empty() {
+            out.insert(name.clone(), calls);
+        }
+    }
+    out
 }
 
 /// Cost of all services by region and purchase option.

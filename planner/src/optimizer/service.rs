@@ -163,6 +163,7 @@ fn assemble(
         binding,
         availability: None,
         solve: chosen.solve,
+        cross_region_calls: Vec::new(),
     }
 }
 

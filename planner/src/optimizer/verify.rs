@@ -192,13 +192,26 @@ pub fn service(
     let spec = &spec;
     let allowed = t.regions_for(name);
     let catalog = pricing.catalog();
+    let policy = t.purchase_for(name);
     for l in &sp.instances {
+        if !policy.allows(l.purchase) {
+            v.push(format!(
+                "{} bought as {}, which the purchase policy does not allow",
+                l.instance_type, l.purchase
+            ));
+        }
         if !allowed.contains(&l.region.as_str()) {
             v.push(format!("{} is outside the allowed regions", l.region));
         }
         if let Some(z) = &l.zone {
             if !t.zones.get(&l.region).is_some_and(|zs| zs.contains(z)) {
                 v.push(format!("zone {z} is not a usable zone of {}", l.region));
+            }
+            if !catalog
+                .offered_zones(&l.region, &l.instance_type)
+                .contains(&z.as_str())
+            {
+                v.push(format!("zone {z} does not offer {}", l.instance_type));
             }
         }
         match catalog.instance_types.get(&l.instance_type) {
@@ -294,7 +307,7 @@ pub fn service(
         v.push("must survive a region loss but is not active-active".into());
     }
     match &svc.demand {
-        Demand::Stateless(f) => fleet(t, pricing, name, f, spec, sp, &mut v),
+        Demand::Stateless(f) => fleet(t, pricing, name, svc, f, spec, sp, &mut v),
         Demand::Store(s) => store(pricing, svc, s, spec, sp, &mut v),
     }
     v
@@ -355,10 +368,12 @@ fn capacity(pricing: &Pricing<'_>, l: &InstanceLine, counted: bool) -> Cap {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn fleet(
     t: &Topology,
     pricing: &Pricing<'_>,
     name: &str,
+    svc: &Service,
     f: &Fleet,
     spec: &Required,
     sp: &ServicePlan,
@@ -380,11 +395,12 @@ fn fleet(
     } else {
         0.0
     };
-    let dv = f.peak_vcpu.max(
+    let dv = (f.peak_vcpu.max(
         f.peak_connections
             .map_or(0.0, |c| c / f.connections_per_vcpu),
-    ) * peak;
-    let dm = f.peak_memory_gib * peak;
+    ) * peak)
+        .max(cost::MIN_FLEET_DEMAND);
+    let dm = (f.peak_memory_gib * peak).max(cost::MIN_FLEET_DEMAND);
     let serving: Vec<&InstanceLine> = sp
         .instances
         .iter()
@@ -434,6 +450,59 @@ fn fleet(
         );
     } else if serving.iter().any(|l| l.layer == Layer::Peak) {
         v.push("a flat profile with a scaled layer".into());
+    }
+    // The always-on base on spot only where the topology allows it.
+    if !f.base_on_spot
+        && serving
+            .iter()
+            .any(|l| l.layer == Layer::Base && l.purchase == Purchase::Spot)
+    {
+        v.push("a base-layer line on spot without base_on_spot".into());
+    }
+    let catalog = pricing.catalog();
+    let (svc_families, svc_arch) = (&svc.families, &svc.arch);
+    // Blast radius: no instance above max_instance_share of the peak capacity, in a
+    // dimension where the fleet needs at least 1 / share of its smallest usable type.
+    for l in &serving {
+        let Some(it) = catalog.instance_types.get(&l.instance_type) else {
+            continue;
+        };
+        let usable = catalog.instance_types.iter().filter(|(n, ty)| {
+            !ty.burstable
+                && (svc_families.is_empty() || svc_families.contains(&ty.family))
+                && (svc_arch.is_empty() || svc_arch.contains(&ty.arch))
+                && pricing.on_demand_hourly(&l.region, n).is_some()
+                && t.zones.get(&l.region).is_some_and(|zs| {
+                    let offered = catalog.offered_zones(&l.region, n);
+                    zs.iter().any(|z| offered.contains(&z.as_str()))
+                })
+        });
+        let (sv, sm) = usable.fold((f64::INFINITY, f64::INFINITY), |(a, b), (_, ty)| {
+            (a.min(f64::from(ty.vcpus)), b.min(ty.memory_gib))
+        });
+        let share = f.max_instance_share;
+        if share >= 1.0 {
+            continue;
+        }
+        let (cv, cm) = (share * dv * f.flash_crowd, share * dm * f.flash_crowd);
+        if sv <= cv + 1e-9 && f64::from(it.vcpus) > cv + 1e-9 {
+            v.push(format!(
+                "{} has {} vCPU, above {:.0}% of the fleet's {:.1}",
+                l.instance_type,
+                it.vcpus,
+                share * 100.0,
+                dv * f.flash_crowd
+            ));
+        }
+        if sm <= cm + 1e-9 && it.memory_gib > cm + 1e-9 {
+            v.push(format!(
+                "{} has {} GiB, above {:.0}% of the fleet's {:.1}",
+                l.instance_type,
+                it.memory_gib,
+                share * 100.0,
+                dm * f.flash_crowd
+            ));
+        }
     }
     // Every failure the service must survive.
     let regions = t.regions_for(name);
@@ -603,6 +672,32 @@ fn store(
     }
     let maj = s.replicas / 2 + 1;
     let remain = if quorum { maj } else { (s.replicas / 2).max(1) };
+    // Anti-affinity: one member per zone, no majority in one region when a region loss
+    // is survived; and serving members in one region unless active-active.
+    if s.anti_affinity {
+        for ((r, z), c) in &by_zone {
+            if *c > 1 {
+                v.push(format!(
+                    "{c} members share zone {} of {r} (anti-affinity)",
+                    z.unwrap_or("?")
+                ));
+            }
+        }
+        if sp.deployment.dr == DrPattern::ActiveActive {
+            for (r, c) in &by_region {
+                if *c >= maj {
+                    v.push(format!("{c} of {} members in {r}, a majority", s.replicas));
+                }
+            }
+        }
+    }
+    if sp.deployment.dr != DrPattern::ActiveActive && by_region.len() > 1 {
+        v.push(format!(
+            "members in {} regions under dr = {}",
+            by_region.len(),
+            sp.deployment.dr
+        ));
+    }
     let budget = if quorum {
         s.commit_latency_budget.map(|d| d.as_secs_f64() * 1000.0)
     } else {

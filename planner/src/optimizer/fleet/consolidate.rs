@@ -6,6 +6,9 @@ use faultline_models::cost::Pricing;
 use faultline_models::deployment::Purchase;
 use faultline_models::plan::InstanceLine;
 use rust_decimal::Decimal;
+use std::collections::BTreeMap;
+
+use crate::optimizer::candidates::InstanceCap;
 
 /// Largest instance a consolidated line uses, in vCPU.
 const MAX_CONSOLIDATED_VCPU: u32 = 16;
@@ -17,7 +20,11 @@ const MIN_CONSOLIDATED_COUNT: u32 = 4;
 /// where that is exactly equivalent: `k` times the vCPU, memory and price (and, for
 /// spot, the same interruption bucket). Cost and every capacity constraint are
 /// unchanged; the plan just has fewer, larger instances.
-pub(super) fn consolidate(pricing: &Pricing<'_>, lines: Vec<InstanceLine>) -> Vec<InstanceLine> {
+pub(super) fn consolidate(
+    pricing: &Pricing<'_>,
+    lines: Vec<InstanceLine>,
+    caps: &BTreeMap<String, InstanceCap>,
+) -> Vec<InstanceLine> {
     let catalog = pricing.catalog();
     let mut out: Vec<InstanceLine> = Vec::new();
     for l in lines {
@@ -40,6 +47,18 @@ pub(super) fn consolidate(pricing: &Pricing<'_>, lines: Vec<InstanceLine>) -> Ve
             }
             if big.vcpus % small.vcpus != 0 {
                 continue;
+            }
+            // Never above the fleet's blast-radius cap.
+            if let Some(cap) = caps.get(&l.region) {
+                if f64::from(big.vcpus) > cap.vcpu + 1e-9 || big.memory_gib > cap.memory + 1e-9 {
+                    continue;
+                }
+            }
+            // Only a type the line's zone offers.
+            if let Some(z) = &l.zone {
+                if !catalog.offered_zones(&l.region, name).contains(&z.as_str()) {
+                    continue;
+                }
             }
             let k = big.vcpus / small.vcpus;
             if (big.memory_gib - small.memory_gib * f64::from(k)).abs() > 1e-9 {

@@ -16,7 +16,7 @@ use faultline_models::topology::{Disruption, Fleet, Service};
 use rust_decimal::Decimal;
 
 use super::backend::{self, rel_gap, SolveError, SolveStatus};
-use super::candidates;
+use super::candidates::{self, InstanceCap};
 use super::context::Ctx;
 use super::dr::{self, Candidate, DrChoice};
 use super::explain::Conflict;
@@ -45,12 +45,25 @@ pub(crate) fn plan_fleet(
 ) -> Result<Planned, Vec<Conflict>> {
     let t = ctx.topology;
     let allowed = spec.regions(t, name);
+    let shape = FleetShape::of(&f.profile);
+    let demand = FleetDemand::of(f, &shape);
     let mut specs = Vec::new();
+    let mut caps = BTreeMap::new();
+    let policy = t.purchase_for(name);
     for r in &allowed {
-        let priced = candidates::priced(svc, &ctx.pricing, r);
+        let zones = t.zones.get(*r).cloned().unwrap_or_default();
+        let all = candidates::priced(svc, &ctx.pricing, r, &zones, &policy);
+        let cap = candidates::instance_cap(
+            &all,
+            demand.vcpu * demand.flash,
+            demand.memory * demand.flash,
+            f.max_instance_share,
+        );
+        let priced = candidates::within_cap(&all, cap);
+        caps.insert(r.to_string(), cap);
         let s = RegionSpec {
             region: r.to_string(),
-            zones: t.zones.get(*r).cloned().unwrap_or_default(),
+            zones,
             non_spot: candidates::non_spot_front(&priced),
             spot: candidates::spot_candidates(&priced, &spec.survive, f.max_spot_share),
         };
@@ -61,8 +74,6 @@ pub(crate) fn plan_fleet(
     if specs.is_empty() {
         return Err(vec![no_types(name, svc, &allowed)]);
     }
-    let shape = FleetShape::of(&f.profile);
-    let demand = FleetDemand::of(f, &shape);
     let mut survive = spec.survive.clone();
     survive.remove(&Disruption::Region);
     let zone_ok: Vec<RegionSpec> = if survive.contains(&Disruption::Zone) {
@@ -92,6 +103,7 @@ pub(crate) fn plan_fleet(
             demand,
             survive: survive.clone(),
             region_loss,
+            base_on_spot: f.base_on_spot,
         };
         match p {
             DrPattern::ActiveActive => {
@@ -107,7 +119,7 @@ pub(crate) fn plan_fleet(
                 match solve(&pr, &ctx.pricing, &ctx.settings(), hint) {
                     Ok(sol) => {
                         found.active_active = Some(sol.hint.clone());
-                        let c = fleet_candidate(ctx, *p, sol, None);
+                        let c = fleet_candidate(ctx, *p, sol, None, &caps);
                         costs.insert(*p, c.monthly);
                         cands.push(c);
                     }
@@ -178,7 +190,7 @@ pub(crate) fn plan_fleet(
                             notes.insert(*p, "needs a second region for the standby".into());
                             continue;
                         }
-                        let c = fleet_candidate(ctx, *p, sol, sb);
+                        let c = fleet_candidate(ctx, *p, sol, sb, &caps);
                         costs.insert(*p, c.monthly);
                         cands.push(c);
                     }
@@ -324,6 +336,7 @@ fn standbys(
             },
             survive: BTreeSet::new(),
             region_loss: false,
+            base_on_spot: false,
         };
         let mut sol = solve(&pr, &ctx.pricing, &ctx.settings(), None)?;
         for l in &mut sol.lines {
@@ -340,8 +353,9 @@ fn fleet_candidate(
     pattern: DrPattern,
     sol: FleetSolution,
     standby: Option<(String, FleetSolution)>,
+    caps: &BTreeMap<String, InstanceCap>,
 ) -> Candidate {
-    let mut lines = consolidate(&ctx.pricing, sol.lines.clone());
+    let mut lines = consolidate(&ctx.pricing, sol.lines.clone(), caps);
     let mut solve = SolveInfo {
         backend: ctx.options.backend.name().into(),
         status: sol.status,
@@ -355,7 +369,7 @@ fn fleet_candidate(
     };
     let mut binding = sol.binding.clone();
     if let Some((region, sb)) = standby {
-        lines.extend(consolidate(&ctx.pricing, sb.lines.clone()));
+        lines.extend(consolidate(&ctx.pricing, sb.lines.clone(), caps));
         solve.objective += sb.objective;
         solve.best_bound += sb.best_bound;
         solve.milps += sb.milps;
@@ -366,6 +380,25 @@ fn fleet_candidate(
             detail: format!(
                 "warm standby in {region}: {:.0}% of peak capacity, always on",
                 WARM_STANDBY_SHARE * 100.0
+            ),
+        });
+    }
+    let used: BTreeSet<&str> = lines.iter().map(|l| l.region.as_str()).collect();
+    for r in used {
+        let Some(cap) = caps.get(r).filter(|c| c.binds()) else {
+            continue;
+        };
+        let limit = |x: f64, unit: &str| x.is_finite().then(|| format!("{x:.1}{unit}"));
+        let limits: Vec<String> = [limit(cap.vcpu, " vCPU"), limit(cap.memory, " GiB")]
+            .into_iter()
+            .flatten()
+            .collect();
+        binding.push(Binding {
+            constraint: Constraint::BlastRadius,
+            detail: format!(
+                "{r}: no instance above {} ({:.0}% of peak capacity, max_instance_share)",
+                limits.join(" / "),
+                cap.share * 100.0
             ),
         });
     }

@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use faultline_models::cost::HOURS_PER_MONTH;
+use faultline_models::cost::{HOURS_PER_MONTH, MIN_FLEET_DEMAND};
 use faultline_models::deployment::{CapacityGroup, Purchase, Role};
 use faultline_models::plan::{Constraint, Layer};
 use faultline_models::scenario::Scenario;
@@ -22,6 +22,17 @@ pub struct RegionSpec {
     pub zones: Vec<String>,
     pub non_spot: Vec<Cand>,
     pub spot: Vec<Cand>,
+}
+
+impl RegionSpec {
+    /// Whether every candidate is offered in every zone: only then are the zones
+    /// interchangeable (symmetry rows, zone aggregation and relabelling rely on it).
+    pub fn uniform(&self) -> bool {
+        self.non_spot
+            .iter()
+            .chain(&self.spot)
+            .all(|c| c.zones.len() == self.zones.len())
+    }
 }
 
 /// What the demand profile implies for cost: the peak factor, the base (trough as a
@@ -78,9 +89,10 @@ pub struct FleetDemand {
 
 impl FleetDemand {
     pub fn of(f: &Fleet, shape: &FleetShape) -> FleetDemand {
+        // Never below the minimum footprint: a declared service runs somewhere.
         FleetDemand {
-            vcpu: f.peak_vcpu_needed() * shape.peak,
-            memory: f.peak_memory_gib * shape.peak,
+            vcpu: (f.peak_vcpu_needed() * shape.peak).max(MIN_FLEET_DEMAND),
+            memory: (f.peak_memory_gib * shape.peak).max(MIN_FLEET_DEMAND),
             flash: f.flash_crowd,
             floor: f.degraded_floor,
             spot_share: f.max_spot_share,
@@ -112,6 +124,9 @@ pub struct FleetProblem {
     pub survive: BTreeSet<Disruption>,
     /// Region loss constraints (active-active).
     pub region_loss: bool,
+    /// The always-on base layer may run on spot (`base_on_spot`); otherwise only the
+    /// autoscaled layer may.
+    pub base_on_spot: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -163,6 +178,12 @@ impl FleetProblem {
             };
             for z in zones {
                 let mut push = |cand: &Cand, purchase: Purchase, layer: Layer| {
+                    // A type only where the zone offers it.
+                    if let Some(z) = z {
+                        if !cand.zones.contains(&r.zones[z]) {
+                            return;
+                        }
+                    }
                     let frac = if layer == Layer::Peak {
                         self.shape.running
                     } else {
@@ -187,7 +208,7 @@ impl FleetProblem {
                 for c in &r.non_spot {
                     push(c, c.always_on, Layer::Base);
                 }
-                if self.spot_allowed() {
+                if self.spot_allowed() && self.base_on_spot {
                     for c in &r.spot {
                         push(c, Purchase::Spot, Layer::Base);
                     }
@@ -368,6 +389,46 @@ impl FleetProblem {
                 });
             }
         }
+        // The autoscaled layer spreads over the zones like the base: where zones are in
+        // the model, no zone holds more than an even share of the region's peak-layer
+        // vCPU plus one of its largest instances (the rounding an even spread of whole
+        // instances needs). The rows are the same for every zone, so relabelling zones
+        // maps them onto each other and zone aggregation stays a relaxation.
+        if self.zoned() && self.shape.has_peak_layer() {
+            for (ri, r) in self.regions.iter().enumerate() {
+                let nz = r.zones.len();
+                if nz < 2 {
+                    continue;
+                }
+                let largest = columns
+                    .iter()
+                    .filter(|c| c.region == ri && c.layer == Layer::Peak)
+                    .map(|c| c.cand.vcpus)
+                    .fold(0.0, f64::max);
+                if largest <= 0.0 {
+                    continue;
+                }
+                for z in 0..nz {
+                    let coefs: Vec<(usize, f64)> = columns
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, c)| c.region == ri && c.layer == Layer::Peak)
+                        .map(|(i, c)| {
+                            let own = if c.zone == Some(z) { 1.0 } else { 0.0 };
+                            (i, c.cand.vcpus * (own - 1.0 / nz as f64))
+                        })
+                        .collect();
+                    b.model.leq(coefs, largest);
+                    b.labels.push(RowLabel {
+                        constraint: Some(Constraint::BlastRadius),
+                        detail: format!(
+                            "{}: autoscaled layer within an even share of {} zones + {largest} vCPU",
+                            r.zones[z], nz
+                        ),
+                    });
+                }
+            }
+        }
         // Each zone (region) is lost once: the sum of a group's loss rows, divided by
         // one less than the group's size, is implied by them, and its rounding is a
         // strong cut where no single row has one.
@@ -397,6 +458,9 @@ impl FleetProblem {
         let mut symmetry_rows = Vec::new();
         if self.zoned() {
             for (ri, r) in self.regions.iter().enumerate() {
+                if !r.uniform() {
+                    continue;
+                }
                 for z in 1..r.zones.len() {
                     symmetry_rows.push(b.model.rows.len());
                     let mut coefs = Vec::new();
@@ -427,6 +491,10 @@ impl FleetProblem {
     /// Groups of columns that are the same line in every zone of a region: the
     /// orbits of relabelling a region's zones, which changes no cost and maps every
     /// row family (zone losses, pool losses, their base layers and sums) onto itself.
+    pub fn uniform(&self) -> bool {
+        self.regions.iter().all(RegionSpec::uniform)
+    }
+
     pub fn zone_ties(&self, columns: &[Column]) -> Vec<Vec<usize>> {
         let mut by: BTreeMap<(usize, String, Purchase, Layer), Vec<usize>> = BTreeMap::new();
         for (i, c) in columns.iter().enumerate() {

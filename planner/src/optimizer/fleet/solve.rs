@@ -106,7 +106,8 @@ pub fn solve(
     }
     let mut floor = f64::NEG_INFINITY;
     let mut worst = SolveStatus::Optimal;
-    if p.zoned() {
+    // Zones that do not offer the same types are not interchangeable: no aggregation.
+    if p.zoned() && p.uniform() {
         let groups = p.zone_ties(&built.columns);
         if groups.len() < m.cols.len() {
             let agg = milp::aggregate(m, &groups, &built.symmetry_rows);
@@ -225,6 +226,10 @@ fn spread(p: &FleetProblem, built: &Built, groups: &[Vec<usize>], totals: &[f64]
 /// symmetry rows ask (a relabelling: cost and every other row unchanged).
 fn relabel(p: &FleetProblem, built: &Built, x: &mut [f64]) {
     for (ri, r) in p.regions.iter().enumerate() {
+        // Only interchangeable zones have symmetry rows to satisfy.
+        if !r.uniform() {
+            continue;
+        }
         let blocks: Vec<Vec<usize>> = (0..r.zones.len())
             .map(|z| {
                 built
@@ -473,8 +478,10 @@ pub fn lines_of(
         match c.zone {
             Some(z) => push(Some(r.zones[z].clone()), count),
             None => {
-                // No zone constraint: spread round-robin so zones carry equal counts.
-                let nz = r.zones.len().max(1);
+                // No zone constraint: spread round-robin over the zones that offer
+                // the type, so they carry equal counts.
+                let zones = &c.cand.zones;
+                let nz = zones.len().max(1);
                 let start = next_zone.entry(c.region).or_insert(0);
                 let mut per = vec![0u32; nz];
                 for k in 0..count as usize {
@@ -483,7 +490,7 @@ pub fn lines_of(
                 *start = (*start + count as usize) % nz;
                 for (zi, n) in per.into_iter().enumerate() {
                     if n > 0 {
-                        push(r.zones.get(zi).cloned(), n);
+                        push(zones.get(zi).cloned(), n);
                     }
                 }
             }

@@ -211,16 +211,25 @@ fn store_design(
     let allowed = spec.regions(t, name);
     let mut regions = Vec::new();
     let mut priced_by = Vec::new();
+    let policy = t.purchase_for(name);
     for r in &allowed {
-        let priced = candidates::priced(svc, &ctx.pricing, r);
-        let member = candidates::member(&priced, st.replica_vcpu, st.replica_memory_gib);
+        let usable = t.zones.get(*r).cloned().unwrap_or_default();
+        let priced = candidates::priced(svc, &ctx.pricing, r, &usable, &policy);
+        let member = candidates::member(
+            &priced,
+            st.replica_vcpu,
+            st.replica_memory_gib,
+            st.replicas as usize,
+        );
         let monthly = member
             .as_ref()
             .map(placement::member_monthly)
             .unwrap_or_default();
+        // Members go only to zones that offer the member's type.
+        let zones = member.as_ref().map_or(usable, |m| m.zones.clone());
         regions.push(StoreRegion {
             region: r.to_string(),
-            zones: t.zones.get(*r).cloned().unwrap_or_default(),
+            zones,
             member,
             member_monthly: monthly,
         });
@@ -260,6 +269,10 @@ fn store_design(
         survive_zone: spec.survive.contains(&Disruption::Zone),
         survive_region,
         write_gb_per_day: st.write_gb_per_day,
+        distinct_zones: st.anti_affinity,
+        // Only active-active spreads the serving members over regions; the other
+        // patterns keep them in one and add a standby or backup elsewhere.
+        one_region: !survive_region,
     };
     let order = dr::patterns(spec);
     let mut costs = BTreeMap::new();
@@ -322,6 +335,7 @@ fn store_design(
                             &priced_by[q],
                             st.replica_vcpu * PILOT_LIGHT_CPU_SHARE,
                             st.replica_memory_gib,
+                            1,
                         )
                     };
                     let Some(m) = member else { continue };
@@ -333,7 +347,7 @@ fn store_design(
                     };
                     let line = InstanceLine {
                         region: reg.region.clone(),
-                        zone: reg.zones.first().cloned(),
+                        zone: m.zones.first().cloned(),
                         instance_type: m.name.clone(),
                         count: 1,
                         purchase: m.always_on,
@@ -554,6 +568,20 @@ fn placement_binding(
 ) -> Vec<Binding> {
     let mut out = Vec::new();
     let remain = rules.must_remain();
+    out.push(Binding {
+        constraint: Constraint::AntiAffinity,
+        detail: if rules.distinct_zones && rules.survive_region {
+            format!(
+                "members in distinct zones and at most {} of {} in one region (anti_affinity = \"zone\")",
+                (rules.majority() - 1).min(rules.n - remain),
+                rules.n
+            )
+        } else if rules.distinct_zones {
+            format!("{} members in distinct zones (anti_affinity = \"zone\")", rules.n)
+        } else {
+            "members may share a zone (anti_affinity = \"none\")".to_string()
+        },
+    });
     let what = if rules.quorum {
         format!("a majority of {remain}")
     } else {
@@ -661,24 +689,48 @@ fn placement_conflict(
     }
     // Not a latency problem: count the zones and regions the loss rules need.
     let remain = rules.must_remain();
-    let cap = n - remain;
+    let mut zone_cap = if rules.survive_zone { n - remain } else { n };
+    let mut region_cap = n - remain;
+    let mut because = format!("so a loss leaves {remain}");
+    if rules.distinct_zones {
+        zone_cap = zone_cap.min(1);
+        region_cap = region_cap.min(rules.majority() - 1);
+        because = format!("{because}, and anti_affinity = \"zone\"");
+    }
     let usable: Vec<&StoreRegion> = regions.iter().filter(|r| r.member.is_some()).collect();
     let why = if rules.survive_region {
-        let need = if cap == 0 { u32::MAX } else { n.div_ceil(cap) };
+        let need = if region_cap == 0 {
+            u32::MAX
+        } else {
+            n.div_ceil(region_cap)
+        };
         format!(
-            "with at most {cap} of {n} members per region (so a region loss leaves {remain}), they need {} regions; the service may use {} ({})",
+            "with at most {region_cap} of {n} members per region ({because}), they need {} regions; the service may use {} ({})",
             if need == u32::MAX { "infinitely many".to_string() } else { need.to_string() },
             usable.len(),
             usable.iter().map(|r| r.region.as_str()).collect::<Vec<_>>().join(", ")
         )
     } else {
         let zones: usize = usable.iter().map(|r| r.zones.len()).max().unwrap_or(0);
-        let need = if cap == 0 { u32::MAX } else { n.div_ceil(cap) };
+        let need = if zone_cap == 0 {
+            u32::MAX
+        } else {
+            n.div_ceil(zone_cap)
+        };
         format!(
-            "with at most {cap} of {n} members per zone (so a zone loss leaves {remain}), they need {} zones in one region; the most any allowed region offers is {zones}",
+            "with at most {zone_cap} of {n} members per zone ({because}), they need {} zones in one region; the most any allowed region offers is {zones}",
             if need == u32::MAX { "infinitely many".to_string() } else { need.to_string() },
         )
     };
+    if rules.distinct_zones {
+        return Conflict::new(name, format!("{n} replicas cannot {what}: {why}"))
+            .code(Code::QuorumImpossible)
+            .key(format!("services.{name}.replicas"))
+            .key(format!("services.{name}.slo.survive"))
+            .key(format!("services.{name}.anti_affinity"))
+            .key(format!("constraints.allowed_regions.{name}"))
+            .help("allow more zones or regions, lower replicas, or set anti_affinity = \"none\" to let members share a zone");
+    }
     Conflict::new(name, format!("{n} replicas cannot {what}: {why}"))
         .code(Code::QuorumImpossible)
         .key(format!("services.{name}.replicas"))

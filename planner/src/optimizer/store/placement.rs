@@ -32,6 +32,11 @@ pub struct Rules {
     pub survive_zone: bool,
     pub survive_region: bool,
     pub write_gb_per_day: f64,
+    /// Anti-affinity: at most one member per zone, and where a region loss is
+    /// survived no majority in one region.
+    pub distinct_zones: bool,
+    /// Every member in one region (a store with no active-active recovery).
+    pub one_region: bool,
 }
 
 impl Rules {
@@ -165,11 +170,14 @@ pub struct Enumerator<'a> {
 impl Enumerator<'_> {
     /// Members one zone may hold so a zone loss leaves enough.
     fn zone_cap(&self) -> u32 {
+        let mut cap = self.rules.n;
         if self.rules.survive_zone {
-            self.rules.n - self.rules.must_remain()
-        } else {
-            self.rules.n
+            cap = cap.min(self.rules.n - self.rules.must_remain());
         }
+        if self.rules.distinct_zones {
+            cap = cap.min(1);
+        }
+        cap
     }
 
     fn region_cap(&self, r: usize) -> u32 {
@@ -180,8 +188,11 @@ impl Enumerator<'_> {
         let mut cap = self.rules.n;
         if self.rules.survive_region {
             cap = cap.min(self.rules.n - self.rules.must_remain());
+            if self.rules.distinct_zones {
+                cap = cap.min(self.rules.majority() - 1);
+            }
         }
-        if self.rules.survive_zone {
+        if self.rules.survive_zone || self.rules.distinct_zones {
             cap = cap.min(self.zone_cap() * reg.zones.len() as u32);
         }
         cap
@@ -266,6 +277,9 @@ impl Enumerator<'_> {
 
     /// The best placement with these region counts, or `None` if none meets the rules.
     pub fn evaluate(&self, counts: &[u32]) -> Option<Placement> {
+        if self.rules.one_region && counts.iter().filter(|c| **c > 0).count() > 1 {
+            return None;
+        }
         let cap = self.zone_cap();
         let mut best: Option<Placement> = None;
         for leader in 0..counts.len() {
