@@ -12,42 +12,19 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalog::Catalog;
 use crate::deployment::{CapacityGroup, DrPattern, Purchase};
+// Purchase options and their terms sit with the option type, below the topology.
+pub use crate::deployment::{term_months, COMMITMENTS, PURCHASES};
+// The smallest demand planned sits with the topology that validates it.
 use crate::topology::Topology;
+pub use crate::topology::MIN_FLEET_DEMAND;
 
 /// Hours in a billing month, the convention AWS uses for monthly estimates.
 pub const HOURS_PER_MONTH: u32 = 730;
 const _: () = assert!(HOURS_PER_MONTH as f64 == crate::units::HOURS_PER_MONTH);
 
-/// Every purchase option, in the order reports list them.
-pub const PURCHASES: [Purchase; 6] = [
-    Purchase::OnDemand,
-    Purchase::Spot,
-    Purchase::Reserved1y,
-    Purchase::Reserved3y,
-    Purchase::SavingsPlan1y,
-    Purchase::SavingsPlan3y,
-];
-
-/// The commitment options: paid every hour of their term whether used or not.
-pub const COMMITMENTS: [Purchase; 4] = [
-    Purchase::Reserved1y,
-    Purchase::Reserved3y,
-    Purchase::SavingsPlan1y,
-    Purchase::SavingsPlan3y,
-];
-
 /// Days in a billing month (730 h / 24).
 pub fn days_per_month() -> Decimal {
     Decimal::from(HOURS_PER_MONTH) / Decimal::from(24)
-}
-
-/// Term of a commitment in months; `None` for on-demand and spot.
-pub fn term_months(p: Purchase) -> Option<u32> {
-    match p {
-        Purchase::Reserved1y | Purchase::SavingsPlan1y => Some(12),
-        Purchase::Reserved3y | Purchase::SavingsPlan3y => Some(36),
-        Purchase::OnDemand | Purchase::Spot => None,
-    }
 }
 
 /// Money as every output shows it: rounded to cents, with thousands separators
@@ -275,13 +252,6 @@ pub const PILOT_LIGHT_RTO: Duration = Duration::from_secs(60 * 60);
 pub const BACKUP_RESTORE_RTO: Duration = Duration::from_secs(8 * 60 * 60);
 /// Backup and restore loses what was written since the last daily backup copy.
 pub const BACKUP_RESTORE_RPO: Duration = Duration::from_secs(24 * 60 * 60);
-/// The least peak demand, in vCPU and in GiB, a fleet is planned for. A smaller
-/// demand (down to 1e-300) is below any solver's tolerance and would round to no
-/// instance at all; a service that is declared must exist, so it gets at least one
-/// instance, and validation warns (FL-T045). One thousandth of a vCPU is far below
-/// the smallest instance (2 vCPU, 0.5 GiB), so no real demand is changed.
-pub const MIN_FLEET_DEMAND: f64 = 0.001;
-
 /// Share of a fleet's peak capacity a warm standby keeps running.
 pub const WARM_STANDBY_SHARE: f64 = 0.25;
 /// Share of a replica's vCPU a pilot-light data replica runs on (it only applies the

@@ -113,3 +113,30 @@ pub struct ServiceDeployment {
     pub dr: DrPattern,
     pub groups: Vec<CapacityGroup>,
 }
+
+/// Every purchase option, in the order reports list them.
+pub const PURCHASES: [Purchase; 6] = [
+    Purchase::OnDemand,
+    Purchase::Spot,
+    Purchase::Reserved1y,
+    Purchase::Reserved3y,
+    Purchase::SavingsPlan1y,
+    Purchase::SavingsPlan3y,
+];
+
+/// The commitment options: paid every hour of their term whether used or not.
+pub const COMMITMENTS: [Purchase; 4] = [
+    Purchase::Reserved1y,
+    Purchase::Reserved3y,
+    Purchase::SavingsPlan1y,
+    Purchase::SavingsPlan3y,
+];
+
+/// Term of a commitment in months; `None` for on-demand and spot.
+pub fn term_months(p: Purchase) -> Option<u32> {
+    match p {
+        Purchase::Reserved1y | Purchase::SavingsPlan1y => Some(12),
+        Purchase::Reserved3y | Purchase::SavingsPlan3y => Some(36),
+        Purchase::OnDemand | Purchase::Spot => None,
+    }
+}

@@ -945,8 +945,11 @@ fn size_failures(groups: &[(u32, f64)], beyond_alone: impl Fn(i64) -> bool) -> (
     (counts, over)
 }
 
+/// An instance size in exact units (vCPU, MiB) and its groups (count, q).
+type SizeGroups = ((i64, i64), Vec<(u32, f64)>);
+
 /// Sizes keyed by (vCPU, MiB) in exact units, each with its groups (count, q).
-fn sizes_of(merged: &BTreeMap<(u64, u64, u64), u32>) -> Vec<((i64, i64), Vec<(u32, f64)>)> {
+fn sizes_of(merged: &BTreeMap<(u64, u64, u64), u32>) -> Vec<SizeGroups> {
     let mut sizes: BTreeMap<(i64, i64), Vec<(u32, f64)>> = BTreeMap::new();
     for ((vb, mb, qb), n) in merged {
         let vi = f64::from_bits(*vb).round() as i64;

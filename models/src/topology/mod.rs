@@ -18,6 +18,13 @@ use crate::diag::{Diagnostic, Span};
 
 pub use shapes::SHAPES;
 
+/// The least peak demand, in vCPU and in GiB, a fleet is planned for. A smaller
+/// demand (down to 1e-300) is below any solver's tolerance and would round to no
+/// instance at all; a service that is declared must exist, so it gets at least one
+/// instance, and validation warns (FL-T045). One thousandth of a vCPU is far below
+/// the smallest instance (2 vCPU, 0.5 GiB), so no real demand is changed.
+pub const MIN_FLEET_DEMAND: f64 = 0.001;
+
 /// Format version this build reads and writes.
 pub const FORMAT_VERSION: i64 = 1;
 
@@ -123,7 +130,7 @@ pub struct PurchasePolicy {
 impl Default for PurchasePolicy {
     fn default() -> Self {
         PurchasePolicy {
-            allow: crate::cost::PURCHASES.into_iter().collect(),
+            allow: crate::deployment::PURCHASES.into_iter().collect(),
         }
     }
 }

@@ -780,7 +780,7 @@ impl Validator<'_, '_> {
     /// longer than `max_commitment`. On-demand must stay allowed: it is what every
     /// layer falls back to, and the only way to buy the autoscaled layer off spot.
     fn purchase(&mut self, p: &KeyPath, raw: Option<&RawPurchase>) -> PurchasePolicy {
-        use crate::cost::{term_months, PURCHASES};
+        use crate::deployment::{term_months, PURCHASES};
         let Some(raw) = raw else {
             return PurchasePolicy::default();
         };
@@ -942,7 +942,7 @@ impl Validator<'_, '_> {
         if let (Some(v), Some(m)) = (vcpu, mem) {
             let v = v.max(conns.map_or(0.0, |c| c / cpv)) * top;
             let m = m * top;
-            let min = crate::cost::MIN_FLEET_DEMAND;
+            let min = super::MIN_FLEET_DEMAND;
             if v < min || m < min {
                 let (key, what, x) = if top <= 0.0 {
                     ("profile", "the profile's highest factor", top)
