@@ -79,18 +79,7 @@ pub fn generate(plan: &Plan, options: &TreeOptions<'_>) -> Result<Tree, Vec<Diag
 
 /// Money with thousands separators and cents, without the currency sign: `12,345.67`.
 pub fn money(d: Decimal) -> String {
-    let d = d.round_dp(2);
-    let neg = d < Decimal::ZERO;
-    let s = format!("{:.2}", d.abs());
-    let (int, frac) = s.split_once('.').unwrap_or((&s, "00"));
-    let mut grouped = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    format!("{}{grouped}.{frac}", if neg { "-" } else { "" })
+    faultline_models::cost::usd(d).replacen('$', "", 1)
 }
 
 #[cfg(test)]
