@@ -360,17 +360,88 @@ impl std::fmt::Display for Constraint {
     }
 }
 
-/// Availability as computed for a plan.
+/// Availability as computed for a plan. Time down and time degraded both count
+/// against it: computed = 1 − (down + degraded) / 525 600 min a year; a month is a
+/// twelfth of a year (43 800 min).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(from = "StoredAvailability")]
 pub struct Availability {
     /// Expected fraction of time up.
     pub computed: f64,
     pub target: Option<f64>,
-    /// Expected downtime per month, in minutes.
+    /// Expected minutes fully down, per month and per year.
     pub downtime_minutes_per_month: f64,
+    pub downtime_minutes_per_year: f64,
+    /// Expected minutes serving but not up (below demand, a soft dependency down), per
+    /// month and per year.
+    pub degraded_minutes_per_month: f64,
+    pub degraded_minutes_per_year: f64,
     /// `failure-model` when the failure model assessed it; `optimizer` when it is the
     /// optimizer's own estimate from the failures the plan survives.
     pub source: String,
+}
+
+impl Availability {
+    /// From the yearly minutes down and degraded; the monthly figures are a twelfth.
+    pub fn new(
+        computed: f64,
+        target: Option<f64>,
+        down_per_year: f64,
+        degraded_per_year: f64,
+        source: &str,
+    ) -> Availability {
+        Availability {
+            computed,
+            target,
+            downtime_minutes_per_month: down_per_year / 12.0,
+            downtime_minutes_per_year: down_per_year,
+            degraded_minutes_per_month: degraded_per_year / 12.0,
+            degraded_minutes_per_year: degraded_per_year,
+            source: source.to_string(),
+        }
+    }
+}
+
+/// An availability as a plan file holds it. Plans written before the degraded and
+/// yearly figures existed carry only the monthly downtime; the rest follows from the
+/// one definition (degraded = what the availability leaves out beyond the time down),
+/// so such a plan reads with the figures it would have been written with.
+#[derive(Deserialize)]
+struct StoredAvailability {
+    computed: f64,
+    target: Option<f64>,
+    downtime_minutes_per_month: f64,
+    downtime_minutes_per_year: Option<f64>,
+    degraded_minutes_per_month: Option<f64>,
+    degraded_minutes_per_year: Option<f64>,
+    source: String,
+}
+
+impl From<StoredAvailability> for Availability {
+    fn from(s: StoredAvailability) -> Availability {
+        let down_year = s
+            .downtime_minutes_per_year
+            .unwrap_or(s.downtime_minutes_per_month * 12.0);
+        let degraded_year =
+            s.degraded_minutes_per_year
+                .unwrap_or_else(|| match s.degraded_minutes_per_month {
+                    Some(m) => m * 12.0,
+                    None => {
+                        ((1.0 - s.computed) * crate::units::MINUTES_PER_YEAR - down_year).max(0.0)
+                    }
+                });
+        Availability {
+            computed: s.computed,
+            target: s.target,
+            downtime_minutes_per_month: s.downtime_minutes_per_month,
+            downtime_minutes_per_year: down_year,
+            degraded_minutes_per_month: s
+                .degraded_minutes_per_month
+                .unwrap_or(degraded_year / 12.0),
+            degraded_minutes_per_year: degraded_year,
+            source: s.source,
+        }
+    }
 }
 
 /// How a solve went. Per service, one or more MILPs (or an enumeration); for the plan,
@@ -685,7 +756,11 @@ pub struct FrontierLevel {
     /// The lowest availability of any journey (of any service when there are no
     /// journeys) — what a user of the system sees at worst.
     pub availability: Option<f64>,
+    /// Minutes a month down and degraded of that journey (or service), on the same
+    /// basis as every availability figure: together (1 − availability) × 43 800.
     pub downtime_minutes_per_month: Option<f64>,
+    #[serde(default)]
+    pub degraded_minutes_per_month: Option<f64>,
     /// Most data a single failure can lose, over every store.
     pub worst_rpo_seconds: Option<f64>,
     pub services: BTreeMap<String, LevelService>,
@@ -699,6 +774,8 @@ pub struct LevelService {
     pub dr: DrPattern,
     pub availability: Option<f64>,
     pub downtime_minutes_per_month: Option<f64>,
+    #[serde(default)]
+    pub degraded_minutes_per_month: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -725,4 +802,28 @@ pub struct MarginalCost {
     pub monthly_usd: Option<Decimal>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// A plan written before the degraded and yearly figures reads with the figures the
+    /// one definition gives; a current plan reads back exactly.
+    #[test]
+    fn availability_reads_old_and_new_plans() {
+        let old: Availability = serde_json::from_str(
+            r#"{"computed": 0.9999, "target": null, "downtime_minutes_per_month": 2.0, "source": "failure-model"}"#,
+        )
+        .unwrap();
+        assert_eq!(old.downtime_minutes_per_year, 24.0);
+        // 1e-4 of a year is 52.56 min, 24 of them down.
+        assert!((old.degraded_minutes_per_year - 28.56).abs() < 1e-6);
+        assert!((old.degraded_minutes_per_month - 2.38).abs() < 1e-6);
+        let new = Availability::new(0.9999, Some(0.999), 24.0, 28.56, "failure-model");
+        let back: Availability =
+            serde_json::from_str(&serde_json::to_string(&new).unwrap()).unwrap();
+        assert_eq!(back, new);
+    }
 }

@@ -258,3 +258,92 @@ fn spot_reclaims_hit_their_pool_only() {
         assert!((c.capacity_left.unwrap() - 1.0).abs() < 1e-9);
     }
 }
+
+/// The SLO's `survive` verdict is read off the same cells the matrix shows: a class is
+/// survived exactly when every one of its single failures leaves the service's own
+/// capacity serving, and a survived failure that still costs time down says why — its
+/// own failover or election (then it recovers, never waits for repair) or a dependency
+/// it cannot run without (named in `waits_on`).
+#[test]
+fn survive_verdicts_agree_with_the_matrix() {
+    for name in EXAMPLES {
+        let t = example(name);
+        let d = example_deployment(&t);
+        let a = assess(&t, &d);
+        for (svc, f) in &a.services {
+            for (class, survived) in &f.slo.survive {
+                if class == "instance" {
+                    continue;
+                }
+                let cells: Vec<&Cell> = a
+                    .scenarios
+                    .iter()
+                    .filter(|r| &r.class == class)
+                    .map(|r| &r.services[svc])
+                    .collect();
+                assert_eq!(
+                    *survived,
+                    cells.iter().all(|c| c.survives),
+                    "{name}: `{svc}` survive {class}"
+                );
+            }
+        }
+        for row in &a.scenarios {
+            for (svc, c) in &row.services {
+                for w in &c.waits_on {
+                    assert_eq!(
+                        row.services[w].status, "down",
+                        "{name}: {} `{svc}` waits on `{w}`",
+                        row.label
+                    );
+                    assert_ne!(w, svc);
+                }
+                if c.status == "down" && c.survives && c.waits_on.is_empty() {
+                    assert_eq!(
+                        c.outage.impact,
+                        Impact::Recovers,
+                        "{name}: {} `{svc}` survives yet waits for repair",
+                        row.label
+                    );
+                }
+            }
+            for (j, c) in &row.journeys {
+                assert!(c.survives);
+                if c.status == "down" {
+                    assert!(
+                        !c.waits_on.is_empty(),
+                        "{name}: {} journey `{j}` is down with no step down",
+                        row.label
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// One definition of downtime: minutes down and degraded together are what the
+/// availability leaves out, per year and (a twelfth) per month, for every service and
+/// journey.
+#[test]
+fn down_and_degraded_minutes_are_what_availability_leaves_out() {
+    for name in EXAMPLES {
+        let t = example(name);
+        let d = example_deployment(&t);
+        let a = assess(&t, &d);
+        for (who, f) in a.services.iter().chain(a.journeys.iter()) {
+            let left_out = (1.0 - f.availability) * 525_600.0;
+            let shown = f.downtime_minutes_per_year + f.degraded_minutes_per_year;
+            assert!(
+                (left_out - shown).abs() <= 1e-9 * 525_600.0,
+                "{name}: `{who}` leaves out {left_out} min/yr, shows {shown}"
+            );
+            assert!(f.degraded_minutes_per_year >= 0.0);
+            assert!(
+                (f.downtime_minutes_per_month * 12.0 - f.downtime_minutes_per_year).abs() < 1e-9
+            );
+            assert!(
+                (f.degraded_minutes_per_month * 12.0 - f.degraded_minutes_per_year).abs() < 1e-9
+            );
+        }
+    }
+}

@@ -281,11 +281,19 @@ pub struct Figures {
     /// `stateless`, `quorum` or `replicated`; absent for journeys.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
-    /// Long-run fraction of time up (analytic; a lower bound, see the method).
+    /// Long-run fraction of time up (analytic; a lower bound, see the method): time
+    /// down and time degraded both count against it, so
+    /// availability = 1 − (down + degraded) / 525 600 min.
     pub availability: f64,
     pub nines: f64,
+    /// Expected minutes a year fully down (what the RTO measures).
     pub downtime_minutes_per_year: f64,
+    /// Expected minutes a year serving but not up: below demand, or a soft dependency
+    /// down.
     pub degraded_minutes_per_year: f64,
+    /// The same two figures per month: a twelfth of the yearly ones (43 800 min).
+    pub downtime_minutes_per_month: f64,
+    pub degraded_minutes_per_month: f64,
     /// Expected writes lost to failovers of asynchronously replicated stores (this
     /// service, or the stores a journey relies on). `None` when none can lose writes.
     pub writes_lost_gb_per_year: Option<f64>,
@@ -445,6 +453,15 @@ pub struct Cell {
     /// Commit latency after recovery, for quorums, ms.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub commit_latency_ms: Option<f64>,
+    /// The service's own capacity (fleets, before any scale-up) or members (stores,
+    /// after failover or election) still serve: what `survive` checks. A survived
+    /// failure can still leave it down for a while: during its own election or
+    /// failover, or while a dependency it cannot run without recovers (`waits_on`).
+    /// Always true for journeys.
+    pub survives: bool,
+    /// The other services it cannot run without that are down right after the failure.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub waits_on: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

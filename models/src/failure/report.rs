@@ -36,6 +36,8 @@ struct Eval {
     /// Own status without scaling up (stateless: before recovery; stores: after
     /// failover or election), for `survive`.
     survives: bool,
+    /// The other services it cannot run without that are down right after the failure.
+    waits_on: Vec<usize>,
 }
 
 fn repair(hours: f64) -> RecoveryTime {
@@ -87,6 +89,7 @@ fn eval_scenario(m: &Model, c: usize) -> Vec<Eval> {
     los.extend(bps.iter().copied());
     // Status of each entity in each interval of the recovery timeline.
     let mut seqs: Vec<Vec<St>> = vec![Vec::with_capacity(los.len()); m.entities.len()];
+    let mut first_own: Vec<St> = Vec::new();
     for lo in &los {
         let own: Vec<St> = (0..ns)
             .map(|s| {
@@ -96,6 +99,9 @@ fn eval_scenario(m: &Model, c: usize) -> Vec<Eval> {
                     .map_or(ph[ph.len() - 1].0, |x| x.0)
             })
             .collect();
+        if first_own.is_empty() {
+            first_own.clone_from(&own);
+        }
         for (e, en) in m.entities.iter().enumerate() {
             let up = en.up.iter().all(|x| own[*x] == St::Up);
             let ge = en.ge.iter().all(|x| own[*x] >= St::Degraded);
@@ -108,6 +114,16 @@ fn eval_scenario(m: &Model, c: usize) -> Vec<Eval> {
             });
         }
     }
+    // What each entity waits on right after the failure: the services it cannot run
+    // without (other than itself) that are down then.
+    let waits_on = |e: usize| -> Vec<usize> {
+        m.entities[e]
+            .ge
+            .iter()
+            .copied()
+            .filter(|x| *x != e && first_own.get(*x) == Some(&St::Down))
+            .collect()
+    };
     let comp = &m.comps[c];
     let mean_h = comp.dur.mean();
     let until = |seq: &[St], ok: &dyn Fn(St) -> bool| -> RecoveryTime {
@@ -177,6 +193,7 @@ fn eval_scenario(m: &Model, c: usize) -> Vec<Eval> {
                 _ => None,
             },
             survives,
+            waits_on: waits_on(s),
         });
     }
     let mut out = svc_evals.clone();
@@ -201,6 +218,7 @@ fn eval_scenario(m: &Model, c: usize) -> Vec<Eval> {
             diverges: en.ge.iter().any(|s| svc_evals[*s].diverges),
             latency: None,
             survives: true,
+            waits_on: waits_on(e),
         });
     }
     out
@@ -427,7 +445,8 @@ fn sim_figures(m: &Model, e: usize, run: &EntityRun, an: &Analytic) -> SimFigure
         None
     };
     SimFigures {
-        availability: 1.0 - mean_h / dist::HOURS_PER_YEAR,
+        // Down and degraded time both count, as in the analytic figure.
+        availability: 1.0 - (mean_h + run.degraded_sum / y) / dist::HOURS_PER_YEAR,
         downtime_minutes_per_year: down,
         degraded_minutes_per_year: estimate(
             run.degraded_sum / y * 60.0,
@@ -619,12 +638,16 @@ pub(crate) fn assess(
         } else {
             None
         };
+        let down_min = an.down[e] * MINUTES_PER_YEAR;
+        let degraded_min = (an.notup[e] - an.down[e]).max(0.0) * MINUTES_PER_YEAR;
         let f = Figures {
             kind: is_service.then(|| m.services[e].kind.to_string()),
             availability: avail,
             nines: nines(avail),
-            downtime_minutes_per_year: an.down[e] * MINUTES_PER_YEAR,
-            degraded_minutes_per_year: (an.notup[e] - an.down[e]).max(0.0) * MINUTES_PER_YEAR,
+            downtime_minutes_per_year: down_min,
+            degraded_minutes_per_year: degraded_min,
+            downtime_minutes_per_month: down_min / 12.0,
+            degraded_minutes_per_month: degraded_min / 12.0,
             writes_lost_gb_per_year: writes,
             worst_case_rpo_seconds: worst_rpo,
             rto: rto[e].clone(),
@@ -671,6 +694,12 @@ pub(crate) fn assess(
                 data_lost_seconds: x.data_lost_s,
                 diverges: x.diverges,
                 commit_latency_ms: x.latency,
+                survives: x.survives,
+                waits_on: x
+                    .waits_on
+                    .iter()
+                    .map(|s| m.services[*s].name.clone())
+                    .collect(),
             };
             ScenarioRow {
                 scenario: comp.scenario.clone(),

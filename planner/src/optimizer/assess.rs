@@ -28,6 +28,7 @@ pub fn assess(t: &Topology, catalog: &Catalog, plan: &Plan) -> Assessed {
                             Estimate {
                                 availability: f.availability,
                                 downtime_minutes_per_year: f.downtime_minutes_per_year,
+                                degraded_minutes_per_year: f.degraded_minutes_per_year,
                                 worst_rpo_seconds: f.worst_case_rpo_seconds,
                             },
                         )
@@ -58,11 +59,14 @@ pub type Assessor<'a> = dyn Fn(&Topology, &Plan) -> Assessed + 'a;
 
 /// Writes assessed availability into the plan.
 pub fn fill_availability(t: &Topology, plan: &mut Plan, a: &Assessed) {
-    let make = |f: &Estimate, target: Option<f64>| Availability {
-        computed: f.availability,
-        target,
-        downtime_minutes_per_month: f.downtime_minutes_per_year / 12.0,
-        source: a.source.to_string(),
+    let make = |f: &Estimate, target: Option<f64>| {
+        Availability::new(
+            f.availability,
+            target,
+            f.downtime_minutes_per_year,
+            f.degraded_minutes_per_year,
+            a.source,
+        )
     };
     for (name, sp) in &mut plan.services {
         let target = t.services.get(name).and_then(|s| s.slo.availability);

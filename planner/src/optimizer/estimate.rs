@@ -16,6 +16,8 @@ use faultline_models::units::HOURS_PER_YEAR;
 pub struct Estimate {
     pub availability: f64,
     pub downtime_minutes_per_year: f64,
+    /// Serving but not up; the optimizer's own estimate counts every failure as down.
+    pub degraded_minutes_per_year: f64,
     pub worst_rpo_seconds: Option<f64>,
 }
 
@@ -33,6 +35,7 @@ fn figures(unavailability: f64, rpo: Option<f64>) -> Estimate {
     Estimate {
         availability: 1.0 - u,
         downtime_minutes_per_year: u * HOURS_PER_YEAR * 60.0,
+        degraded_minutes_per_year: 0.0,
         worst_rpo_seconds: rpo,
     }
 }

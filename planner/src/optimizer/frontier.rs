@@ -22,13 +22,12 @@ use faultline_models::plan::{
     Frontier, FrontierLevel, FrontierTarget, LevelService, MarginalCost, Plan, ServicePlan,
 };
 use faultline_models::topology::{Consistency, Demand, Disruption, Service, Topology};
-use faultline_models::units::MINUTES_PER_MONTH;
 use rust_decimal::Decimal;
 
 use super::context::Ctx;
 use super::document::assemble;
 use super::fleet::Warm;
-use super::{assess, fill_availability, service, spec_for, SolveOptions, Spec};
+use super::{assess, estimate, fill_availability, service, spec_for, SolveOptions, Spec};
 
 /// The ladder, lowest first.
 pub const LEVELS: [(&str, &[Disruption]); 4] = [
@@ -163,6 +162,7 @@ pub fn run(
                     monthly_usd: None,
                     availability: None,
                     downtime_minutes_per_month: None,
+                    degraded_minutes_per_month: None,
                     worst_rpo_seconds: None,
                     services: BTreeMap::new(),
                     notes: vec![format!(
@@ -214,17 +214,20 @@ fn level(
     let mut plan = assemble(t, ctx.catalog, ctx.options, services, start);
     let a = assess::assess(t, ctx.catalog, &plan);
     fill_availability(t, &mut plan, &a);
-    let worst = if a.journeys.is_empty() {
-        a.services
-            .values()
-            .map(|f| f.availability)
-            .fold(None, min_opt)
+    // The least available journey (service when there are none), with its own down
+    // and degraded minutes: the same basis as every other availability figure.
+    let pool = if a.journeys.is_empty() {
+        &a.services
     } else {
-        a.journeys
-            .values()
-            .map(|f| f.availability)
-            .fold(None, min_opt)
+        &a.journeys
     };
+    let worst_fig = pool
+        .values()
+        .fold(None, |m: Option<&estimate::Estimate>, f| match m {
+            Some(w) if w.availability <= f.availability => Some(w),
+            _ => Some(f),
+        });
+    let worst = worst_fig.map(|f| f.availability);
     let rpo = a
         .services
         .values()
@@ -235,7 +238,8 @@ fn level(
         survive: survive.clone(),
         monthly_usd: complete.then_some(plan.monthly_usd),
         availability: worst,
-        downtime_minutes_per_month: worst.map(|w| (1.0 - w) * MINUTES_PER_MONTH),
+        downtime_minutes_per_month: worst_fig.map(|f| f.downtime_minutes_per_year / 12.0),
+        degraded_minutes_per_month: worst_fig.map(|f| f.degraded_minutes_per_year / 12.0),
         worst_rpo_seconds: rpo,
         services: plan
             .services
@@ -251,16 +255,16 @@ fn level(
                             .availability
                             .as_ref()
                             .map(|a| a.downtime_minutes_per_month),
+                        degraded_minutes_per_month: sp
+                            .availability
+                            .as_ref()
+                            .map(|a| a.degraded_minutes_per_month),
                     },
                 )
             })
             .collect(),
         notes,
     }
-}
-
-fn min_opt(m: Option<f64>, x: f64) -> Option<f64> {
-    Some(m.map_or(x, |m| m.min(x)))
 }
 
 /// For each target, each service at the cheapest level whose assessed availability

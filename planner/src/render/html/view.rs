@@ -676,7 +676,10 @@ fn frontier(r: &Report) -> Section<FrontierView> {
         .iter()
         .map(|l| FrontierPoint {
             label: l.name.clone(),
-            downtime: l.downtime_minutes_per_month.unwrap_or(0.0),
+            // Down and degraded together: what the availability leaves out.
+            downtime: l
+                .availability
+                .map_or(0.0, summary::not_up_minutes_per_month),
             cost: l.monthly_usd.map(f),
         })
         .collect();
@@ -712,8 +715,8 @@ fn frontier(r: &Report) -> Section<FrontierView> {
             },
             Cell::num(l.availability.map(percent).unwrap_or_else(|| "-".into())),
             Cell::num(
-                l.downtime_minutes_per_month
-                    .map(minutes)
+                l.availability
+                    .map(|a| minutes(summary::not_up_minutes_per_month(a)))
                     .unwrap_or_else(|| "-".into()),
             ),
             Cell::num(

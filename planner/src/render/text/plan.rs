@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use faultline_models::deployment::Words;
 use faultline_models::duration;
-use faultline_models::plan::{CostBreakdown, Frontier, Layer, Plan, ServicePlan};
+use faultline_models::plan::{Availability, CostBreakdown, Frontier, Layer, Plan, ServicePlan};
 use faultline_models::topology::Disruption;
 use rust_decimal::Decimal;
 
@@ -100,12 +100,12 @@ pub fn text(plan: &Plan) -> String {
         for (name, a) in super::natural(&plan.journeys) {
             let _ = writeln!(
                 o,
-                "journey `{name}`: availability {}{} ({:.1} min/month down)",
+                "journey `{name}`: availability {}{} ({})",
                 pct(a.computed),
                 a.target
                     .map(|t| format!(" (target {})", pct(t)))
                     .unwrap_or_default(),
-                a.downtime_minutes_per_month
+                down_degraded(a)
             );
         }
     }
@@ -168,6 +168,14 @@ fn service(o: &mut String, name: &str, sp: &ServicePlan) {
         survive_words(&sp.survive),
         usd(sp.monthly_usd)
     );
+    if let Some(a) = &sp.availability {
+        let _ = writeln!(
+            o,
+            "  availability {} ({})",
+            pct(a.computed),
+            down_degraded(a)
+        );
+    }
     for l in &sp.instances {
         let when = match l.layer {
             Layer::Base => "always on".to_string(),
@@ -235,21 +243,36 @@ fn service(o: &mut String, name: &str, sp: &ServicePlan) {
     }
 }
 
+/// Minutes down and degraded, per month and per year: together they are what the
+/// availability figure leaves out.
+fn down_degraded(a: &Availability) -> String {
+    format!(
+        "{:.1} min/month down + {:.1} degraded; {:.0} + {:.0} min/year",
+        a.downtime_minutes_per_month,
+        a.degraded_minutes_per_month,
+        a.downtime_minutes_per_year,
+        a.degraded_minutes_per_year
+    )
+}
+
 fn frontier(o: &mut String, f: &Frontier) {
     let _ = writeln!(o, "resilience frontier (every service at each level):");
     let _ = writeln!(
         o,
-        "  {:<22} {:>14} {:>14} {:>16} {:>12}",
-        "survives", "$/month", "availability", "down min/month", "worst RPO"
+        "  {:<22} {:>14} {:>14} {:>16} {:>16} {:>12}",
+        "survives", "$/month", "availability", "down min/month", "degraded min/mo", "worst RPO"
     );
     for l in &f.levels {
         let _ = writeln!(
             o,
-            "  {:<22} {:>14} {:>14} {:>16} {:>12}",
+            "  {:<22} {:>14} {:>14} {:>16} {:>16} {:>12}",
             l.name,
             l.monthly_usd.map(usd).unwrap_or_else(|| "n/a".into()),
             l.availability.map(pct).unwrap_or_else(|| "-".into()),
             l.downtime_minutes_per_month
+                .map(|d| format!("{d:.1}"))
+                .unwrap_or_else(|| "-".into()),
+            l.degraded_minutes_per_month
                 .map(|d| format!("{d:.1}"))
                 .unwrap_or_else(|| "-".into()),
             l.worst_rpo_seconds
