@@ -192,6 +192,24 @@ fn partitions_and_region_losses() {
     assert_eq!(prof.status, "ok");
     assert!(prof.diverges);
     assert_eq!(prof.data_lost_seconds, 0.0);
+    // Writes at risk of divergence, by hand: each partition that splits the store
+    // lasts its long-run share of the year, u = λE[D]/(1 + λE[D]), and the store takes
+    // 10 GB a day on both sides meanwhile.
+    let by_hand: f64 = a
+        .scenarios
+        .iter()
+        .filter(|r| r.services["profiles"].diverges)
+        .map(|r| {
+            let ld = r.rate_per_year * r.mean_hours / 8760.0;
+            ld / (1.0 + ld) * 8760.0 * 3600.0 * (10.0 / 86_400.0)
+        })
+        .sum();
+    let got = a.services["profiles"].divergent_writes_gb_per_year.unwrap();
+    assert!(
+        by_hand > 0.0 && (got - by_hand).abs() < 1e-9 * by_hand,
+        "{got} vs {by_hand}"
+    );
+    assert_eq!(a.services["ledger"].divergent_writes_gb_per_year, None);
     // Losing us-east-1 (where the leader sits, nearest its peers) costs an election,
     // after which the us-east-2 and us-west-2 members commit over the longer RTT.
     let r = Scenario::RegionLoss {

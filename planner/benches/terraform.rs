@@ -21,14 +21,8 @@ fn generate(c: &mut Criterion) {
     let mut g = c.benchmark_group("terraform-generate");
     for (name, rel) in [
         ("web-shop", "examples/web-shop/expected/plan.json"),
-        (
-            "payments",
-            "planner/tests/fixtures/terraform/payments.plan.json",
-        ),
-        (
-            "realtime-chat",
-            "planner/tests/fixtures/terraform/realtime-chat.plan.json",
-        ),
+        ("payments", "examples/payments/expected/plan.json"),
+        ("realtime-chat", "examples/realtime-chat/expected/plan.json"),
         (
             "standby",
             "planner/tests/fixtures/terraform/standby.plan.json",

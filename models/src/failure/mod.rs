@@ -297,6 +297,10 @@ pub struct Figures {
     /// Expected writes lost to failovers of asynchronously replicated stores (this
     /// service, or the stores a journey relies on). `None` when none can lose writes.
     pub writes_lost_gb_per_year: Option<f64>,
+    /// Expected writes a year taken on both sides of a partition by asynchronously
+    /// replicated stores that serve on each side (this service, or the stores a journey
+    /// relies on): they conflict when the partition heals. `None` when none can.
+    pub divergent_writes_gb_per_year: Option<f64>,
     /// Most data a single failure can lose, seconds of writes; `None` for stateless.
     pub worst_case_rpo_seconds: Option<f64>,
     /// Down time per disruption class: `instance`, `zone`, `region`, `spot`,

@@ -595,6 +595,24 @@ pub(crate) fn assess(
             _ => None,
         })
         .collect();
+    // Writes at risk of divergence: an asynchronous store that serves on both sides of
+    // a partition takes writes on each side for as long as the partition lasts, and
+    // those writes conflict when it heals. Per year, over each single partition that
+    // splits it: the expected seconds a year it lasts (its long-run share of time down)
+    // × the write rate.
+    let divergent_gb: Vec<Option<f64>> = (0..ns)
+        .map(|s| match &m.services[s].sem {
+            Sem::Replicated { gb_per_s, .. } => Some(
+                evals
+                    .iter()
+                    .zip(&m.comps)
+                    .filter(|(ev, _)| ev[s].diverges)
+                    .map(|(_, comp)| comp.u * dist::HOURS_PER_YEAR * 3600.0 * gb_per_s)
+                    .sum(),
+            ),
+            _ => None,
+        })
+        .collect();
 
     let mut services = BTreeMap::new();
     let mut journeys = BTreeMap::new();
@@ -609,6 +627,8 @@ pub(crate) fn assess(
         } else {
             Some(w.iter().sum())
         };
+        let d: Vec<f64> = stores.iter().filter_map(|s| divergent_gb[*s]).collect();
+        let divergent = (!d.is_empty()).then(|| d.iter().sum());
         let worst_rpo = if stores
             .iter()
             .any(|s| !matches!(m.services[*s].sem, Sem::Stateless { .. }))
@@ -649,6 +669,7 @@ pub(crate) fn assess(
             downtime_minutes_per_month: down_min / 12.0,
             degraded_minutes_per_month: degraded_min / 12.0,
             writes_lost_gb_per_year: writes,
+            divergent_writes_gb_per_year: divergent,
             worst_case_rpo_seconds: worst_rpo,
             rto: rto[e].clone(),
             rpo_seconds: if worst_rpo.is_some() {

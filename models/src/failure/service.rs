@@ -893,12 +893,7 @@ pub(crate) fn stateless_probs(
     dm: f64,
     floor: f64,
 ) -> Probs {
-    let mut merged: BTreeMap<(u64, u64, u64), u32> = BTreeMap::new();
-    for (n, v, m, q) in groups {
-        *merged
-            .entry((v.to_bits(), m.to_bits(), q.to_bits()))
-            .or_default() += n;
-    }
+    let merged = merge(groups);
     let (cap_v, cap_m) = groups.iter().fold((0.0, 0.0), |(a, b), (n, v, m, _)| {
         (a + f64::from(*n) * v, b + f64::from(*n) * m)
     });
@@ -915,7 +910,21 @@ pub(crate) fn stateless_probs(
     if let Some(p) = proportional_size_probs(&merged, up_v, up_m, ge_v, ge_m) {
         return p;
     }
+    if let Some(p) = ratio_class_probs(&merged, up_v, up_m, ge_v, ge_m) {
+        return p;
+    }
     mixed_size_probs(&merged, up_v, up_m, ge_v, ge_m)
+}
+
+/// Groups (count, vCPU, GiB, q) with equal size and q merged, keyed by their bits.
+fn merge(groups: &[(u32, f64, f64, f64)]) -> BTreeMap<(u64, u64, u64), u32> {
+    let mut merged: BTreeMap<(u64, u64, u64), u32> = BTreeMap::new();
+    for (n, v, m, q) in groups {
+        *merged
+            .entry((v.to_bits(), m.to_bits(), q.to_bits()))
+            .or_default() += n;
+    }
+    merged
 }
 
 /// The distribution of failed instances of one size over its groups (count, q), cut
@@ -981,24 +990,69 @@ fn proportional_size_probs(
         return None;
     }
     // Lost MiB for `lv` lost vCPU; exact, since every loss is a sum of whole sizes.
-    let mib = |lv: i64| lv * m0 / v0;
-    let beyond =
-        |lv: i64, lim_v: f64, lim_m: f64| lv as f64 > lim_v || mib(lv) as f64 / 1024.0 > lim_m;
+    let (mr, vr) = ratio((v0, m0));
+    let beyond = |lv: i64, lim_v: f64, lim_m: f64| {
+        lv as f64 > lim_v || (lv * mr / vr) as f64 / 1024.0 > lim_m
+    };
+    let class = class_losses(&sizes, (mr, vr), |lv| beyond(lv, ge_v, ge_m));
+    if class.lost.is_empty() {
+        return Some(Probs::DOWN);
+    }
+    let short: f64 = class
+        .lost
+        .iter()
+        .enumerate()
+        .filter(|(lv, _)| beyond(*lv as i64, up_v, up_m))
+        .map(|(_, p)| p)
+        .sum();
+    Some(Probs {
+        notup: (class.over + short).min(1.0),
+        down: class.over.min(1.0),
+    })
+}
+
+/// Per memory-per-vCPU class: the distribution of lost vCPU of its sizes (a dense array
+/// indexed by lost vCPU, cut where the class's losses alone pass the floor), the
+/// probability past the cut, and the class's reduced ratio (MiB, vCPU) that turns lost
+/// vCPU into lost MiB exactly.
+struct ClassLosses {
+    lost: Vec<f64>,
+    over: f64,
+    mib: i64,
+    vcpu: i64,
+}
+
+impl ClassLosses {
+    fn mib_of(&self, lv: i64) -> i64 {
+        lv * self.mib / self.vcpu
+    }
+}
+
+/// The lost-vCPU distribution of one class of sizes that share the memory-per-vCPU
+/// ratio `mib`/`vcpu` (reduced): groups folded in one at a time into a dense array
+/// indexed by lost vCPU, losses that pass the floor on their own (`beyond_ge`) counted
+/// in `over`.
+fn class_losses(
+    sizes: &[SizeGroups],
+    (mib, vcpu): (i64, i64),
+    beyond_ge: impl Fn(i64) -> bool,
+) -> ClassLosses {
     // The largest loss that still clears the floor bounds the array.
     let mut len = 0i64;
-    while !beyond(len, ge_v, ge_m) {
+    while !beyond_ge(len) {
         len += 1;
     }
     let mut states = vec![0.0; len as usize];
+    let mut over = 0.0;
     if states.is_empty() {
-        return Some(Probs::DOWN);
+        over = 1.0;
+    } else {
+        states[0] = 1.0;
     }
-    states[0] = 1.0;
-    let mut down = 0.0;
-    for ((vi, _), groups) in &sizes {
-        let (counts, over) = size_failures(groups, |t| beyond(t * vi, ge_v, ge_m));
+    for ((vi, _), groups) in sizes.iter().filter(|_| len > 0) {
+        let (counts, past) = size_failures(groups, |t| beyond_ge(t * vi));
         let mass: f64 = states.iter().sum();
-        down += over * mass;
+        over += past * mass;
         let mut next = vec![0.0; states.len()];
         for (lv, p) in states.iter().enumerate() {
             if *p == 0.0 {
@@ -1006,27 +1060,162 @@ fn proportional_size_probs(
             }
             for (k, pk) in counts.iter().enumerate() {
                 let nv = lv + k * *vi as usize;
-                let pr = p * pk;
                 if nv >= next.len() {
                     // Losses grow with k: this and every larger count pass the floor.
-                    down += p * counts[k..].iter().sum::<f64>();
+                    over += p * counts[k..].iter().sum::<f64>();
                     break;
                 }
-                next[nv] += pr;
+                next[nv] += p * pk;
             }
         }
         states = next;
     }
-    let short: f64 = states
+    ClassLosses {
+        lost: states,
+        over,
+        mib,
+        vcpu,
+    }
+}
+
+/// The reduced memory-per-vCPU ratio (MiB, vCPU) of a size.
+fn ratio((v, m): (i64, i64)) -> (i64, i64) {
+    let g = gcd(v, m);
+    (m / g, v / g)
+}
+
+fn gcd(a: i64, b: i64) -> i64 {
+    if b == 0 {
+        a.abs().max(1)
+    } else {
+        gcd(b, a % b)
+    }
+}
+
+/// Most combinations of the first classes' losses [`ratio_class_probs`] walks before it
+/// leaves a fleet to [`mixed_size_probs`].
+const RATIO_CLASS_WORK: usize = 4_000_000;
+
+/// [`stateless_probs`] for sizes of two or more memory-per-vCPU ratios (e.g. m7g at
+/// 4 GiB and c7g at 2 GiB per vCPU). Within a ratio class lost memory is a function of
+/// lost vCPU, so each class's losses are one dense array (as in
+/// [`proportional_size_probs`]); classes lose instances independently, so a
+/// combination's probability is the product of its classes'. The walk goes over every
+/// combination of the classes but the last; for the last, the losses that keep the
+/// fleet up (or at least degraded) are a prefix of its array — more loss never helps —
+/// so their mass is a suffix sum found by binary search. Nothing is pruned: the figures
+/// are exact up to summation order. `None` for one ratio, or when the walk would be
+/// longer than [`RATIO_CLASS_WORK`].
+fn ratio_class_probs(
+    merged: &BTreeMap<(u64, u64, u64), u32>,
+    up_v: f64,
+    up_m: f64,
+    ge_v: f64,
+    ge_m: f64,
+) -> Option<Probs> {
+    let sizes = sizes_of(merged);
+    if sizes.iter().any(|((v, m), _)| *v <= 0 || *m < 0) {
+        return None;
+    }
+    // Sizes by reduced ratio (MiB, vCPU), in a fixed order.
+    let mut by_ratio: BTreeMap<(i64, i64), Vec<SizeGroups>> = BTreeMap::new();
+    for s in sizes {
+        by_ratio.entry(ratio(s.0)).or_default().push(s);
+    }
+    if by_ratio.len() < 2 {
+        return None;
+    }
+    let beyond =
+        |lv: i64, lm: i64, lim_v: f64, lim_m: f64| lv as f64 > lim_v || lm as f64 / 1024.0 > lim_m;
+    let classes: Vec<ClassLosses> = by_ratio
         .iter()
-        .enumerate()
-        .filter(|(lv, _)| beyond(*lv as i64, up_v, up_m))
-        .map(|(_, p)| p)
-        .sum();
+        .map(|(&(mr, vr), sizes)| {
+            class_losses(sizes, (mr, vr), |lv| beyond(lv, lv * mr / vr, ge_v, ge_m))
+        })
+        .collect();
+    let (last, first) = classes.split_last()?;
+    let work = first
+        .iter()
+        .try_fold(1usize, |w, c| w.checked_mul(c.lost.len().max(1)))?;
+    if work > RATIO_CLASS_WORK {
+        return None;
+    }
+    // suffix[i]: the last class's mass at lost vCPU ≥ i inside its array.
+    let mut suffix = vec![0.0; last.lost.len() + 1];
+    for i in (0..last.lost.len()).rev() {
+        suffix[i] = suffix[i + 1] + last.lost[i];
+    }
+    let mut acc = Probs {
+        notup: 0.0,
+        down: 0.0,
+    };
+    let mut walk = Walk {
+        classes: first,
+        last,
+        suffix: &suffix,
+        beyond: &beyond,
+        limits: (up_v, up_m, ge_v, ge_m),
+        acc: &mut acc,
+    };
+    walk.visit(0, 0, 0, 1.0);
     Some(Probs {
-        notup: (down + short).min(1.0),
-        down: down.min(1.0),
+        notup: (acc.notup + acc.down).min(1.0),
+        down: acc.down.min(1.0),
     })
+}
+
+/// The walk of [`ratio_class_probs`]: `acc.down` gathers the mass down, `acc.notup` the
+/// mass degraded (up to the sum at the end).
+struct Walk<'a> {
+    classes: &'a [ClassLosses],
+    last: &'a ClassLosses,
+    suffix: &'a [f64],
+    beyond: &'a dyn Fn(i64, i64, f64, f64) -> bool,
+    limits: (f64, f64, f64, f64),
+    acc: &'a mut Probs,
+}
+
+impl Walk<'_> {
+    fn visit(&mut self, c: usize, lv: i64, lm: i64, p: f64) {
+        let (up_v, up_m, ge_v, ge_m) = self.limits;
+        let Some(class) = self.classes.get(c) else {
+            // The last class: how many of its leading losses keep the fleet at least
+            // degraded, and how many keep it up.
+            let last = self.last;
+            let keeps = |lim_v: f64, lim_m: f64| {
+                let (mut lo, mut hi) = (0usize, last.lost.len());
+                while lo < hi {
+                    let mid = lo + (hi - lo) / 2;
+                    let b = mid as i64;
+                    if (self.beyond)(lv + b, lm + last.mib_of(b), lim_v, lim_m) {
+                        hi = mid;
+                    } else {
+                        lo = mid + 1;
+                    }
+                }
+                lo
+            };
+            let n_ge = keeps(ge_v, ge_m);
+            let n_up = keeps(up_v, up_m).min(n_ge);
+            self.acc.down += p * (last.over + self.suffix[n_ge]);
+            self.acc.notup += p * (self.suffix[n_up] - self.suffix[n_ge]);
+            return;
+        };
+        self.acc.down += p * class.over;
+        for (a, pa) in class.lost.iter().enumerate() {
+            if *pa == 0.0 {
+                continue;
+            }
+            let a = a as i64;
+            let (nv, nm) = (lv + a, lm + class.mib_of(a));
+            if (self.beyond)(nv, nm, ge_v, ge_m) {
+                // More loss never helps: this and every larger loss of the class is down.
+                self.acc.down += p * class.lost[a as usize..].iter().sum::<f64>();
+                break;
+            }
+            self.visit(c + 1, nv, nm, p * pa);
+        }
+    }
 }
 
 /// Probability below which [`mixed_size_probs`] stops following a combination of
@@ -1268,6 +1457,27 @@ mod tests {
         out
     }
 
+    /// The limits [`stateless_probs`] gives its methods: (up_v, up_m, ge_v, ge_m).
+    fn limits(groups: &[(u32, f64, f64, f64)], dv: f64, dm: f64, floor: f64) -> [f64; 4] {
+        let cap_v: f64 = groups.iter().map(|g| f64::from(g.0) * g.1).sum();
+        let cap_m: f64 = groups.iter().map(|g| f64::from(g.0) * g.2).sum();
+        let lim = |share: f64| {
+            [
+                cap_v - share * dv * (1.0 - TOL),
+                cap_m - share * dm * (1.0 - TOL),
+            ]
+        };
+        let ([up_v, up_m], [ge_v, ge_m]) = (lim(1.0), lim(floor));
+        [up_v, up_m, ge_v, ge_m]
+    }
+
+    fn assert_close(a: Probs, b: Probs, what: &str) {
+        assert!(
+            (a.notup - b.notup).abs() < 1e-12 && (a.down - b.down).abs() < 1e-12,
+            "{what}: {a:?} vs {b:?}"
+        );
+    }
+
     #[test]
     fn mixed_fleet_matches_enumeration() {
         // Three instance shapes with different failure probabilities; memory binds for
@@ -1314,45 +1524,76 @@ mod tests {
             (70.0, 10.0, 0.9),
         ] {
             let got = stateless_probs(&groups, dv, dm, floor);
-            let want = brute(&groups, dv, dm, floor);
-            assert!(
-                (got.notup - want.notup).abs() < 1e-12 && (got.down - want.down).abs() < 1e-12,
-                "{dv}/{dm}/{floor}: {got:?} vs {want:?}"
-            );
-            let mut merged: BTreeMap<(u64, u64, u64), u32> = BTreeMap::new();
-            for (n, v, m, q) in groups {
-                *merged
-                    .entry((v.to_bits(), m.to_bits(), q.to_bits()))
-                    .or_default() += n;
-            }
-            let cap_v: f64 = groups.iter().map(|g| f64::from(g.0) * g.1).sum();
-            let cap_m: f64 = groups.iter().map(|g| f64::from(g.0) * g.2).sum();
-            let lim = |share: f64| {
-                (
-                    cap_v - share * dv * (1.0 - TOL),
-                    cap_m - share * dm * (1.0 - TOL),
-                )
-            };
-            let ((up_v, up_m), (ge_v, ge_m)) = (lim(1.0), lim(floor));
+            let what = format!("{dv}/{dm}/{floor}");
+            assert_close(got, brute(&groups, dv, dm, floor), &what);
+            let [up_v, up_m, ge_v, ge_m] = limits(&groups, dv, dm, floor);
             if ge_v < 0.0 || ge_m < 0.0 {
                 continue;
             }
+            let merged = merge(&groups);
             let dense = proportional_size_probs(&merged, up_v, up_m, ge_v, ge_m).unwrap();
             let general = mixed_size_probs(&merged, up_v, up_m, ge_v, ge_m);
-            assert!(
-                (dense.notup - general.notup).abs() < 1e-12,
-                "{dense:?} vs {general:?}"
-            );
-            assert!(
-                (dense.down - general.down).abs() < 1e-12,
-                "{dense:?} vs {general:?}"
-            );
+            assert_close(dense, general, &what);
         }
         // Different ratios take the general method.
         let mut mixed: BTreeMap<(u64, u64, u64), u32> = BTreeMap::new();
         mixed.insert((2f64.to_bits(), 4f64.to_bits(), 0.1f64.to_bits()), 2);
         mixed.insert((2f64.to_bits(), 8f64.to_bits(), 0.1f64.to_bits()), 2);
         assert!(proportional_size_probs(&mixed, 1.0, 1.0, 1.0, 1.0).is_none());
+    }
+
+    #[test]
+    fn ratio_classes_match_enumeration_and_the_general_method() {
+        // Three memory-per-vCPU ratios (c at 2, m at 4, r at 8 GiB per vCPU), small
+        // enough to enumerate.
+        let small = [
+            (2, 2.0, 4.0, 0.1),
+            (2, 4.0, 8.0, 0.05),
+            (3, 2.0, 8.0, 0.2),
+            (2, 4.0, 32.0, 0.1),
+            (2, 1.0, 8.0, 0.15),
+        ];
+        // A fleet too large to enumerate: a zone's worth of instances down with high q.
+        let large = [
+            (40, 4.0, 8.0, 0.01),
+            (30, 8.0, 16.0, 0.3),
+            (25, 4.0, 16.0, 0.02),
+            (20, 16.0, 64.0, 0.5),
+            (10, 2.0, 16.0, 0.05),
+        ];
+        for (groups, brute_force) in [(&small[..], true), (&large[..], false)] {
+            let cap_v: f64 = groups.iter().map(|g| f64::from(g.0) * g.1).sum();
+            let cap_m: f64 = groups.iter().map(|g| f64::from(g.0) * g.2).sum();
+            for (share_v, share_m, floor) in [
+                (0.5, 0.5, 0.5),
+                (0.8, 0.6, 0.8),
+                (0.3, 0.9, 0.6),
+                (0.9, 0.9, 1.0),
+                (0.95, 0.2, 0.9),
+            ] {
+                let (dv, dm) = (share_v * cap_v, share_m * cap_m);
+                let got = stateless_probs(groups, dv, dm, floor);
+                let what = format!("{dv}/{dm}/{floor}");
+                if brute_force {
+                    assert_close(got, brute(groups, dv, dm, floor), &what);
+                }
+                let [up_v, up_m, ge_v, ge_m] = limits(groups, dv, dm, floor);
+                let merged = merge(groups);
+                let dense = ratio_class_probs(&merged, up_v, up_m, ge_v, ge_m).unwrap();
+                assert_eq!(dense, got);
+                // The general method prunes below 1e-24 (counted down): the same figures
+                // to far below anything reported.
+                assert_close(
+                    dense,
+                    mixed_size_probs(&merged, up_v, up_m, ge_v, ge_m),
+                    &what,
+                );
+                assert!(dense.down > 0.0 && dense.notup >= dense.down);
+            }
+        }
+        // One ratio is the proportional path's.
+        let one = merge(&[(2, 2.0, 4.0, 0.1), (2, 4.0, 8.0, 0.1)]);
+        assert!(ratio_class_probs(&one, 1.0, 1.0, 1.0, 1.0).is_none());
     }
 
     #[test]

@@ -26,8 +26,7 @@ pub struct Case {
     pub depends_on: BTreeMap<String, BTreeSet<String>>,
 }
 
-/// The plan of every example (the checked-in golden plan where the example has one,
-/// otherwise a fixture plan of the example's topology) and of the standby fixture.
+/// The plan of every example (its checked-in golden plan) and of the standby fixture.
 pub fn cases() -> Vec<Case> {
     let fixtures = repo().join("planner/tests/fixtures/terraform");
     let mut out = Vec::new();
@@ -47,13 +46,11 @@ pub fn cases() -> Vec<Case> {
     };
     for name in ["legacy-placement", "payments", "realtime-chat", "web-shop"] {
         let dir = repo().join("examples").join(name);
-        let golden = dir.join("expected/plan.json");
-        let plan = if golden.is_file() {
-            golden
-        } else {
-            fixtures.join(format!("{name}.plan.json"))
-        };
-        add(name, plan, dir.join("topology.toml"));
+        add(
+            name,
+            dir.join("expected/plan.json"),
+            dir.join("topology.toml"),
+        );
     }
     add(
         "standby",

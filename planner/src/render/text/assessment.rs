@@ -156,11 +156,13 @@ fn figures_rows(
             r.push(minutes(f.degraded_minutes_per_year));
             r.push(minutes(f.downtime_minutes_per_month));
             r.push(minutes(f.degraded_minutes_per_month));
-            r.push(match f.writes_lost_gb_per_year {
-                Some(g) if g > 0.0 => bytes(g),
-                Some(_) => "0".into(),
-                None => "-".into(),
-            });
+            for g in [f.writes_lost_gb_per_year, f.divergent_writes_gb_per_year] {
+                r.push(match g {
+                    Some(g) if g > 0.0 => bytes(g),
+                    Some(_) => "0".into(),
+                    None => "-".into(),
+                });
+            }
             r.push(match f.worst_case_rpo_seconds {
                 Some(s) if s > 0.0 => duration(s),
                 Some(_) => "0".into(),
@@ -348,6 +350,7 @@ pub fn text(a: &Assessment) -> String {
             "down min/mo",
             "degraded min/mo",
             "writes lost/yr",
+            "diverging/yr",
             "worst RPO",
             "SLO",
         ],
@@ -367,6 +370,7 @@ pub fn text(a: &Assessment) -> String {
                 "down min/mo",
                 "degraded min/mo",
                 "writes lost/yr",
+                "diverging/yr",
                 "worst RPO",
                 "SLO",
             ],
