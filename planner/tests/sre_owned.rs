@@ -309,3 +309,26 @@ fn ends_needs_system_start() {
         .iter()
         .any(|x| x.code == Code::PlanStartInvalid && x.key.as_deref() == Some("system.start")));
 }
+
+/// An EC2 Instance Savings Plan covers only its family in its region: one for m7i in
+/// us-west-2 covers nothing of a fleet in us-east-1; the same in us-east-1 at the
+/// 1-year reserved rate (0.1008 × 0.63 an instance-hour) covers $0.635040/h, ten
+/// instances, worth ten instance-months.
+#[test]
+fn an_ec2_instance_savings_plan_covers_its_family_and_region_only() {
+    let elsewhere = plan_of(&topology(
+        "[[purchase.owned]]\nsavings_plan = \"ec2-instance\"\nfamily = \"m7i\"\nregion = \"us-west-2\"\nusd_per_hour = 0.63504\nterm = \"1y\"\n",
+    ));
+    assert_eq!(owned(&elsewhere).entries[0].status(), "idle");
+    let here = plan_of(&topology(
+        "[[purchase.owned]]\nsavings_plan = \"ec2-instance\"\nfamily = \"m7i\"\nregion = \"us-east-1\"\nusd_per_hour = 0.63504\nterm = \"1y\"\n",
+    ));
+    let e = &owned(&here).entries[0];
+    assert_eq!(e.status(), "used");
+    let covered: Decimal = e.covers.iter().map(|c| c.instances).sum();
+    assert_eq!(covered, d("10"));
+    assert_eq!(
+        e.monthly_usd,
+        (instance_month() * Decimal::from(10)).round_dp(2)
+    );
+}
