@@ -20,6 +20,7 @@ pub mod units;
 
 pub mod cost;
 pub mod infeasible;
+pub mod owned;
 pub mod plan;
 
 pub mod failure;

@@ -57,6 +57,83 @@ pub struct Plan {
     /// plan so that a report made from a plan file shows it without re-solving.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub frontier: Option<Frontier>,
+    /// The reservations and Savings Plans already owned (`[[purchase.owned]]`): what
+    /// the plan uses of each, what sits idle, and the part of `monthly_usd` they
+    /// already pay. Absent when the topology owns none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owned: Option<OwnedCapacity>,
+}
+
+/// Owned commitments applied to a plan (docs/cost-model.md, *Owned commitments*).
+/// `Plan::monthly_usd` is the cost of the planned capacity at the plan's prices, owned
+/// or not; `monthly_usd` here is the part of it owned commitments already pay (their
+/// sunk cost, not a new spend), and `new_spend_monthly_usd` the rest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OwnedCapacity {
+    pub monthly_usd: Decimal,
+    pub new_spend_monthly_usd: Decimal,
+    /// One per `[[purchase.owned]]` entry, in the order written.
+    pub entries: Vec<OwnedUse>,
+}
+
+/// One owned commitment and what the plan does with it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OwnedUse {
+    /// 1-based position in `[[purchase.owned]]`.
+    pub entry: u32,
+    pub kind: crate::topology::OwnedKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zone: Option<String>,
+    pub term_months: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ends: Option<String>,
+    /// What is owned and what the plan uses of it, in `unit`: `instances` (of the
+    /// entry's type), `normalised-units` (a family reservation) or `usd-per-hour`.
+    pub unit: String,
+    pub owned: Decimal,
+    pub used: Decimal,
+    pub idle: Decimal,
+    /// Months of the horizon it covers: `min(months left, horizon)`.
+    pub months_covered: u32,
+    /// The part of the plan's monthly cost it pays.
+    pub monthly_usd: Decimal,
+    /// The plan's instance lines it covers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub covers: Vec<OwnedCover>,
+}
+
+impl OwnedUse {
+    /// `used`, `idle`, or `partly used`.
+    pub fn status(&self) -> &'static str {
+        if self.used.is_zero() {
+            "idle"
+        } else if self.idle.is_zero() {
+            "used"
+        } else {
+            "partly used"
+        }
+    }
+}
+
+/// Instances of one plan line an owned commitment covers (fractional when a
+/// size-flexible reservation or a Savings Plan covers part of an instance's hours).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OwnedCover {
+    pub service: String,
+    pub region: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zone: Option<String>,
+    pub instance_type: String,
+    /// The line's purchase option, as planned.
+    pub purchase: Purchase,
+    pub instances: Decimal,
+    pub monthly_usd: Decimal,
 }
 
 /// Digests of what a plan was made from (SHA-256 over canonical JSON of the validated

@@ -95,6 +95,11 @@ codes! {
     InvalidTag => ("FL-T044", "tag key or value is not usable on AWS"),
     NegligibleDemand => ("FL-T045", "demand too small to need an instance"),
     PurchasePolicyConflict => ("FL-T046", "purchase policy contradicts itself"),
+    OwnedInvalid => ("FL-T047", "owned reservation or Savings Plan is incomplete or inconsistent"),
+    OwnedEnds => ("FL-T048", "owned commitment's end month is malformed, past, or beyond its term"),
+    PlanStartMissing => ("FL-T049", "an owned commitment has an end month but system.start is missing"),
+    PlanStartInvalid => ("FL-T050", "system.start is not a month written YYYY-MM"),
+    OwnedDuplicate => ("FL-T051", "owned commitment listed twice"),
     // Catalog files.
     CatalogSyntax => ("FL-C001", "the catalog file is not valid TOML or has the wrong shape"),
     CatalogUnknownKey => ("FL-C002", "unknown key in the catalog"),

@@ -93,6 +93,14 @@ pub struct Topology {
     /// digest they had before tags existed.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tags: BTreeMap<String, String>,
+    /// `system.start`, `YYYY-MM`: the plan's first month. Skipped when absent (and
+    /// `owned` when empty) so that topologies without them keep their digest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<String>,
+    /// `[[purchase.owned]]`: reservations and Savings Plans already bought, in the
+    /// order written.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub owned: Vec<Owned>,
     /// Key spans in the source file, by dotted key path (`services.web.slo`), so
     /// later stages can point findings at the line that caused them.
     #[serde(skip)]
@@ -150,6 +158,59 @@ impl PurchasePolicy {
             allow: self.allow.intersection(&other.allow).copied().collect(),
         }
     }
+}
+
+words_enum! {
+    /// What kind of commitment an owned entry is.
+    OwnedKind {
+        /// A Standard Reserved Instance (regional and size-flexible, or zonal).
+        ReservedInstance => "reserved-instance",
+        /// A Compute Savings Plan: any family, any region.
+        ComputeSavingsPlan => "compute-savings-plan",
+        /// An EC2 Instance Savings Plan: one family in one region.
+        Ec2InstanceSavingsPlan => "ec2-instance-savings-plan",
+    }
+}
+
+/// A reservation or Savings Plan the team already owns (`[[purchase.owned]]`),
+/// validated. Exactly one of `instance_type` and `family` is set for a Reserved
+/// Instance; a zonal one has a type and a zone.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Owned {
+    pub kind: OwnedKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub family: Option<String>,
+    /// The region of a regional reservation or an EC2 Instance Savings Plan, and of a
+    /// zonal reservation's zone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub zone: Option<String>,
+    /// Reserved instances (normalised units for a family reservation); 0 for a Savings
+    /// Plan.
+    pub count: u32,
+    /// A Savings Plan's hourly commitment at Savings Plan rates.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub usd_per_hour: Option<Decimal>,
+    pub term_months: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ends: Option<String>,
+    /// Months from `system.start` to `ends`; `None` when it covers the whole horizon.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub months_left: Option<u32>,
+}
+
+/// A month written `YYYY-MM` as `year × 12 + month − 1`, so that two months subtract
+/// to the months between them.
+pub fn month(text: &str) -> Option<i64> {
+    let (y, m) = text.split_once('-')?;
+    if y.len() != 4 || m.len() != 2 || !y.chars().chain(m.chars()).all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let (y, m): (i64, i64) = (y.parse().ok()?, m.parse().ok()?);
+    ((2000..=2200).contains(&y) && (1..=12).contains(&m)).then_some(y * 12 + m - 1)
 }
 
 /// What a service needs.

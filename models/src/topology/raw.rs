@@ -30,7 +30,51 @@ pub struct RawTopology {
     #[serde(default)]
     pub overrides: RawOverrides,
     /// How the system may buy capacity; services may narrow it.
-    pub purchase: Option<RawPurchase>,
+    pub purchase: Option<RawSystemPurchase>,
+}
+
+/// The system's purchase policy: a [`RawPurchase`] plus the reservations and Savings
+/// Plans the team already owns.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawSystemPurchase {
+    /// Purchase options that may be used: `on-demand` (always needed), `spot`,
+    /// `reserved-1y`, `reserved-3y`, `savings-plan-1y`, `savings-plan-3y`. Default:
+    /// all of them.
+    pub allow: Option<Vec<String>>,
+    /// Longest commitment term: `none`, `1y` or `3y` (default).
+    pub max_commitment: Option<String>,
+    /// Reserved Instances and Savings Plans already bought, which the plan uses first.
+    #[serde(default)]
+    pub owned: Vec<RawOwned>,
+}
+
+/// One reservation or Savings Plan already owned (`[[purchase.owned]]`).
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RawOwned {
+    /// Reserved Instance of this instance type (with `region`: regional, size-flexible
+    /// within its family; with `zone`: zonal, this type only).
+    #[serde(rename = "type")]
+    pub instance_type: Option<String>,
+    /// Regional size-flexible Reserved Instances of a family, `count` in normalised
+    /// units (a `large` is 4); or the family of an EC2 Instance Savings Plan.
+    pub family: Option<String>,
+    /// A Savings Plan instead of a Reserved Instance: `compute` or `ec2-instance`.
+    pub savings_plan: Option<String>,
+    /// Region of a regional Reserved Instance or an EC2 Instance Savings Plan.
+    pub region: Option<String>,
+    /// Zone of a zonal Reserved Instance.
+    pub zone: Option<String>,
+    /// Reserved instances owned (normalised units with `family`).
+    pub count: Option<i64>,
+    /// A Savings Plan's hourly commitment in USD, at Savings Plan rates.
+    pub usd_per_hour: Option<f64>,
+    /// Term bought: `1y` or `3y`.
+    pub term: Option<String>,
+    /// Month the commitment ends, `YYYY-MM` (it covers the months before it); needs
+    /// `system.start`. Omitted: it covers the whole horizon.
+    pub ends: Option<String>,
 }
 
 /// A purchase policy: the purchase options capacity may be bought with and the
@@ -64,6 +108,8 @@ pub struct RawSystem {
     pub monthly_budget_usd: Option<f64>,
     /// Months over which reserved capacity is amortised (default 12).
     pub horizon_months: Option<i64>,
+    /// First month of the plan, `YYYY-MM`; needed when an owned commitment has `ends`.
+    pub start: Option<String>,
     /// Tags for every resource of the system (owner, cost centre, …); services add
     /// their own. A gate policy can require some (`required_tags`).
     #[serde(default)]

@@ -8,11 +8,11 @@ use rust_decimal::prelude::FromPrimitive;
 use rust_decimal::Decimal;
 
 use super::raw::{
-    RawGroup, RawPlacement, RawProfile, RawPurchase, RawService, RawSlo, RawTopology,
+    RawGroup, RawOwned, RawPlacement, RawProfile, RawPurchase, RawService, RawSlo, RawTopology,
 };
 use super::{
     shapes, Checked, Consistency, Constraints, Demand, Disruption, Fleet, Journey, Kind, Overrides,
-    PurchasePolicy, Service, Slo, Store, Strength, Topology, FORMAT_VERSION,
+    Owned, OwnedKind, PurchasePolicy, Service, Slo, Store, Strength, Topology, FORMAT_VERSION,
 };
 use crate::catalog::{check_mode, Catalog, FailureModeOverride, Mode, ModeOverrides};
 use crate::deployment::{Arch, CapacityGroup, DrPattern, Purchase, Role, ServiceDeployment, Words};
@@ -510,7 +510,16 @@ impl Validator<'_, '_> {
         }
 
         let overrides = self.overrides(raw);
-        let purchase = self.purchase(&path!["purchase"], raw.purchase.as_ref());
+        let system_purchase = raw.purchase.as_ref().map(|p| RawPurchase {
+            allow: p.allow.clone(),
+            max_commitment: p.max_commitment.clone(),
+        });
+        let purchase = self.purchase(&path!["purchase"], system_purchase.as_ref());
+        let start = self.start(sys.start.as_deref());
+        let owned = match &raw.purchase {
+            Some(p) => self.owned(&p.owned, start, sys.start.is_some()),
+            None => Vec::new(),
+        };
 
         Topology {
             name: sys.name.clone(),
@@ -527,8 +536,378 @@ impl Validator<'_, '_> {
             overrides,
             purchase,
             tags: self.tags(&path!["system", "tags"], &sys.tags),
+            start: sys.start.clone().filter(|_| start.is_some()),
+            owned,
             spans: BTreeMap::new(),
         }
+    }
+
+    /// `system.start` as a month number (`year × 12 + month − 1`).
+    fn start(&mut self, raw: Option<&str>) -> Option<i64> {
+        let text = raw?;
+        let m = super::month(text);
+        if m.is_none() {
+            self.err(
+                Code::PlanStartInvalid,
+                &path!["system", "start"],
+                format!(
+                    "system.start is a month written `YYYY-MM` (e.g. \"2026-12\"), got `{text}`"
+                ),
+            );
+        }
+        m
+    }
+
+    /// `[[purchase.owned]]`: each entry is a Reserved Instance (`type` or `family`,
+    /// `region` or `zone`, `count`, `term`) or a Savings Plan (`savings_plan`,
+    /// `usd_per_hour`, `term`, and `family` + `region` for an EC2 Instance one), with an
+    /// optional `ends` month that needs `system.start`.
+    fn owned(&mut self, raw: &[RawOwned], start: Option<i64>, start_given: bool) -> Vec<Owned> {
+        let mut out: Vec<Owned> = Vec::new();
+        let mut seen: Vec<(Owned, usize)> = Vec::new();
+        let families: BTreeSet<&str> = self
+            .catalog
+            .instance_types
+            .values()
+            .map(|t| t.family.as_str())
+            .collect();
+        for (i, o) in raw.iter().enumerate() {
+            let p = path!["purchase", "owned", i];
+            let before = self.diags.iter().filter(|d| d.is_error()).count();
+            let kind = match o.savings_plan.as_deref() {
+                None => OwnedKind::ReservedInstance,
+                Some("compute") => OwnedKind::ComputeSavingsPlan,
+                Some("ec2-instance") => OwnedKind::Ec2InstanceSavingsPlan,
+                Some(other) => {
+                    let help = did_you_mean::help_for(other, ["compute", "ec2-instance"]);
+                    self.err(
+                        Code::UnknownEnumValue,
+                        &p.join("savings_plan"),
+                        format!("savings_plan is `compute` or `ec2-instance`, got `{other}`"),
+                    )
+                    .help = Some(help);
+                    continue;
+                }
+            };
+            // Keys that do not belong to this kind of entry.
+            let misplaced: Vec<&str> = match kind {
+                OwnedKind::ReservedInstance => [("usd_per_hour", o.usd_per_hour.is_some())]
+                    .into_iter()
+                    .filter(|(_, set)| *set)
+                    .map(|(k, _)| k)
+                    .collect(),
+                OwnedKind::ComputeSavingsPlan => [
+                    ("type", o.instance_type.is_some()),
+                    ("family", o.family.is_some()),
+                    ("region", o.region.is_some()),
+                    ("zone", o.zone.is_some()),
+                    ("count", o.count.is_some()),
+                ]
+                .into_iter()
+                .filter(|(_, set)| *set)
+                .map(|(k, _)| k)
+                .collect(),
+                OwnedKind::Ec2InstanceSavingsPlan => [
+                    ("type", o.instance_type.is_some()),
+                    ("zone", o.zone.is_some()),
+                    ("count", o.count.is_some()),
+                ]
+                .into_iter()
+                .filter(|(_, set)| *set)
+                .map(|(k, _)| k)
+                .collect(),
+            };
+            for k in misplaced {
+                self.err_key(
+                    Code::OwnedInvalid,
+                    &p.join(k),
+                    format!("`{k}` does not apply to an owned {kind}"),
+                )
+                .help = Some(match kind {
+                    OwnedKind::ReservedInstance => "a Reserved Instance has `type` or `family`, `region` or `zone`, `count`, `term` and `ends`; a Savings Plan has `savings_plan` and `usd_per_hour`".into(),
+                    OwnedKind::ComputeSavingsPlan => "a Compute Savings Plan has `usd_per_hour`, `term` and `ends`; it covers any family and region".into(),
+                    OwnedKind::Ec2InstanceSavingsPlan => "an EC2 Instance Savings Plan has `family`, `region`, `usd_per_hour`, `term` and `ends`".into(),
+                });
+            }
+            let missing = |k: &str, this: &mut Self, why: &str| {
+                let d = this.err(
+                    Code::OwnedInvalid,
+                    &p,
+                    format!("owned {kind} entry {} has no `{k}`", i + 1),
+                );
+                d.key = Some(p.join(k).to_string());
+                d.help = Some(why.into());
+            };
+            // What it covers: a type or a family, a region or a zone.
+            let mut instance_type = None;
+            let mut family = None;
+            let mut region = None;
+            let mut zone = None;
+            if kind != OwnedKind::ComputeSavingsPlan {
+                match (&o.instance_type, &o.family) {
+                    (Some(_), Some(_)) if kind == OwnedKind::ReservedInstance => {
+                        self.err_key(
+                            Code::OwnedInvalid,
+                            &p.join("family"),
+                            "an owned Reserved Instance has `type` or `family`, not both",
+                        );
+                    }
+                    (None, None) => missing(
+                        if kind == OwnedKind::ReservedInstance { "type" } else { "family" },
+                        self,
+                        "name the instance type (`type = \"m7g.large\"`) or, for a regional size-flexible reservation, the family (`family = \"m7g\"`)",
+                    ),
+                    _ => {}
+                }
+                if let Some(t) = &o.instance_type {
+                    if self.catalog.instance_types.contains_key(t) {
+                        instance_type = Some(t.clone());
+                    } else if kind == OwnedKind::ReservedInstance {
+                        let help = did_you_mean::help_for(
+                            t,
+                            self.catalog.instance_types.keys().map(String::as_str),
+                        );
+                        self.err(
+                            Code::UnknownInstanceType,
+                            &p.join("type"),
+                            format!("instance type `{t}` is not in the catalog"),
+                        )
+                        .help = Some(help);
+                    }
+                }
+                if let Some(f) = &o.family {
+                    if families.contains(f.as_str()) {
+                        family = Some(f.clone());
+                    } else {
+                        let help = did_you_mean::help_for(f, families.iter().copied());
+                        self.err(
+                            Code::UnknownFamily,
+                            &p.join("family"),
+                            format!("instance family `{f}` is not in the catalog"),
+                        )
+                        .help = Some(help);
+                    }
+                }
+                match (&o.region, &o.zone) {
+                    (Some(_), Some(_)) => {
+                        self.err_key(
+                            Code::OwnedInvalid,
+                            &p.join("zone"),
+                            "an owned Reserved Instance is regional (`region`) or zonal (`zone`), not both",
+                        );
+                    }
+                    (None, None) => missing(
+                        "region",
+                        self,
+                        "say where it applies: `region = \"us-east-1\"`, or `zone = \"us-east-1a\"` for a zonal reservation",
+                    ),
+                    _ => {}
+                }
+                if let Some(r) = &o.region {
+                    if self.region(&p.join("region"), r, None) {
+                        region = Some(r.clone());
+                    }
+                }
+                if let Some(z) = &o.zone {
+                    if o.family.is_some() {
+                        self.err_key(
+                            Code::OwnedInvalid,
+                            &p.join("zone"),
+                            "a zonal Reserved Instance is for one instance type: size flexibility (`family`) is regional only",
+                        )
+                        .help = Some("write `type = \"…\"` with `zone`, or `family` with `region`".into());
+                    }
+                    let home = self
+                        .catalog
+                        .regions
+                        .iter()
+                        .find(|(_, c)| c.zones.contains(z))
+                        .map(|(r, _)| r.clone());
+                    match home {
+                        Some(r) => {
+                            if let Some(t) = &instance_type {
+                                if !self.catalog.offered_zones(&r, t).contains(&z.as_str()) {
+                                    self.err(
+                                        Code::UnknownInstanceType,
+                                        &p.join("type"),
+                                        format!("instance type `{t}` is not offered in zone `{z}`"),
+                                    );
+                                }
+                            }
+                            zone = Some(z.clone());
+                            region = Some(r);
+                        }
+                        None => {
+                            let all: Vec<&str> = self
+                                .catalog
+                                .regions
+                                .values()
+                                .flat_map(|c| c.zones.iter().map(String::as_str))
+                                .collect();
+                            let help = did_you_mean::help_for(z, all.iter().copied());
+                            self.err(
+                                Code::UnknownZone,
+                                &p.join("zone"),
+                                format!("zone `{z}` is not a zone of any catalog region"),
+                            )
+                            .help = Some(help);
+                        }
+                    }
+                }
+                if let (Some(t), Some(r), None) = (&instance_type, &region, &zone) {
+                    if self.catalog.on_demand_price(r, t).is_none() {
+                        self.err(
+                            Code::UnknownInstanceType,
+                            &p.join("type"),
+                            format!("instance type `{t}` has no price in `{r}` in the catalog"),
+                        );
+                    }
+                }
+            }
+            // How much: a count of instances or an hourly commitment.
+            let mut count = 0;
+            let mut usd_per_hour = None;
+            if kind == OwnedKind::ReservedInstance {
+                match o.count {
+                    None => missing("count", self, "the number of instances reserved (normalised units with `family`: a large is 4)"),
+                    Some(c) if (1..=i64::from(crate::plan::MAX_GROUP_COUNT)).contains(&c) => {
+                        count = c as u32;
+                    }
+                    Some(c) => {
+                        self.err(
+                            Code::OwnedInvalid,
+                            &p.join("count"),
+                            format!(
+                                "count must be a whole number from 1 to {}, got {c}",
+                                crate::plan::MAX_GROUP_COUNT
+                            ),
+                        );
+                    }
+                }
+            } else {
+                match o.usd_per_hour {
+                    None => missing(
+                        "usd_per_hour",
+                        self,
+                        "a Savings Plan is an hourly commitment: `usd_per_hour = 1.25`",
+                    ),
+                    Some(v) => {
+                        usd_per_hour =
+                            self.money(&p.join("usd_per_hour"), Some(v), "the hourly commitment");
+                    }
+                }
+            }
+            let term_months = match o.term.as_deref() {
+                Some("1y") => 12,
+                Some("3y") => 36,
+                None => {
+                    missing("term", self, "the term bought: `term = \"1y\"` or `\"3y\"`");
+                    36
+                }
+                Some(other) => {
+                    let help = did_you_mean::help_for(other, ["1y", "3y"]);
+                    self.err(
+                        Code::UnknownEnumValue,
+                        &p.join("term"),
+                        format!("term is `1y` or `3y`, got `{other}`"),
+                    )
+                    .help = Some(help);
+                    36
+                }
+            };
+            let mut months_left = None;
+            if let Some(e) = &o.ends {
+                match (super::month(e), start) {
+                    (None, _) => {
+                        self.err(
+                            Code::OwnedEnds,
+                            &p.join("ends"),
+                            format!(
+                                "ends is a month written `YYYY-MM` (e.g. \"2027-06\"), got `{e}`"
+                            ),
+                        );
+                    }
+                    (Some(_), None) => {
+                        if !start_given {
+                            self.err(
+                                Code::PlanStartMissing,
+                                &p.join("ends"),
+                                "an owned commitment with `ends` needs the plan's first month, `system.start`",
+                            )
+                            .help = Some("add `start = \"2026-12\"` (the month the plan starts) to [system]".into());
+                        }
+                    }
+                    (Some(end), Some(s)) => {
+                        let left = end - s;
+                        if left <= 0 {
+                            self.err(
+                                Code::OwnedEnds,
+                                &p.join("ends"),
+                                format!(
+                                    "ends = \"{e}\" is not after system.start: the commitment has expired"
+                                ),
+                            )
+                            .help = Some("remove the entry, or correct `ends`".into());
+                        } else if left > i64::from(term_months) {
+                            self.err(
+                                Code::OwnedEnds,
+                                &p.join("ends"),
+                                format!(
+                                    "ends = \"{e}\" is {left} months after system.start, longer than its {term_months}-month term could still run"
+                                ),
+                            )
+                            .help = Some("check `ends` and `term`: a commitment bought today ends within its term".into());
+                        } else {
+                            months_left = Some(left as u32);
+                        }
+                    }
+                }
+            }
+            if self.diags.iter().filter(|d| d.is_error()).count() > before {
+                continue;
+            }
+            let entry = Owned {
+                kind,
+                instance_type: instance_type.filter(|_| kind == OwnedKind::ReservedInstance),
+                family,
+                region,
+                zone,
+                count,
+                usd_per_hour,
+                term_months,
+                ends: o.ends.clone(),
+                months_left,
+            };
+            // The same commitment twice (what it covers and how long) is a copy-paste
+            // slip, not two purchases: a real second purchase differs at least in `ends`.
+            let same = |a: &Owned, b: &Owned| {
+                a.kind == b.kind
+                    && a.instance_type == b.instance_type
+                    && a.family == b.family
+                    && a.region == b.region
+                    && a.zone == b.zone
+                    && a.term_months == b.term_months
+                    && a.ends == b.ends
+            };
+            if let Some((_, j)) = seen.iter().find(|(b, _)| same(&entry, b)) {
+                self.err_key(
+                    Code::OwnedDuplicate,
+                    &p,
+                    format!(
+                        "owned entry {} repeats entry {} (same kind, coverage, term and end)",
+                        i + 1,
+                        j + 1
+                    ),
+                )
+                .help = Some(
+                    "merge them into one entry with the total `count` or `usd_per_hour`".into(),
+                );
+                continue;
+            }
+            seen.push((entry.clone(), i));
+            out.push(entry);
+        }
+        out
     }
 
     /// Tags as AWS accepts them: keys of 1–128 characters not starting with the

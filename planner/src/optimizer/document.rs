@@ -63,6 +63,7 @@ pub(crate) fn assemble(
         services,
         notes: Vec::new(),
         frontier: None,
+        owned: None,
     };
     plan.notes.extend(lines);
     if let Some(b) = topology.monthly_budget_usd.filter(|b| total > *b) {

@@ -114,5 +114,8 @@ pub fn plan_with(
             plan = budget::tighten(&ctx, assessor, &mut specs, &warm, plan, cap, start)?;
         }
     }
+    // Owned commitments pay for part of the planned capacity: applied last, to the plan
+    // as it stands, so they never change which capacity is planned.
+    plan.owned = faultline_models::owned::apply(topology, &ctx.pricing, &plan);
     Ok(plan)
 }

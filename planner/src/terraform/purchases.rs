@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use faultline_models::cost::{term_months, HOURS_PER_MONTH};
 use faultline_models::deployment::{Purchase, Words};
 use faultline_models::plan::Plan;
+use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -36,6 +37,39 @@ pub struct Purchases {
     /// commitment per term that covers the listed instances.
     pub savings_plan_commitments: Vec<HourlyCommitment>,
     pub totals: Totals,
+    /// Reservations and Savings Plans already owned (`[[purchase.owned]]`), each
+    /// `used`, `partly used` or `idle`: nothing to buy, listed so a reviewer sees
+    /// what the plan counts on. `buy` leaves out the instances they cover for the
+    /// whole horizon.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub owned: Vec<OwnedListed>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OwnedListed {
+    pub entry: u32,
+    pub kind: String,
+    /// `used`, `partly used` or `idle`.
+    pub status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub family: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub zone: Option<String>,
+    pub term_months: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ends: Option<String>,
+    /// `instances`, `normalised-units` or `usd-per-hour`.
+    pub unit: String,
+    pub owned: Decimal,
+    pub used: Decimal,
+    pub idle: Decimal,
+    pub services: BTreeSet<String>,
+    /// The part of the plan's monthly cost it pays.
+    pub monthly_usd: Decimal,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -102,23 +136,81 @@ pub fn list(plan: &Plan) -> Purchases {
         hourly: Decimal,
     }
     let mut acc: BTreeMap<(Purchase, String, String), Acc> = BTreeMap::new();
+    // Instances owned commitments cover for the whole horizon are not bought again;
+    // one that ends within it leaves its instances to buy (the plan prices the months
+    // after it at the planned commitment).
+    let mut covered: BTreeMap<(Purchase, String, String, Option<String>), Decimal> =
+        BTreeMap::new();
+    for e in plan.owned.iter().flat_map(|o| &o.entries) {
+        if e.months_covered < plan.horizon_months {
+            continue;
+        }
+        for c in &e.covers {
+            *covered
+                .entry((
+                    c.purchase,
+                    c.region.clone(),
+                    c.instance_type.clone(),
+                    c.zone.clone(),
+                ))
+                .or_default() += c.instances;
+        }
+    }
     for (svc, sp) in &plan.services {
         for l in &sp.instances {
             let Some(term) = term_months(l.purchase) else {
                 continue;
             };
+            // Whole instances only: a partly covered one is still bought.
+            let key = (
+                l.purchase,
+                l.region.clone(),
+                l.instance_type.clone(),
+                l.zone.clone(),
+            );
+            let owned = covered.get_mut(&key).map_or(0, |c| {
+                let n = c.floor().min(Decimal::from(l.count));
+                *c -= n;
+                n.to_u32().unwrap_or(0)
+            });
+            let count = l.count - owned.min(l.count);
+            if count == 0 {
+                continue;
+            }
             let a = acc
                 .entry((l.purchase, l.region.clone(), l.instance_type.clone()))
                 .or_default();
-            a.count += l.count;
+            a.count += count;
             if let Some(z) = &l.zone {
-                *a.zones.entry(z.clone()).or_default() += l.count;
+                *a.zones.entry(z.clone()).or_default() += count;
             }
             a.services.insert(svc.clone());
             a.hourly +=
-                l.usd_per_hour / amortisation(plan.horizon_months, term) * Decimal::from(l.count);
+                l.usd_per_hour / amortisation(plan.horizon_months, term) * Decimal::from(count);
         }
     }
+    let owned = plan
+        .owned
+        .iter()
+        .flat_map(|o| &o.entries)
+        .map(|e| OwnedListed {
+            entry: e.entry,
+            kind: e.kind.word().into(),
+            status: e.status().into(),
+            instance_type: e.instance_type.clone(),
+            family: e.family.clone(),
+            region: e.region.clone(),
+            zone: e.zone.clone(),
+            term_months: e.term_months,
+            ends: e.ends.clone(),
+            unit: e.unit.clone(),
+            owned: e.owned,
+            used: e.used,
+            idle: e.idle,
+            services: e.covers.iter().map(|c| c.service.clone()).collect(),
+            monthly_usd: e.monthly_usd,
+        })
+        .collect();
     let hours = Decimal::from(HOURS_PER_MONTH);
     let mut buy = Vec::new();
     let mut totals = Totals::default();
@@ -166,6 +258,7 @@ pub fn list(plan: &Plan) -> Purchases {
             })
             .collect(),
         totals,
+        owned,
     }
 }
 
@@ -184,6 +277,7 @@ pub fn markdown(p: &Purchases) -> String {
     ));
     if p.buy.is_empty() {
         o.push_str("The plan uses no Reserved Instances or Savings Plans: every instance is on-demand or spot.\n");
+        owned_markdown(&mut o, p);
         return o;
     }
     o.push_str(&format!(
@@ -241,7 +335,52 @@ pub fn markdown(p: &Purchases) -> String {
             p.horizon_months
         ));
     }
+    owned_markdown(&mut o, p);
     o
+}
+
+/// The commitments already owned, used and idle: nothing to buy.
+fn owned_markdown(o: &mut String, p: &Purchases) {
+    if p.owned.is_empty() {
+        return;
+    }
+    o.push_str("\n## Already owned\n\nReservations and Savings Plans the topology says are already bought (`[[purchase.owned]]`). Nothing to buy: the list above leaves out the instances they cover for the whole horizon. An idle one is capacity the plan does not use.\n\n");
+    o.push_str("| # | status | commitment | covers | term | ends | owned | used | idle | services | pays $/month |\n");
+    o.push_str("|---:|---|---|---|---:|---|---:|---:|---:|---|---:|\n");
+    for e in &p.owned {
+        let what = match (&e.instance_type, &e.family) {
+            (Some(t), _) => t.clone(),
+            (None, Some(f)) => format!("{f} family"),
+            (None, None) => "any family".into(),
+        };
+        let place = e
+            .zone
+            .clone()
+            .or_else(|| e.region.clone())
+            .unwrap_or_else(|| "any region".into());
+        let unit = match e.unit.as_str() {
+            "usd-per-hour" => "$/hour",
+            "normalised-units" => "units",
+            _ => "instances",
+        };
+        o.push_str(&format!(
+            "| {} | **{}** | {} | {what} in {place} | {} months | {} | {} {unit} | {} | {} | {} | ${} |\n",
+            e.entry,
+            e.status,
+            e.kind.replace('-', " "),
+            e.term_months,
+            e.ends.as_deref().unwrap_or("after the horizon"),
+            e.owned,
+            e.used,
+            e.idle,
+            if e.services.is_empty() {
+                "-".to_string()
+            } else {
+                e.services.iter().cloned().collect::<Vec<_>>().join(", ")
+            },
+            money(e.monthly_usd)
+        ));
+    }
 }
 
 #[cfg(test)]

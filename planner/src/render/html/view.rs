@@ -463,6 +463,31 @@ fn headline(r: &Report) -> Headline {
                 },
                 class: "",
             });
+            if let Some(o) = &p.owned {
+                // Part of the monthly cost, not on top of it (docs/cost-model.md).
+                let idle: Vec<String> = o
+                    .entries
+                    .iter()
+                    .filter(|e| e.status() != "used")
+                    .map(|e| format!("#{} {}", e.entry, e.status()))
+                    .collect();
+                cards.push(Card {
+                    label: "Already owned".into(),
+                    value: format!("{}/month", usd(o.monthly_usd)),
+                    detail: format!(
+                        "of the monthly cost, paid by reservations and Savings Plans already bought; new spend {}/month; {} of {} owned commitments fully used{}",
+                        usd(o.new_spend_monthly_usd),
+                        o.entries.len() - idle.len(),
+                        o.entries.len(),
+                        if idle.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" ({})", idle.join(", "))
+                        }
+                    ),
+                    class: if idle.is_empty() { "" } else { "warn" },
+                });
+            }
         }
         None => cards.push(Card {
             label: "Monthly cost".into(),

@@ -115,6 +115,9 @@ pub fn text(plan: &Plan) -> String {
     }
     o.push('\n');
     cost_lines(&mut o, &plan.cost);
+    if let Some(c) = &plan.owned {
+        owned(&mut o, c, plan.horizon_months);
+    }
     for n in &plan.notes {
         let _ = writeln!(o, "note: {n}");
     }
@@ -146,6 +149,48 @@ pub fn cost_lines(o: &mut String, c: &CostBreakdown) {
         usd(c.standby),
         usd(c.transfer)
     );
+}
+
+/// Owned commitments: the part of the cost they pay, then each entry, used or idle.
+fn owned(o: &mut String, c: &faultline_models::plan::OwnedCapacity, horizon: u32) {
+    let _ = writeln!(
+        o,
+        "owned commitments pay {}/month of it (already bought); new spend {}/month",
+        usd(c.monthly_usd),
+        usd(c.new_spend_monthly_usd)
+    );
+    for e in &c.entries {
+        let what = match (&e.instance_type, &e.family) {
+            (Some(t), _) => t.clone(),
+            (None, Some(f)) => format!("{f} family"),
+            (None, None) => "any family".into(),
+        };
+        let place = e
+            .zone
+            .clone()
+            .or_else(|| e.region.clone())
+            .unwrap_or_else(|| "any region".into());
+        let unit = match e.unit.as_str() {
+            "usd-per-hour" => "$/hour",
+            "normalised-units" => "units",
+            _ => "instances",
+        };
+        let _ = writeln!(
+            o,
+            "owned #{} {} {what} in {place}, {}-month term{}: {} — uses {} of {} {unit}, {} idle; covers {} of the {} months, pays {}/month",
+            e.entry,
+            e.kind.word(),
+            e.term_months,
+            e.ends.as_ref().map(|x| format!(", ends {x}")).unwrap_or_default(),
+            e.status(),
+            e.used,
+            e.owned,
+            e.idle,
+            e.months_covered,
+            horizon,
+            usd(e.monthly_usd)
+        );
+    }
 }
 
 /// A store's consistency; a stateless fleet holds no data, so it has none.
