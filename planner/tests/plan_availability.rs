@@ -3,13 +3,10 @@
 //! the optimizer must be able to make a soft dependency more resilient, and should
 //! pick the service whose own failures cost the most.
 
-use std::time::Duration;
+mod plan_support;
 
-use faultline::optimizer::{self, verify, SolveOptions};
 use faultline_models::catalog::Catalog;
-use faultline_models::cost::Pricing;
 use faultline_models::plan::Constraint;
-use faultline_models::topology;
 
 /// A small fleet that soft-depends on a store with no target of its own. A region
 /// outage in us-east-1 (0.4 a year × 10 h, 240 min) alone costs more than the fleet's
@@ -54,16 +51,7 @@ survive = ["zone"]
 
 #[test]
 fn a_soft_dependency_is_moved_to_meet_a_target() {
-    let c = Catalog::embedded();
-    let t = topology::parse(TOPOLOGY, c).unwrap().topology;
-    let o = SolveOptions {
-        time_limit: Some(Duration::from_secs(60)),
-        ..SolveOptions::default()
-    };
-    let plan = optimizer::plan(&t, c, &o).unwrap_or_else(|e| panic!("{e}"));
-    let eff = t.effective_catalog(c);
-    let violations = verify::plan(&t, &Pricing::new(&t, &eff), &plan, None);
-    assert!(violations.is_empty(), "{violations:#?}");
+    let plan = plan_support::checked_plan(&plan_support::parse(TOPOLOGY), Catalog::embedded());
 
     let api = plan.services["api"]
         .availability

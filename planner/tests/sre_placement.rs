@@ -2,31 +2,21 @@
 //! is known by hand: the catalog's `[offerings]`, the minimum footprint of a tiny
 //! demand, and the one RTT (the mean of both directions) every model uses.
 
-use std::collections::BTreeMap;
-use std::time::Duration;
+mod plan_support;
 
-use faultline::optimizer::{self, verify, SolveOptions};
+use std::collections::BTreeMap;
+
+use faultline::optimizer;
 use faultline_models::catalog::{Catalog, RegionOfferings};
-use faultline_models::cost::Pricing;
 use faultline_models::deployment::Purchase;
 use faultline_models::diag::{Code, Severity};
 use faultline_models::plan::Plan;
 use faultline_models::topology::{self, Topology};
+use plan_support::options;
 use rust_decimal::Decimal;
 
-fn options() -> SolveOptions {
-    SolveOptions {
-        time_limit: Some(Duration::from_secs(60)),
-        ..SolveOptions::default()
-    }
-}
-
 fn plan_of(t: &Topology, c: &Catalog) -> Plan {
-    let plan = optimizer::plan(t, c, &options()).unwrap_or_else(|e| panic!("{e}"));
-    let eff = t.effective_catalog(c);
-    let violations = verify::plan(t, &Pricing::new(t, &eff), &plan, None);
-    assert!(violations.is_empty(), "{violations:#?}");
-    plan
+    plan_support::checked_plan(t, c)
 }
 
 /// (zone, type) → count of a service's lines.

@@ -4,11 +4,9 @@
 //! same per vCPU); a 1-year reservation is 37% off, a 3-year one 57%, a 1-year
 //! Savings Plan 27% (the embedded catalog's commitment discounts).
 
-use std::time::Duration;
+mod plan_support;
 
-use faultline::optimizer::{self, verify, SolveOptions};
 use faultline_models::catalog::Catalog;
-use faultline_models::cost::Pricing;
 use faultline_models::deployment::Purchase;
 use faultline_models::diag::Code;
 use faultline_models::plan::Plan;
@@ -16,19 +14,7 @@ use faultline_models::topology;
 use rust_decimal::Decimal;
 
 fn plan_of(text: &str) -> Plan {
-    let c = Catalog::embedded();
-    let t = topology::parse(text, c)
-        .unwrap_or_else(|e| panic!("{e:#?}"))
-        .topology;
-    let o = SolveOptions {
-        time_limit: Some(Duration::from_secs(60)),
-        ..SolveOptions::default()
-    };
-    let plan = optimizer::plan(&t, c, &o).unwrap_or_else(|e| panic!("{e}"));
-    let eff = t.effective_catalog(c);
-    let violations = verify::plan(&t, &Pricing::new(&t, &eff), &plan, None);
-    assert!(violations.is_empty(), "{violations:#?}");
-    plan
+    plan_support::checked_plan(&plan_support::parse(text), Catalog::embedded())
 }
 
 fn topology(system: &str, service: &str) -> String {

@@ -4,36 +4,19 @@
 //! regions, one instance carrying much of a fleet (blast radius), and the always-on
 //! base on spot.
 
-use std::collections::BTreeMap;
-use std::time::Duration;
+mod plan_support;
 
-use faultline::optimizer::{self, verify, SolveOptions};
+use std::collections::BTreeMap;
+
+use faultline::optimizer;
 use faultline_models::catalog::Catalog;
-use faultline_models::cost::Pricing;
 use faultline_models::deployment::Purchase;
 use faultline_models::plan::{Constraint, Layer, Plan};
-use faultline_models::topology::{self, Topology};
-
-fn options() -> SolveOptions {
-    SolveOptions {
-        time_limit: Some(Duration::from_secs(60)),
-        ..SolveOptions::default()
-    }
-}
+use faultline_models::topology::Topology;
+use plan_support::{options, parse};
 
 fn plan_of(t: &Topology) -> Plan {
-    let c = Catalog::embedded();
-    let plan = optimizer::plan(t, c, &options()).unwrap_or_else(|e| panic!("{e}"));
-    let eff = t.effective_catalog(c);
-    let violations = verify::plan(t, &Pricing::new(t, &eff), &plan, None);
-    assert!(violations.is_empty(), "{violations:#?}");
-    plan
-}
-
-fn parse(text: &str) -> Topology {
-    topology::parse(text, Catalog::embedded())
-        .unwrap_or_else(|e| panic!("{e:#?}"))
-        .topology
+    plan_support::checked_plan(t, Catalog::embedded())
 }
 
 /// Members per (region, zone).
