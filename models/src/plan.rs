@@ -108,7 +108,42 @@ pub struct OwnedUse {
     pub covers: Vec<OwnedCover>,
 }
 
+/// How an owned commitment reads in a table or a sentence: what it covers (a type, a
+/// family, or any family), where (its zone, its region, or any region), and the word
+/// for its `unit`. One wording for the plan's text and the purchase list.
+pub fn owned_words(
+    instance_type: Option<&str>,
+    family: Option<&str>,
+    zone: Option<&str>,
+    region: Option<&str>,
+    unit: &str,
+) -> (String, String, &'static str) {
+    let what = match (instance_type, family) {
+        (Some(t), _) => t.to_string(),
+        (None, Some(f)) => format!("{f} family"),
+        (None, None) => "any family".into(),
+    };
+    let place = zone.or(region).unwrap_or("any region").to_string();
+    let unit = match unit {
+        "usd-per-hour" => "$/hour",
+        "normalised-units" => "units",
+        _ => "instances",
+    };
+    (what, place, unit)
+}
+
 impl OwnedUse {
+    /// [`owned_words`] of this entry.
+    pub fn words(&self) -> (String, String, &'static str) {
+        owned_words(
+            self.instance_type.as_deref(),
+            self.family.as_deref(),
+            self.zone.as_deref(),
+            self.region.as_deref(),
+            &self.unit,
+        )
+    }
+
     /// `used`, `idle`, or `partly used`.
     pub fn status(&self) -> &'static str {
         if self.used.is_zero() {

@@ -589,34 +589,23 @@ impl Validator<'_, '_> {
                     continue;
                 }
             };
-            // Keys that do not belong to this kind of entry.
-            let misplaced: Vec<&str> = match kind {
-                OwnedKind::ReservedInstance => [("usd_per_hour", o.usd_per_hour.is_some())]
-                    .into_iter()
-                    .filter(|(_, set)| *set)
-                    .map(|(k, _)| k)
-                    .collect(),
-                OwnedKind::ComputeSavingsPlan => [
+            // Keys that do not belong to this kind of entry, and whether each is set.
+            let foreign: Vec<(&str, bool)> = match kind {
+                OwnedKind::ReservedInstance => vec![("usd_per_hour", o.usd_per_hour.is_some())],
+                OwnedKind::ComputeSavingsPlan => vec![
                     ("type", o.instance_type.is_some()),
                     ("family", o.family.is_some()),
                     ("region", o.region.is_some()),
                     ("zone", o.zone.is_some()),
                     ("count", o.count.is_some()),
-                ]
-                .into_iter()
-                .filter(|(_, set)| *set)
-                .map(|(k, _)| k)
-                .collect(),
-                OwnedKind::Ec2InstanceSavingsPlan => [
+                ],
+                OwnedKind::Ec2InstanceSavingsPlan => vec![
                     ("type", o.instance_type.is_some()),
                     ("zone", o.zone.is_some()),
                     ("count", o.count.is_some()),
-                ]
-                .into_iter()
-                .filter(|(_, set)| *set)
-                .map(|(k, _)| k)
-                .collect(),
+                ],
             };
+            let misplaced = foreign.into_iter().filter(|(_, set)| *set).map(|(k, _)| k);
             for k in misplaced {
                 self.err_key(
                     Code::OwnedInvalid,

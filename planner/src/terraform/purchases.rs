@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use faultline_models::cost::{term_months, HOURS_PER_MONTH};
 use faultline_models::deployment::{Purchase, Words};
-use faultline_models::plan::Plan;
+use faultline_models::plan::{owned_words, Plan};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -348,21 +348,13 @@ fn owned_markdown(o: &mut String, p: &Purchases) {
     o.push_str("| # | status | commitment | covers | term | ends | owned | used | idle | services | pays $/month |\n");
     o.push_str("|---:|---|---|---|---:|---|---:|---:|---:|---|---:|\n");
     for e in &p.owned {
-        let what = match (&e.instance_type, &e.family) {
-            (Some(t), _) => t.clone(),
-            (None, Some(f)) => format!("{f} family"),
-            (None, None) => "any family".into(),
-        };
-        let place = e
-            .zone
-            .clone()
-            .or_else(|| e.region.clone())
-            .unwrap_or_else(|| "any region".into());
-        let unit = match e.unit.as_str() {
-            "usd-per-hour" => "$/hour",
-            "normalised-units" => "units",
-            _ => "instances",
-        };
+        let (what, place, unit) = owned_words(
+            e.instance_type.as_deref(),
+            e.family.as_deref(),
+            e.zone.as_deref(),
+            e.region.as_deref(),
+            &e.unit,
+        );
         o.push_str(&format!(
             "| {} | **{}** | {} | {what} in {place} | {} months | {} | {} {unit} | {} | {} | {} | ${} |\n",
             e.entry,

@@ -160,21 +160,7 @@ fn owned(o: &mut String, c: &faultline_models::plan::OwnedCapacity, horizon: u32
         usd(c.new_spend_monthly_usd)
     );
     for e in &c.entries {
-        let what = match (&e.instance_type, &e.family) {
-            (Some(t), _) => t.clone(),
-            (None, Some(f)) => format!("{f} family"),
-            (None, None) => "any family".into(),
-        };
-        let place = e
-            .zone
-            .clone()
-            .or_else(|| e.region.clone())
-            .unwrap_or_else(|| "any region".into());
-        let unit = match e.unit.as_str() {
-            "usd-per-hour" => "$/hour",
-            "normalised-units" => "units",
-            _ => "instances",
-        };
+        let (what, place, unit) = e.words();
         let _ = writeln!(
             o,
             "owned #{} {} {what} in {place}, {}-month term{}: {} — uses {} of {} {unit}, {} idle; covers {} of the {} months, pays {}/month",
