@@ -907,13 +907,15 @@ pub(crate) fn stateless_probs(
     if let Some(p) = same_size_probs(&merged, up_v, up_m, ge_v, ge_m) {
         return p;
     }
-    if let Some(p) = proportional_size_probs(&merged, up_v, up_m, ge_v, ge_m) {
+    // Sizes in exact units, once for whichever method takes the fleet.
+    let sizes = sizes_of(&merged);
+    if let Some(p) = proportional_size_probs(&sizes, up_v, up_m, ge_v, ge_m) {
         return p;
     }
-    if let Some(p) = ratio_class_probs(&merged, up_v, up_m, ge_v, ge_m) {
+    if let Some(p) = ratio_class_probs(&sizes, up_v, up_m, ge_v, ge_m) {
         return p;
     }
-    mixed_size_probs(&merged, up_v, up_m, ge_v, ge_m)
+    mixed_size_probs(&sizes, up_v, up_m, ge_v, ge_m)
 }
 
 /// Groups (count, vCPU, GiB, q) with equal size and q merged, keyed by their bits.
@@ -978,13 +980,12 @@ fn sizes_of(merged: &BTreeMap<(u64, u64, u64), u32>) -> Vec<SizeGroups> {
 /// summation order (and its pruning, which only moves mass to "down"). `None` when the
 /// ratios differ.
 fn proportional_size_probs(
-    merged: &BTreeMap<(u64, u64, u64), u32>,
+    sizes: &[SizeGroups],
     up_v: f64,
     up_m: f64,
     ge_v: f64,
     ge_m: f64,
 ) -> Option<Probs> {
-    let sizes = sizes_of(merged);
     let &((v0, m0), _) = sizes.first()?;
     if v0 <= 0 || sizes.iter().any(|((v, m), _)| *v <= 0 || m * v0 != m0 * v) {
         return None;
@@ -994,7 +995,7 @@ fn proportional_size_probs(
     let beyond = |lv: i64, lim_v: f64, lim_m: f64| {
         lv as f64 > lim_v || (lv * mr / vr) as f64 / 1024.0 > lim_m
     };
-    let class = class_losses(&sizes, (mr, vr), |lv| beyond(lv, ge_v, ge_m));
+    let class = class_losses(sizes, (mr, vr), |lv| beyond(lv, ge_v, ge_m));
     if class.lost.is_empty() {
         return Some(Probs::DOWN);
     }
@@ -1107,20 +1108,19 @@ const RATIO_CLASS_WORK: usize = 4_000_000;
 /// are exact up to summation order. `None` for one ratio, or when the walk would be
 /// longer than [`RATIO_CLASS_WORK`].
 fn ratio_class_probs(
-    merged: &BTreeMap<(u64, u64, u64), u32>,
+    sizes: &[SizeGroups],
     up_v: f64,
     up_m: f64,
     ge_v: f64,
     ge_m: f64,
 ) -> Option<Probs> {
-    let sizes = sizes_of(merged);
     if sizes.iter().any(|((v, m), _)| *v <= 0 || *m < 0) {
         return None;
     }
     // Sizes by reduced ratio (MiB, vCPU), in a fixed order.
     let mut by_ratio: BTreeMap<(i64, i64), Vec<SizeGroups>> = BTreeMap::new();
     for s in sizes {
-        by_ratio.entry(ratio(s.0)).or_default().push(s);
+        by_ratio.entry(ratio(s.0)).or_default().push(s.clone());
     }
     if by_ratio.len() < 2 {
         return None;
@@ -1227,21 +1227,16 @@ const PRUNE: f64 = 1e-24;
 /// instances is a one-dimensional convolution over its groups, cut where that size's
 /// losses alone pass the floor; the sizes are then combined as a list of (lost vCPU,
 /// lost MiB, probability), equal losses merged.
-fn mixed_size_probs(
-    merged: &BTreeMap<(u64, u64, u64), u32>,
-    up_v: f64,
-    up_m: f64,
-    ge_v: f64,
-    ge_m: f64,
-) -> Probs {
+fn mixed_size_probs(sizes: &[SizeGroups], up_v: f64, up_m: f64, ge_v: f64, ge_m: f64) -> Probs {
     let beyond =
         |lv: i64, lm: i64, lim_v: f64, lim_m: f64| lv as f64 > lim_v || lm as f64 / 1024.0 > lim_m;
     let mut states: Vec<(i64, i64, f64)> = vec![(0, 0, 1.0)];
     let mut down = 0.0;
-    for ((vi, mi), groups) in sizes_of(merged) {
+    for ((vi, mi), groups) in sizes {
+        let (vi, mi) = (*vi, *mi);
         // Failed instances of this size: counts past the floor on their own are down
         // whatever the other sizes lose.
-        let (counts, over) = size_failures(&groups, |t| beyond(t * vi, t * mi, ge_v, ge_m));
+        let (counts, over) = size_failures(groups, |t| beyond(t * vi, t * mi, ge_v, ge_m));
         let mass: f64 = states.iter().map(|x| x.2).sum();
         down += over * mass;
         let mut next: Vec<(i64, i64, f64)> = Vec::new();
@@ -1531,15 +1526,16 @@ mod tests {
                 continue;
             }
             let merged = merge(&groups);
-            let dense = proportional_size_probs(&merged, up_v, up_m, ge_v, ge_m).unwrap();
-            let general = mixed_size_probs(&merged, up_v, up_m, ge_v, ge_m);
+            let dense =
+                proportional_size_probs(&sizes_of(&merged), up_v, up_m, ge_v, ge_m).unwrap();
+            let general = mixed_size_probs(&sizes_of(&merged), up_v, up_m, ge_v, ge_m);
             assert_close(dense, general, &what);
         }
         // Different ratios take the general method.
         let mut mixed: BTreeMap<(u64, u64, u64), u32> = BTreeMap::new();
         mixed.insert((2f64.to_bits(), 4f64.to_bits(), 0.1f64.to_bits()), 2);
         mixed.insert((2f64.to_bits(), 8f64.to_bits(), 0.1f64.to_bits()), 2);
-        assert!(proportional_size_probs(&mixed, 1.0, 1.0, 1.0, 1.0).is_none());
+        assert!(proportional_size_probs(&sizes_of(&mixed), 1.0, 1.0, 1.0, 1.0).is_none());
     }
 
     #[test]
@@ -1579,13 +1575,13 @@ mod tests {
                 }
                 let [up_v, up_m, ge_v, ge_m] = limits(groups, dv, dm, floor);
                 let merged = merge(groups);
-                let dense = ratio_class_probs(&merged, up_v, up_m, ge_v, ge_m).unwrap();
+                let dense = ratio_class_probs(&sizes_of(&merged), up_v, up_m, ge_v, ge_m).unwrap();
                 assert_eq!(dense, got);
                 // The general method prunes below 1e-24 (counted down): the same figures
                 // to far below anything reported.
                 assert_close(
                     dense,
-                    mixed_size_probs(&merged, up_v, up_m, ge_v, ge_m),
+                    mixed_size_probs(&sizes_of(&merged), up_v, up_m, ge_v, ge_m),
                     &what,
                 );
                 assert!(dense.down > 0.0 && dense.notup >= dense.down);
@@ -1593,7 +1589,7 @@ mod tests {
         }
         // One ratio is the proportional path's.
         let one = merge(&[(2, 2.0, 4.0, 0.1), (2, 4.0, 8.0, 0.1)]);
-        assert!(ratio_class_probs(&one, 1.0, 1.0, 1.0, 1.0).is_none());
+        assert!(ratio_class_probs(&sizes_of(&one), 1.0, 1.0, 1.0, 1.0).is_none());
     }
 
     #[test]
