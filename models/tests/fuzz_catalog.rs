@@ -49,7 +49,12 @@ fn char_boundary(text: &str, at: usize) -> usize {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(40))]
+    #![proptest_config(ProptestConfig {
+        cases: 40,
+        // The same cases on every run and machine: a verdict never depends on the seed.
+        rng_seed: proptest::test_runner::RngSeed::Fixed(0x5EED),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn replacing_a_value_never_panics(line in 0usize..5000, junk in 0usize..JUNK.len()) {

@@ -61,7 +61,12 @@ fn char_boundary(text: &str, at: usize) -> usize {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(300))]
+    #![proptest_config(ProptestConfig {
+        cases: 300,
+        // The same cases on every run and machine: a verdict never depends on the seed.
+        rng_seed: proptest::test_runner::RngSeed::Fixed(0x5EED),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn deleting_a_range_never_panics(start in 0usize..2000, len in 0usize..80) {

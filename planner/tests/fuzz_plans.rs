@@ -86,7 +86,12 @@ fn check(t: &Topology, text: &str) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(150))]
+    #![proptest_config(ProptestConfig {
+        cases: 150,
+        // The same cases on every run and machine: a verdict never depends on the seed.
+        rng_seed: proptest::test_runner::RngSeed::Fixed(0x5EED),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn replacing_a_value_never_panics(pick in 0usize..10_000, j in 0usize..21) {
@@ -104,7 +109,13 @@ proptest! {
     fn cutting_the_text_never_panics(at in 0usize..100_000) {
         let t = legacy();
         let s = seed();
-        check(&t, &s[..at.min(s.len())]);
+        // The plan text has non-ASCII characters (`→`): cut on a character boundary,
+        // as a truncated file read as UTF-8 would be.
+        let mut cut = at.min(s.len());
+        while !s.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        check(&t, &s[..cut]);
     }
 }
 
