@@ -193,6 +193,16 @@ FAILURE_CORRELATION = {
 }
 CORRELATION_SOURCE = "aws-correlated-zone-events-derived"
 
+# A replicated store's failover fails (the replica is not promoted; the store waits for
+# its primary). Of the same 12 zone-level events, 2 report failovers that did not
+# complete: #1 (2011-04-21, "some Multi AZ failovers are taking longer than expected"
+# in the RDS status updates, resolved by hand over hours) and #4 (2012-06-29, an
+# ELB/control-plane bug slowed failover to other AZs). Within those events only a part
+# of the failovers was affected ("some"); we take one in ten, so
+# 2/12 x 0.1 = 0.017, rounded up to 0.02 per failover attempt.
+FAILOVER_FAILS = 0.02
+FAILOVER_SOURCE = "aws-failed-failovers-derived"
+
 # Spot (aws-priors §3). Interruption notice: 2 minutes (AWS docs, high).
 # Replacement: with price-capacity-optimized allocation and capacity rebalancing,
 # a replacement usually launches within the notice window plus boot time; we take
@@ -295,6 +305,11 @@ SOURCES = {
         "Correlated zone-event priors (derived from the publicised AWS zone-level events 2011-2026: "
         "multi-zone loss 2026-03-01 me-central-1; region-wide control-plane impairment during zone "
         "events 2011-04-21, 2012-06-29, 2012-10-22; failed relaunch 2019-08-23, 2026-05-07)",
+        "https://aws.amazon.com/message/65648/",
+        "2026-06", "low"),
+    "aws-failed-failovers-derived": (
+        "Failed-failover prior (derived from the publicised AWS zone-level events 2011-2026 whose "
+        "failovers did not complete: 2011-04-21 RDS Multi-AZ, 2012-06-29 ELB/control plane)",
         "https://aws.amazon.com/message/65648/",
         "2026-06", "low"),
     "ec2-instance-sla-derived": (
@@ -638,6 +653,11 @@ def build(ref_dir):
     for k in ("second_zone", "third_zone", "control_plane_impaired", "relaunch_contention"):
         w("%s = %s" % (k, toml_float(FAILURE_CORRELATION[k])))
     w("source = %s" % toml_str(src(CORRELATION_SOURCE)))
+    w("")
+    w("# A replicated store's failover fails: the store waits for its primary (per attempt).")
+    w("[failure.failover]")
+    w("fails = %s" % toml_float(FAILOVER_FAILS))
+    w("source = %s" % toml_str(src(FAILOVER_SOURCE)))
     w("")
     w("[failure.spot]")
     w("notice_seconds = %d" % SPOT_NOTICE_SECONDS)

@@ -116,6 +116,8 @@ fn failure_priors_cite_sources_and_regional_differences() {
             > c.failure_mode(Mode::region, "eu-west-1").rate_per_year
     );
     assert_eq!(c.failure.spot.notice_seconds, 120.0);
+    assert!(c.sources.contains_key(&c.failure.failover.source));
+    assert!((0.0..1.0).contains(&c.failure.failover.fails));
 }
 
 fn broken(from: &str, to: &str) -> Vec<faultline_models::diag::Diagnostic> {
@@ -155,4 +157,13 @@ fn broken_catalogs_are_reported_with_key_and_location() {
 
     let diags = broken("cloud = \"aws\"", "cloud = \"aws\"\nclod = 1");
     assert!(diags.iter().any(|d| d.code == Code::CatalogUnknownKey));
+
+    // A failover that always fails is no prior: [0, 1).
+    let diags = broken("fails = 0.02", "fails = 1.0");
+    let d = diags
+        .iter()
+        .find(|d| d.code == Code::CatalogBadValue)
+        .unwrap();
+    assert_eq!(d.key.as_deref(), Some("failure.failover.fails"));
+    assert!(d.span.is_some());
 }

@@ -21,11 +21,24 @@ fn unavail(rate: f64, mean: f64) -> f64 {
 }
 
 /// Overrides that switch every failure mode off except the ones given, with zones
-/// failing independently (no followers, launches always work).
+/// failing independently (no followers, launches always work) and failovers never
+/// failing.
 fn overrides(instance: Option<(f64, f64, f64)>, zone: Option<(f64, f64, f64)>) -> String {
+    overrides_failing(instance, zone, 0.0)
+}
+
+/// [`overrides`], with each failover failing with probability `fails`.
+fn overrides_failing(
+    instance: Option<(f64, f64, f64)>,
+    zone: Option<(f64, f64, f64)>,
+    fails: f64,
+) -> String {
     let mut s = String::from(
         "\n[overrides.failure.correlation]\nsecond_zone = 0\nthird_zone = 0\ncontrol_plane_impaired = 0\nrelaunch_contention = 0\n",
     );
+    s.push_str(&format!(
+        "\n[overrides.failure.failover]\nfails = {fails}\n"
+    ));
     for (mode, v) in [
         ("instance", instance),
         ("zone", zone),
@@ -271,6 +284,80 @@ role = "replica"
     // here: both zones down is down throughout.
     assert!(
         (got - want).abs() <= 1e-8 * want + r.error_bound,
+        "{got} vs {want}"
+    );
+}
+
+/// A primary in zone a and a replica in zone b, with the given failure overrides.
+fn store(extra: &str) -> String {
+    format!(
+        r#"version = 1
+[system]
+name = "store"
+regions = ["us-east-2"]
+[services.db]
+kind = "replicated"
+replicas = 2
+replica_vcpu = 2
+replica_memory_gib = 8
+failover = "20m"
+[placement.db]
+[[placement.db.groups]]
+region = "us-east-2"
+zone = "us-east-2a"
+instance_type = "r6i.large"
+count = 1
+role = "primary"
+[[placement.db.groups]]
+region = "us-east-2"
+zone = "us-east-2b"
+instance_type = "r6i.large"
+count = 1
+role = "replica"
+{extra}"#
+    )
+}
+
+#[test]
+fn a_failed_failover_after_a_zone_outage_waits_for_the_primary() {
+    // Only zone outages; each failover fails with probability f. Zone a alone down:
+    // down during the window, then down with probability f for the rest of the
+    // outage (the store waits for its primary). Zone b alone: the primary serves.
+    // Both: down.
+    let (rate, med, mean) = (3.0, 2.0, 6.0);
+    for f in [0.0, 0.1, 0.5] {
+        let r = raw(
+            &store(&overrides_failing(None, Some((rate, med, mean)), f)),
+            None,
+        );
+        let u = unavail(rate, mean);
+        let w = mean_min(20.0 / 60.0, med, mean) / mean;
+        let want = u * (1.0 - u) * (w + (1.0 - w) * f) + u * u;
+        let got = r.down[find(&r, "db")];
+        assert!(
+            (got - want).abs() <= 1e-8 * want + r.error_bound,
+            "f = {f}: {got} vs {want}"
+        );
+    }
+}
+
+#[test]
+fn a_failed_failover_after_an_instance_failure_waits_for_the_primary() {
+    // Only instance failures (independent): the primary's instance down for longer
+    // than the window is a failover, which fails with probability f; otherwise the
+    // store is down only while the replica is down too.
+    let (rate, med, mean) = (20.0, 0.5, 1.0);
+    let f = 0.25;
+    let r = raw(
+        &store(&overrides_failing(Some((rate, med, mean)), None, f)),
+        None,
+    );
+    let q = unavail(rate, mean);
+    let w = mean_min(20.0 / 60.0, med, mean) / mean;
+    let want = q * w + q * (1.0 - w) * (f + (1.0 - f) * q);
+    let got = r.down[find(&r, "db")];
+    assert!(
+        (got - want).abs() <= 1e-6 * want + r.error_bound,
         "{got} vs {want}"
     );
 }

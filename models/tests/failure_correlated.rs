@@ -26,10 +26,10 @@ fn unavail(rate: f64, mean: f64) -> f64 {
     x / (1.0 + x)
 }
 
-/// Every mode off, then the given ones; correlation as given.
+/// Every mode off, then the given ones; correlation as given; failovers never fail.
 fn modes(on: &[(&str, f64, f64, f64)], corr: (f64, f64, f64, f64)) -> String {
     let mut s = format!(
-        "\n[overrides.failure.correlation]\nsecond_zone = {}\nthird_zone = {}\ncontrol_plane_impaired = {}\nrelaunch_contention = {}\n",
+        "\n[overrides.failure.failover]\nfails = 0\n[overrides.failure.correlation]\nsecond_zone = {}\nthird_zone = {}\ncontrol_plane_impaired = {}\nrelaunch_contention = {}\n",
         corr.0, corr.1, corr.2, corr.3
     );
     for mode in [

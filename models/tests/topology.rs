@@ -152,3 +152,26 @@ fn later_fleet_checks_run_despite_a_bad_profile() {
     assert!(got.contains(&(Code::UnknownProfileShape, Severity::Error)));
     assert!(got.contains(&(Code::SpotShareOutOfRange, Severity::Error)));
 }
+
+#[test]
+fn a_failover_failure_override_replaces_the_prior_and_is_range_checked() {
+    let t = ok(&format!(
+        "{WEB}[overrides.failure.failover]\nfails = 0.1\nsource = \"our game days, 2026\"\n"
+    ));
+    let c = t.effective_catalog(Catalog::embedded());
+    assert_eq!(c.failure.failover.fails, 0.1);
+    assert_eq!(c.failure.failover.source, "our game days, 2026");
+    // The embedded prior, with its source, where the topology says nothing.
+    let plain = ok(WEB).effective_catalog(Catalog::embedded());
+    assert_eq!(plain.failure.failover.fails, 0.02);
+    assert!(plain.sources.contains_key(&plain.failure.failover.source));
+    for bad in ["1", "1.5", "-0.1"] {
+        assert_eq!(
+            codes(&format!(
+                "{WEB}[overrides.failure.failover]\nfails = {bad}\n"
+            )),
+            vec![(Code::FractionOutOfRange, Severity::Error)],
+            "fails = {bad}"
+        );
+    }
+}

@@ -266,6 +266,44 @@ impl CorrelationPriors {
     }
 }
 
+/// How often a failover of a replicated store fails (see `docs/failure-model.md`,
+/// "Failed failovers"): the replica is not promoted, and the store waits for its
+/// primary to come back.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct FailoverPriors {
+    /// Probability that a failover attempt fails.
+    pub fails: f64,
+    pub source: String,
+}
+
+/// A partial [`FailoverPriors`], for topology overrides.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct FailoverOverride {
+    pub fails: Option<f64>,
+    pub source: Option<String>,
+}
+
+impl FailoverPriors {
+    /// These priors with the override's values in place of theirs.
+    pub fn with(&self, o: &FailoverOverride) -> FailoverPriors {
+        FailoverPriors {
+            fails: o.fails.unwrap_or(self.fails),
+            source: o.source.clone().unwrap_or_else(|| self.source.clone()),
+        }
+    }
+
+    /// What a catalog without a `[failure.failover]` table means: every failover
+    /// succeeds, citing no source.
+    pub fn unstated() -> FailoverPriors {
+        FailoverPriors {
+            fails: 0.0,
+            source: String::new(),
+        }
+    }
+}
+
 macro_rules! failure_modes {
     ($($field:ident => $word:literal,)*) => {
         /// Every failure mode the catalog has priors for.
@@ -290,6 +328,10 @@ macro_rules! failure_modes {
             /// rates zones as independent.
             #[serde(default = "CorrelationPriors::unstated")]
             pub correlation: CorrelationPriors,
+            /// How often a store's failover fails. A catalog without the table has
+            /// every failover succeed.
+            #[serde(default = "FailoverPriors::unstated")]
+            pub failover: FailoverPriors,
             /// Per-region differences from the defaults above.
             #[serde(default)]
             pub regions: BTreeMap<String, ModeOverrides>,
@@ -456,6 +498,12 @@ impl Catalog {
             cite(
                 path!["failure", "correlation", "source"],
                 &self.failure.correlation.source,
+            );
+        }
+        if !self.failure.failover.source.is_empty() {
+            cite(
+                path!["failure", "failover", "source"],
+                &self.failure.failover.source,
             );
         }
         for (region, o) in &self.failure.regions {
@@ -746,6 +794,16 @@ impl Catalog {
                 format!(
                     "launches during a zone outage fail for one reason or the other, so the two probabilities must add up to at most 1, got {} + {}",
                     k.control_plane_impaired, k.relaunch_contention
+                ),
+            );
+        }
+        let f = self.failure.failover.fails;
+        if !(0.0..1.0).contains(&f) {
+            bad(
+                path!["failure", "failover", "fails"],
+                format!(
+                    "a failover's chance of failing must be in [0, 1) (at 1 no failover ever works), got {}",
+                    crate::input::number(f)
                 ),
             );
         }

@@ -199,6 +199,9 @@ pub(crate) enum Sem {
         order: Vec<usize>,
         lag_s: f64,
         failover_s: f64,
+        /// Probability that a failover attempt fails, so the store waits for its
+        /// primary.
+        fail_p: f64,
         gb_per_s: f64,
     },
     Quorum {
@@ -906,6 +909,7 @@ pub(crate) fn build(
                         order,
                         lag_s,
                         failover_s,
+                        fail_p: catalog.failure.failover.fails,
                         gb_per_s: st.write_gb_per_day / 86_400.0,
                     },
                     "replicated",

@@ -307,11 +307,15 @@ fn instance_class(m: &Model, s: usize) -> (RecoveryTime, RecoveryTime, f64, bool
 }
 
 /// Expected failovers per year of an asynchronously replicated store: failures that
-/// take its primary away and outlast the failover time, when a member can take over.
+/// take its primary away and outlast the failover time, when a member can take over
+/// and the failover does not fail.
 /// Each outage is weighed over what it brings with it (a zone outage that takes the
 /// primary's zone as its follower is a failover too).
 fn failovers_per_year(m: &Model, s: usize) -> f64 {
-    let Sem::Replicated { failover_s, .. } = &m.services[s].sem else {
+    let Sem::Replicated {
+        failover_s, fail_p, ..
+    } = &m.services[s].sem
+    else {
         return 0.0;
     };
     let fo_h = failover_s / 3600.0;
@@ -349,7 +353,9 @@ fn failovers_per_year(m: &Model, s: usize) -> f64 {
                 dist::arrivals_per_year(r.inst_rate, r.inst_dur.mean()) * r.inst_dur.survival(fo_h);
         }
     }
-    rate
+    // A failed failover promotes nothing: the store waits for its primary and loses
+    // no writes.
+    rate * (1.0 - fail_p)
 }
 
 fn default_target(t: &Topology) -> f64 {

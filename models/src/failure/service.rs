@@ -607,7 +607,15 @@ impl Model {
                     p
                 }
             }
-            (Sem::Replicated { failover_s, .. }, Shape::Replicated { primary, others }) => {
+            (
+                Sem::Replicated {
+                    order,
+                    failover_s,
+                    fail_p,
+                    ..
+                },
+                Shape::Replicated { primary, others },
+            ) => {
                 let Some((p, hp)) = primary else {
                     return Probs::DOWN;
                 };
@@ -619,9 +627,18 @@ impl Model {
                         .powi(self.units[*u].count as i32);
                 }
                 // Down while the primary's outage is younger than the failover time,
-                // and after it while no other member is up.
+                // and after it while no other member is up or the failover failed
+                // (each attempt fails with `fail_p`, independently of how long the
+                // outage lasts, so its share of the time after the window is `fail_p`).
                 let within = self.inst_down_within(*p, *hp, ages, failover_s / 3600.0);
-                let notup = (within + (qp - within).max(0.0) * all_down).min(1.0);
+                let after = fail_p + (1.0 - fail_p) * all_down;
+                let mut notup = (within + (qp - within).max(0.0) * after).min(1.0);
+                // A member other than the first in promotion order serves only after
+                // a failover, which failed with `fail_p`: then the store waits for its
+                // primary for as long as this failure lasts.
+                if *p != order[0] {
+                    notup = fail_p + (1.0 - fail_p) * notup;
+                }
                 Probs { notup, down: notup }
             }
             (

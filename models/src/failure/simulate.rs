@@ -101,6 +101,12 @@ struct SvcState {
     phase: usize,
     /// The member an asynchronous store last served from.
     served_by: Option<usize>,
+    /// The failover after the failure that set the recovery clock (its arrival) and
+    /// whether it failed: drawn once per attempt.
+    promotion: Option<(f64, bool)>,
+    /// The failover after the primary's own instance went down (since when) and
+    /// whether it failed.
+    takeover: Option<(f64, bool)>,
 }
 
 struct Engine<'m> {
@@ -272,6 +278,8 @@ impl<'m> Engine<'m> {
             .unwrap_or(st.phases.len() - 1);
         let shape = &st.phases[ph].0;
         let new = self.m.status(s, shape, &self.counts(), t);
+        let new = self.failover_outcome(s, ph, new);
+        let shape = &self.svc[s].phases[ph].0;
         // A failover: the store serves from a member other than the one it served
         // from last, and that one is gone. Going back to a returned primary is not.
         if let (
@@ -311,6 +319,57 @@ impl<'m> Engine<'m> {
                 self.ent[e] = st;
             }
         }
+    }
+
+    /// A store that is up only thanks to a failover is down if that failover failed
+    /// (probability `fail_p`, drawn once per attempt): it waits for its primary.
+    fn failover_outcome(&mut self, s: usize, ph: usize, st: St) -> St {
+        let Sem::Replicated { order, fail_p, .. } = &self.m.services[s].sem else {
+            return st;
+        };
+        let (first, fail_p) = (order[0], *fail_p);
+        let Shape::Replicated {
+            primary: Some((p, _)),
+            ..
+        } = &self.svc[s].phases[ph].0
+        else {
+            return st;
+        };
+        let p = *p;
+        if st != St::Up || fail_p <= 0.0 {
+            return st;
+        }
+        // Promoted after the failure that set the clock.
+        if p != first {
+            let key = self.svc[s].last_arrival;
+            let failed = match self.svc[s].promotion {
+                Some((k, f)) if k == key => f,
+                _ => {
+                    let f = self.rng.random::<f64>() < fail_p;
+                    self.svc[s].promotion = Some((key, f));
+                    f
+                }
+            };
+            if failed {
+                return St::Down;
+            }
+        }
+        // Up with the primary's own instance down: past the window, a replica took
+        // over.
+        if let Some(since) = self.counts().first_down_since(p) {
+            let failed = match self.svc[s].takeover {
+                Some((k, f)) if k == since => f,
+                _ => {
+                    let f = self.rng.random::<f64>() < fail_p;
+                    self.svc[s].takeover = Some((since, f));
+                    f
+                }
+            };
+            if failed {
+                return St::Down;
+            }
+        }
+        st
     }
 
     fn entity_status(&self, e: usize) -> St {
@@ -475,7 +534,7 @@ impl<'m> Engine<'m> {
                     {
                         let others_up = self.unit_up[*p]
                             + others.iter().map(|(o, _)| self.unit_up[*o]).sum::<u32>();
-                        if *p == u && others_up > 0 {
+                        if *p == u && others_up > 0 && self.own[s] == St::Up {
                             self.cur_failovers[s] += 1.0;
                         }
                     }
@@ -526,6 +585,8 @@ pub(crate) fn run(
                 phase: phases.len() - 1,
                 phases,
                 served_by,
+                promotion: None,
+                takeover: None,
             }
         })
         .collect();

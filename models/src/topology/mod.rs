@@ -306,6 +306,8 @@ pub struct Overrides {
     pub failure_regions: BTreeMap<String, ModeOverrides>,
     /// What a zone outage brings with it, in place of the catalog's priors.
     pub failure_correlation: Option<crate::catalog::CorrelationOverride>,
+    /// How often a store's failover fails, in place of the catalog's prior.
+    pub failure_failover: Option<crate::catalog::FailoverOverride>,
     /// Negotiated discount off list prices.
     pub discount: Decimal,
     pub on_demand: BTreeMap<String, BTreeMap<String, Decimal>>,

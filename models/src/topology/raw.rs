@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use crate::catalog::{CorrelationOverride, FailureModeOverride, ModeOverrides};
+use crate::catalog::{CorrelationOverride, FailoverOverride, FailureModeOverride, ModeOverrides};
 
 /// A Faultline topology file (format version 1).
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -280,6 +280,8 @@ pub struct RawFailureOverrides {
     pub zone_isolation: Option<FailureModeOverride>,
     /// What a zone outage brings with it: followers, launch failures.
     pub correlation: Option<CorrelationOverride>,
+    /// How often a replicated store's failover fails.
+    pub failover: Option<FailoverOverride>,
     /// Per-region overrides, by region then mode.
     #[serde(default)]
     pub regions: BTreeMap<String, ModeOverrides>,

@@ -1867,6 +1867,21 @@ impl Validator<'_, '_> {
                 );
             }
         }
+        let failure_failover = f.failover.clone();
+        if let Some(v) = failure_failover
+            .as_ref()
+            .and_then(|o| o.fails)
+            .filter(|v| !(0.0..1.0).contains(v))
+        {
+            self.err(
+                Code::FractionOutOfRange,
+                &base.join("failover").join("fails"),
+                format!(
+                    "a failover's chance of failing is a fraction in [0, 1) (at 1 no failover ever works), got {}",
+                    crate::input::number(v)
+                ),
+            );
+        }
         let pr = &raw.overrides.prices;
         let discount = match pr.discount {
             None => Decimal::ZERO,
@@ -1915,6 +1930,7 @@ impl Validator<'_, '_> {
             failure,
             failure_regions,
             failure_correlation,
+            failure_failover,
             discount,
             on_demand,
         }
