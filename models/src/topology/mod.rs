@@ -418,6 +418,9 @@ impl Topology {
         if let Some(o) = &self.overrides.failure_correlation {
             c.failure.correlation = c.failure.correlation.with(o);
         }
+        if let Some(o) = &self.overrides.failure_failover {
+            c.failure.failover = c.failure.failover.with(o);
+        }
         for (region, modes) in &self.overrides.failure_regions {
             let entry = c.failure.regions.entry(region.clone()).or_default();
             for mode in Mode::ALL {
