@@ -100,6 +100,7 @@ codes! {
     PlanStartMissing => ("FL-T049", "an owned commitment has an end month but system.start is missing"),
     PlanStartInvalid => ("FL-T050", "system.start is not a month written YYYY-MM"),
     OwnedDuplicate => ("FL-T051", "owned commitment listed twice"),
+    SagaRateInvalid => ("FL-T052", "journey request rate or stranded-saga bound is invalid or lacks what it needs"),
     // Catalog files.
     CatalogSyntax => ("FL-C001", "the catalog file is not valid TOML or has the wrong shape"),
     CatalogUnknownKey => ("FL-C002", "unknown key in the catalog"),

@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use super::model::{Launch, Model};
+use super::model::{Entity, Launch, Model};
 use super::service::{Ages, Probs, Shape};
 
 /// One phase of a service after the youngest failure that shapes it.
@@ -88,6 +88,10 @@ pub(crate) struct Analytic {
     /// states where two or more zone outages concern it, only the first is weighed
     /// over everything it can bring with it, the others over their plain outage.
     pub marks_left_out: Vec<f64>,
+    /// Per saga (`Model::sagas`): the probability that a request strands, over the
+    /// enumerated states (left-out states and left-out marks count as not stranding,
+    /// so it is a lower bound by at most their mass).
+    pub stranded: Vec<f64>,
 }
 
 /// How deep to enumerate: deeper until the mass left out is at most `target`, within
@@ -252,38 +256,48 @@ pub(crate) fn run(m: &Model, b: Depth) -> Analytic {
 
     let ns = m.services.len();
     let ne = m.entities.len();
+    // Each saga is evaluated as one more entity over the services that decide it (all
+    // must be not down for nothing to strand), on the same states as the journeys.
+    let ents: Vec<Entity> = m
+        .entities
+        .iter()
+        .cloned()
+        .chain(m.sagas.iter().map(|sg| Entity {
+            up: Vec::new(),
+            ge: sg.involved.clone(),
+        }))
+        .collect();
+    let nall = ents.len();
     let mut cache: Vec<FastMap<u128, Entry>> = vec![FastMap::default(); ns];
     let mut aged: Vec<FastMap<u128, Probs>> = vec![FastMap::default(); ns];
     let base_own: Vec<Probs> = (0..ns).map(|s| entry(m, s, &[]).last().p).collect();
-    let base_notup: Vec<f64> = m
-        .entities
-        .iter()
-        .map(|e| eff(&e.up, &base_own, false))
-        .collect();
-    let base_down: Vec<f64> = m
-        .entities
-        .iter()
-        .map(|e| eff(&e.ge, &base_own, true))
-        .collect();
+    let base_notup: Vec<f64> = ents.iter().map(|e| eff(&e.up, &base_own, false)).collect();
+    let base_down: Vec<f64> = ents.iter().map(|e| eff(&e.ge, &base_own, true)).collect();
     // ln P(own up) and ln P(own not down) per service with nothing down, and their
     // sums per entity: the figures of a state change only the services it touches.
     let base_lup: Vec<f64> = base_own.iter().map(|p| (-p.notup).ln_1p()).collect();
     let base_lge: Vec<f64> = base_own.iter().map(|p| (-p.down).ln_1p()).collect();
-    let base_lup_sum: Vec<f64> = m
-        .entities
+    let base_lup_sum: Vec<f64> = ents
         .iter()
         .map(|e| e.up.iter().map(|s| base_lup[*s]).sum())
         .collect();
-    let base_lge_sum: Vec<f64> = m
-        .entities
+    let base_lge_sum: Vec<f64> = ents
         .iter()
         .map(|e| e.ge.iter().map(|s| base_lge[*s]).sum())
         .collect();
     let mut tabs: Vec<Table> = Vec::new();
-    let mut d_notup = vec![0.0; ne];
-    let mut d_down = vec![0.0; ne];
-    let mut d_down_multi = vec![0.0; ne];
-    let mut left_out = vec![0.0; ne];
+    let mut d_notup = vec![0.0; nall];
+    let mut d_down = vec![0.0; nall];
+    let mut d_down_multi = vec![0.0; nall];
+    let mut left_out = vec![0.0; nall];
+    let base_strand: Vec<f64> = m
+        .sagas
+        .iter()
+        .map(|sg| sg.strand_probability(&|s| base_lge[s]))
+        .collect();
+    let mut d_strand = vec![0.0; m.sagas.len()];
+    // ln P(own not down) per service in the combination being walked, for sagas.
+    let mut cur_lg = base_lge.clone();
 
     let log_ratio: Vec<f64> = us.iter().map(|u| (u / (1.0 - u)).ln()).collect();
     // The region a component can hold (its control plane), for control-plane outages
@@ -321,7 +335,7 @@ pub(crate) fn run(m: &Model, b: Depth) -> Analytic {
     // One entity under one set of failures concerning it, with the probability that
     // exactly these of its components are down (and at most K in all).
     let mut visit = |ent: usize, set: &[usize], p: f64| {
-        let en = &m.entities[ent];
+        let en = &ents[ent];
         svcs.clear();
         for sv in en.up.iter().chain(en.ge.iter()) {
             if !in_svcs[*sv]
@@ -521,6 +535,9 @@ pub(crate) fn run(m: &Model, b: Depth) -> Analytic {
             if set.len() >= 2 {
                 d_down_multi[ent] += lost * (1.0 - base_down[ent]);
             }
+            if ent >= ne {
+                d_strand[ent - ne] -= lost * base_strand[ent - ne];
+            }
         }
         if clocks.iter().any(|(_, o)| o.is_empty()) {
             return;
@@ -716,6 +733,9 @@ pub(crate) fn run(m: &Model, b: Depth) -> Analytic {
                     if up_of[k_sv] {
                         sum_up += lu - base_lup[*sv];
                     }
+                    if ent >= ne {
+                        cur_lg[*sv] = lg;
+                    }
                     if ge_of[k_sv] {
                         sum_ge += lg - base_lge[*sv];
                     }
@@ -725,6 +745,14 @@ pub(crate) fn run(m: &Model, b: Depth) -> Analytic {
                 d_down[ent] += dd;
                 if set.len() >= 2 {
                     d_down_multi[ent] += dd;
+                }
+                if ent >= ne {
+                    let sg = &m.sagas[ent - ne];
+                    let f = sg.strand_probability(&|s| cur_lg[s]);
+                    d_strand[ent - ne] += p * w * (f - base_strand[ent - ne]);
+                    for sv in &svcs {
+                        cur_lg[*sv] = base_lge[*sv];
+                    }
                 }
             }
             let mut k = 0;
@@ -750,8 +778,7 @@ pub(crate) fn run(m: &Model, b: Depth) -> Analytic {
     let mut outside: Vec<f64> = Vec::new();
     let mut pick: Vec<usize> = Vec::new();
     let mut set: Vec<usize> = Vec::new();
-    for ent in 0..ne {
-        let en = &m.entities[ent];
+    for (ent, en) in ents.iter().enumerate() {
         rel_set.clear();
         for sv in en.up.iter().chain(en.ge.iter()) {
             rel_set.extend(m.services[*sv].relevant.iter().copied());
@@ -814,6 +841,13 @@ pub(crate) fn run(m: &Model, b: Depth) -> Analytic {
     let down = (0..ne)
         .map(|e| (eps + base_down[e] * (1.0 - eps) + d_down[e]).clamp(0.0, 1.0))
         .collect();
+    d_down_multi.truncate(ne);
+    left_out.truncate(ne);
+    let stranded = base_strand
+        .iter()
+        .zip(&d_strand)
+        .map(|(b, d)| (b * (1.0 - eps) + d).clamp(0.0, 1.0))
+        .collect();
     Analytic {
         k,
         states,
@@ -823,5 +857,6 @@ pub(crate) fn run(m: &Model, b: Depth) -> Analytic {
         down,
         down_multi: d_down_multi,
         marks_left_out: left_out,
+        stranded,
     }
 }

@@ -7,6 +7,7 @@ mod analytic;
 mod dist;
 mod model;
 mod report;
+mod saga;
 mod service;
 mod simulate;
 
@@ -301,6 +302,12 @@ pub struct Figures {
     /// replicated stores that serve on each side (this service, or the stores a journey
     /// relies on): they conflict when the partition heals. `None` when none can.
     pub divergent_writes_gb_per_year: Option<f64>,
+    /// Journeys with `compensations` and `requests_per_second`: expected requests a
+    /// year left stranded — a later step down after earlier ones committed, while a
+    /// service that must compensate one of them is down (analytic, over the same
+    /// joint failure states; docs/failure-model.md). Absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stranded_sagas_per_year: Option<f64>,
     /// Most data a single failure can lose, seconds of writes; `None` for stateless.
     pub worst_case_rpo_seconds: Option<f64>,
     /// Down time per disruption class: `instance`, `zone`, `region`, `spot`,
@@ -373,6 +380,9 @@ pub struct SloCheck {
     /// For each class in `survive`: whether every single failure of the class leaves
     /// the service serving (at least degraded) without scaling up.
     pub survive: BTreeMap<String, bool>,
+    /// A journey's `max_stranded_per_year` against its stranded sagas a year.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stranded: Option<StrandedCheck>,
     /// Every target above is met.
     pub met: bool,
 }
@@ -381,6 +391,13 @@ pub struct SloCheck {
 pub struct RtoCheck {
     pub limit_seconds: f64,
     pub actual: RecoveryTime,
+    pub met: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StrandedCheck {
+    pub limit_per_year: f64,
+    pub per_year: f64,
     pub met: bool,
 }
 
@@ -405,6 +422,12 @@ pub struct SimFigures {
     pub writes_lost_gb_per_year: Option<Estimate>,
     /// Times the service or journey went down over all simulated years.
     pub outages: u64,
+    /// Sagas: stranded requests a year, and the mean hours a stranded request stays
+    /// inconsistent (until every compensator it needs is up again).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stranded_sagas_per_year: Option<Estimate>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stranded_mean_hours: Option<f64>,
     /// Whether the analytic downtime lies in the simulation's 99% interval, widened
     /// by the analytic truncation bound and by the part of the analytic figure due to
     /// coincident failures (too rare to show up in most simulation lengths).
@@ -555,6 +578,9 @@ pub mod check {
         pub error_bound: f64,
         pub k: usize,
         pub states: usize,
+        /// Per journey whose requests are sagas: the probability that a request
+        /// strands.
+        pub stranded: BTreeMap<String, f64>,
     }
 
     /// Runs only the simulation, for throughput measurements; returns the mean annual
@@ -607,6 +633,12 @@ pub mod check {
             error_bound: r.error_bound + r.marks_left_out.iter().copied().fold(0.0, f64::max),
             k: r.k,
             states: r.states,
+            stranded: m
+                .sagas
+                .iter()
+                .zip(&r.stranded)
+                .map(|(sg, p)| (m.journeys[sg.journey].name.clone(), *p))
+                .collect(),
         })
     }
 }

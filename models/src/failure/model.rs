@@ -252,6 +252,8 @@ pub(crate) struct Model {
     pub services: Vec<Svc>,
     pub journeys: Vec<Jrn>,
     pub entities: Vec<Entity>,
+    /// Journeys whose requests are sagas (compensations and a request rate).
+    pub sagas: Vec<super::saga::Saga>,
     /// For each service, the entities whose `up` or `ge` set contains it.
     pub entities_of: Vec<Vec<usize>>,
     /// For each component, the services it is relevant to.
@@ -1041,6 +1043,7 @@ pub(crate) fn build(
             relevant_inv[*c].push(si);
         }
     }
+    let sagas = super::saga::build(t, &entities, &|n| svc_ix.get(n).copied());
     let delays = services
         .iter()
         .map(|s| {
@@ -1077,6 +1080,7 @@ pub(crate) fn build(
         services,
         journeys,
         entities,
+        sagas,
         entities_of,
         relevant_inv,
         delays,

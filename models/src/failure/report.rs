@@ -18,7 +18,7 @@ use super::simulate::{self, EntityRun, BURN_IN_YEARS};
 use super::{
     nines, AnalyticInfo, Assessment, Assumptions, Cell, ComponentParam, Deployment, Estimate,
     Figures, Impact, InstanceParam, Method, Options, Parameters, RecoveryTime, RpoCheck, RtoCheck,
-    ScenarioRow, SimFigures, SimulationInfo, SloCheck, ASSESSMENT_FORMAT_VERSION,
+    ScenarioRow, SimFigures, SimulationInfo, SloCheck, StrandedCheck, ASSESSMENT_FORMAT_VERSION,
 };
 
 /// One entity under one single failure.
@@ -464,6 +464,18 @@ fn sim_figures(m: &Model, e: usize, run: &EntityRun, an: &Analytic) -> SimFigure
         p99_minutes: quantile(run, 0.99),
         writes_lost_gb_per_year: writes,
         outages: run.episodes,
+        stranded_sagas_per_year: run.saga.as_ref().map(|sr| {
+            estimate(
+                sr.stranded_sum / y,
+                se(sr.stranded_sum, sr.stranded_sq),
+                1.96,
+            )
+        }),
+        stranded_mean_hours: run
+            .saga
+            .as_ref()
+            .filter(|sr| sr.resolved > 0.0)
+            .map(|sr| sr.inconsistent_hours / sr.resolved),
         agrees_with_analytic: agrees,
     }
 }
@@ -479,6 +491,7 @@ fn slo_check(
     rpo: &BTreeMap<String, f64>,
     survive: &BTreeMap<String, bool>,
     is_service: bool,
+    stranded_per_year: Option<f64>,
 ) -> SloCheck {
     let availability_met = slo.availability.map(|a| availability >= a);
     let mut rto_c = BTreeMap::new();
@@ -521,7 +534,17 @@ fn slo_check(
             surv.insert(k.clone(), survive.get(&k).copied().unwrap_or(true));
         }
     }
+    // Validation lets the bound only on journeys that have the figure.
+    let stranded = slo
+        .max_stranded_per_year
+        .zip(stranded_per_year)
+        .map(|(limit, per_year)| StrandedCheck {
+            limit_per_year: limit,
+            per_year,
+            met: per_year <= limit,
+        });
     let met = availability_met.unwrap_or(true)
+        && stranded.as_ref().is_none_or(|c| c.met)
         && rto_c.values().all(|c| c.met)
         && rpo_c.values().all(|c| c.met)
         && surv.values().all(|x| *x);
@@ -531,6 +554,7 @@ fn slo_check(
         rto: rto_c,
         rpo: rpo_c,
         survive: surv,
+        stranded,
         met,
     }
 }
@@ -648,7 +672,19 @@ pub(crate) fn assess(
         } else {
             &m.journeys[e - ns].slo
         };
-        let check = slo_check(slo, avail, &rto[e], &rpo[e], &survive[e], is_service);
+        let stranded = (!is_service)
+            .then(|| m.sagas.iter().position(|sg| sg.journey == e - ns))
+            .flatten()
+            .map(|i| m.sagas[i].per_year(an.stranded[i]));
+        let check = slo_check(
+            slo,
+            avail,
+            &rto[e],
+            &rpo[e],
+            &survive[e],
+            is_service,
+            stranded,
+        );
         let sim = runs.as_ref().map(|r| sim_figures(m, e, &r[e], &an));
         let latency = if is_service {
             match &m.services[e].sem {
@@ -676,6 +712,7 @@ pub(crate) fn assess(
             degraded_minutes_per_month: degraded_min / 12.0,
             writes_lost_gb_per_year: writes,
             divergent_writes_gb_per_year: divergent,
+            stranded_sagas_per_year: stranded,
             worst_case_rpo_seconds: worst_rpo,
             rto: rto[e].clone(),
             rpo_seconds: if worst_rpo.is_some() {

@@ -13,6 +13,7 @@ use statrs::distribution::Normal;
 
 use super::dist::{exponential, HOURS_PER_YEAR};
 use super::model::{Model, Sem};
+use super::saga::{SagaRun, Tracker};
 use super::service::{Counts, Flags, Shape, St, UState};
 
 /// Years simulated and discarded first, so the first counted year does not start from
@@ -35,6 +36,8 @@ pub(crate) struct EntityRun {
     /// Failovers (async stores): sum and sum of squares of annual counts.
     pub failovers_sum: f64,
     pub failovers_sq: f64,
+    /// Journeys whose requests are sagas: stranded requests and their inconsistency.
+    pub saga: Option<SagaRun>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -137,6 +140,8 @@ struct Engine<'m> {
     cur_deg: Vec<f64>,
     cur_failovers: Vec<f64>,
     runs: Vec<EntityRun>,
+    /// One per `Model::sagas`.
+    sagas: Vec<Tracker>,
     year_end: f64,
     year: u64,
 }
@@ -319,6 +324,16 @@ impl<'m> Engine<'m> {
                 self.ent[e] = st;
             }
         }
+        self.observe_sagas(t);
+    }
+
+    /// Sagas follow the services' statuses (down: the service or a hard dependency).
+    fn observe_sagas(&mut self, t: f64) {
+        let ent = &self.ent;
+        let counted = self.year >= BURN_IN_YEARS;
+        for (tr, sg) in self.sagas.iter_mut().zip(&self.m.sagas) {
+            tr.observe(sg, t, &|s| ent[s] == St::Down, counted);
+        }
     }
 
     /// A store that is up only thanks to a failover is down if that failover failed
@@ -419,6 +434,10 @@ impl<'m> Engine<'m> {
         }
         for f in &mut self.cur_failovers {
             *f = 0.0;
+        }
+        let counted = self.year >= BURN_IN_YEARS;
+        for (tr, sg) in self.sagas.iter_mut().zip(&self.m.sagas) {
+            tr.close_year(sg, t, counted);
         }
         self.year += 1;
         self.year_end += HOURS_PER_YEAR;
@@ -624,6 +643,7 @@ pub(crate) fn run(
         cur_deg: vec![0.0; ne],
         cur_failovers: vec![0.0; ns],
         runs: vec![EntityRun::default(); ne],
+        sagas: m.sagas.iter().map(|_| Tracker::new()).collect(),
         year_end: HOURS_PER_YEAR,
         year: 0,
     };
@@ -636,6 +656,7 @@ pub(crate) fn run(
     for e in 0..ne {
         eng.ent[e] = eng.entity_status(e);
     }
+    eng.observe_sagas(0.0);
     for c in 0..m.comps.len() {
         let t = exponential(&mut eng.rng, m.comps[c].rate / HOURS_PER_YEAR);
         eng.push(t, Kind::Comp(c));
@@ -662,6 +683,9 @@ pub(crate) fn run(
         if let Some(Reverse(ev)) = eng.heap.pop() {
             eng.handle(ev);
         }
+    }
+    for (tr, sg) in eng.sagas.iter().zip(&m.sagas) {
+        eng.runs[ns + sg.journey].saga = Some(tr.run.clone());
     }
     eng.runs
 }

@@ -282,6 +282,10 @@ pub struct Slo {
     pub rpo: BTreeMap<Disruption, Duration>,
     /// Failures to survive without scaling.
     pub survive: BTreeSet<Disruption>,
+    /// Journeys: most sagas a year left stranded. Not serialised when unset, so a
+    /// topology that does not use it keeps its digest.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_stranded_per_year: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -289,6 +293,9 @@ pub struct Journey {
     pub name: String,
     pub steps: Vec<String>,
     pub compensations: BTreeMap<String, String>,
+    /// Requests per second through the journey. Not serialised when unset (digest).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requests_per_second: Option<f64>,
     pub slo: Slo,
 }
 

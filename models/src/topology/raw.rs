@@ -204,6 +204,9 @@ pub struct RawSlo {
     /// Failures to survive without scaling: `zone`, `region`, `spot`.
     #[serde(default)]
     pub survive: Vec<String>,
+    /// Journeys with `compensations` and `requests_per_second`: most sagas a year
+    /// left stranded (a later step failed while a compensating service is down).
+    pub max_stranded_per_year: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
@@ -222,6 +225,9 @@ pub struct RawJourney {
     /// Saga compensations: step service → the service that undoes it.
     #[serde(default)]
     pub compensations: BTreeMap<String, String>,
+    /// Requests per second through the journey (each one a saga when it has
+    /// compensations), for the stranded-saga figures.
+    pub requests_per_second: Option<f64>,
     pub slo: Option<RawSlo>,
 }
 

@@ -8,7 +8,8 @@ use rust_decimal::prelude::FromPrimitive;
 use rust_decimal::Decimal;
 
 use super::raw::{
-    RawGroup, RawOwned, RawPlacement, RawProfile, RawPurchase, RawService, RawSlo, RawTopology,
+    RawGroup, RawJourney, RawOwned, RawPlacement, RawProfile, RawPurchase, RawService, RawSlo,
+    RawTopology,
 };
 use super::{
     shapes, Checked, Consistency, Constraints, Demand, Disruption, Fleet, Journey, Kind, Overrides,
@@ -42,6 +43,10 @@ const MAX_CONNECTIONS: f64 = 1e10;
 const MAX_REPLICA_VCPU: f64 = 1e4;
 const MAX_WRITE_GB_PER_DAY: f64 = 1e7;
 const MAX_USD: f64 = 1e12;
+/// A billion requests a second is far beyond any single journey.
+const MAX_REQUESTS_PER_SECOND: f64 = 1e9;
+/// Every request of the busiest journey for a year is about 3·10¹⁶.
+const MAX_STRANDED_PER_YEAR: f64 = 1e18;
 
 const STATELESS_KEYS: &[&str] = &[
     "peak_vcpu",
@@ -450,12 +455,16 @@ impl Validator<'_, '_> {
                 )
                 .help = Some("set it on the services the journey's steps use".into());
             }
+            let requests_per_second = self.saga_rate(&p, name, j);
+            let mut slo = slo;
+            slo.max_stranded_per_year = self.stranded_bound(&p, j, requests_per_second);
             journeys.insert(
                 name.clone(),
                 Journey {
                     name: name.clone(),
                     steps: j.steps.clone(),
                     compensations: j.compensations.clone(),
+                    requests_per_second,
                     slo,
                 },
             );
@@ -1084,6 +1093,19 @@ impl Validator<'_, '_> {
             }
         }
 
+        if s.slo
+            .as_ref()
+            .is_some_and(|x| x.max_stranded_per_year.is_some())
+        {
+            self.err(
+                Code::KeyNotForKind,
+                &p.join("slo").join("max_stranded_per_year"),
+                "`max_stranded_per_year` applies to journeys, not services",
+            )
+            .help = Some(
+                "set it in the `[journeys.<name>.slo]` of a journey with `compensations` and `requests_per_second`".into(),
+            );
+        }
         let slo = self.slo(
             &p.join("slo"),
             s.slo.as_ref(),
@@ -1514,6 +1536,64 @@ impl Validator<'_, '_> {
             failover: failover.or(async_possible.then(|| Duration::from_secs(60))),
             anti_affinity,
         })
+    }
+
+    /// A journey's `requests_per_second`: a positive number of requests a second.
+    fn saga_rate(&mut self, p: &KeyPath, name: &str, j: &RawJourney) -> Option<f64> {
+        let v = j.requests_per_second?;
+        if !(v > 0.0 && v <= MAX_REQUESTS_PER_SECOND) {
+            self.err(
+                Code::SagaRateInvalid,
+                &p.join("requests_per_second"),
+                format!(
+                    "requests_per_second of journey `{name}` must be a positive number up to {}, got {}",
+                    crate::input::number(MAX_REQUESTS_PER_SECOND),
+                    crate::input::number(v)
+                ),
+            )
+            .help = Some("write the journey's mean request rate, e.g. 120".into());
+            return None;
+        }
+        Some(v)
+    }
+
+    /// A journey's `slo.max_stranded_per_year`: zero or more, and only where the
+    /// stranded-saga figure exists (compensations and a request rate).
+    fn stranded_bound(&mut self, p: &KeyPath, j: &RawJourney, rps: Option<f64>) -> Option<f64> {
+        let v = j.slo.as_ref()?.max_stranded_per_year?;
+        let sp = p.join("slo").join("max_stranded_per_year");
+        if !(0.0..=MAX_STRANDED_PER_YEAR).contains(&v) {
+            self.err(
+                Code::SagaRateInvalid,
+                &sp,
+                format!(
+                    "max_stranded_per_year must be zero or more, up to {}, got {}",
+                    crate::input::number(MAX_STRANDED_PER_YEAR),
+                    crate::input::number(v)
+                ),
+            );
+            return None;
+        }
+        if j.compensations.is_empty() {
+            self.err(
+                Code::SagaRateInvalid,
+                &sp,
+                "max_stranded_per_year needs `compensations`: without them no saga is left stranded",
+            )
+            .help = Some("add the journey's `compensations`, or drop the bound".into());
+            return None;
+        }
+        if j.requests_per_second.is_none() {
+            self.err(
+                Code::SagaRateInvalid,
+                &sp,
+                "max_stranded_per_year needs the journey's `requests_per_second`: the stranded count is a share of its requests",
+            )
+            .help = Some("add `requests_per_second` to the journey".into());
+            return None;
+        }
+        // An invalid rate is reported once, on the rate.
+        rps.map(|_| v)
     }
 
     fn slo(

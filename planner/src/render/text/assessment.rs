@@ -67,6 +67,55 @@ pub fn bytes(gb: f64) -> String {
     format!("{v:.digits$} {unit}")
 }
 
+/// A count a year: whole numbers from 10 up, three significant digits below.
+pub fn count(n: f64) -> String {
+    if n == 0.0 {
+        "0".into()
+    } else if n >= 10.0 {
+        format!("{n:.0}")
+    } else if n >= 0.01 {
+        format!("{n:.2}")
+    } else {
+        format!("{n:.1e}")
+    }
+}
+
+/// The journeys whose requests are sagas: stranded requests a year, the bound, and
+/// with a simulation its estimate and how long stranded requests stay inconsistent.
+fn saga_rows(a: &Assessment) -> Vec<Vec<String>> {
+    super::natural(&a.journeys)
+        .into_iter()
+        .filter_map(|(name, f)| {
+            let n = f.stranded_sagas_per_year?;
+            let mut r = vec![
+                name.clone(),
+                count(n),
+                f.slo.stranded.as_ref().map_or("-".into(), |st| {
+                    format!(
+                        "≤ {} {}",
+                        count(st.limit_per_year),
+                        if st.met { "met" } else { "MISSED" }
+                    )
+                }),
+            ];
+            if a.method.simulation.is_some() {
+                let sim = f.simulation.as_ref();
+                r.push(
+                    sim.and_then(|s| s.stranded_sagas_per_year)
+                        .map_or("-".into(), |e| {
+                            format!("{} [{}, {}]", count(e.value), count(e.low), count(e.high))
+                        }),
+                );
+                r.push(
+                    sim.and_then(|s| s.stranded_mean_hours)
+                        .map_or("-".into(), |h| duration(h * 3600.0)),
+                );
+            }
+            Some(r)
+        })
+        .collect()
+}
+
 pub fn percent(a: f64) -> String {
     format!("{:.4}%", a * 100.0)
 }
@@ -95,7 +144,11 @@ pub fn slo(f: &Figures) -> String {
             missed.push(format!("survive {k}"));
         }
     }
+    if let Some(st) = c.stranded.as_ref().filter(|st| !st.met) {
+        missed.push(format!("stranded {}/yr", count(st.limit_per_year)));
+    }
     let has_targets = c.availability_target.is_some()
+        || c.stranded.is_some()
         || !c.rto.is_empty()
         || !c.rpo.is_empty()
         || !c.survive.is_empty();
@@ -376,6 +429,19 @@ pub fn text(a: &Assessment) -> String {
             ],
             &figures_rows(&a.journeys, false),
         );
+    }
+    let sagas = saga_rows(a);
+    if !sagas.is_empty() {
+        out.push('\n');
+        let _ = writeln!(
+            out,
+            "Sagas: requests left stranded (a later step down after earlier ones committed, while a compensating service is down)"
+        );
+        let mut header = vec!["journey", "stranded/yr", "bound"];
+        if a.method.simulation.is_some() {
+            header.extend(["simulated [95%]", "inconsistent for"]);
+        }
+        table(&mut out, &header, &sagas);
     }
     out.push('\n');
     let _ = writeln!(
