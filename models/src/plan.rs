@@ -491,6 +491,12 @@ pub struct Availability {
     /// `failure-model` when the failure model assessed it; `optimizer` when it is the
     /// optimizer's own estimate from the failures the plan survives.
     pub source: String,
+    /// Journeys whose requests are sagas: requests a year left stranded, as the failure
+    /// model assesses them (docs/failure-model.md, "Sagas"), and the journey's bound.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stranded_sagas_per_year: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_stranded_per_year: Option<f64>,
 }
 
 impl Availability {
@@ -510,7 +516,16 @@ impl Availability {
             degraded_minutes_per_month: degraded_per_year / 12.0,
             degraded_minutes_per_year: degraded_per_year,
             source: source.to_string(),
+            stranded_sagas_per_year: None,
+            max_stranded_per_year: None,
         }
+    }
+
+    /// This availability with a saga journey's stranded figure and its bound.
+    pub fn with_stranded(mut self, per_year: Option<f64>, bound: Option<f64>) -> Availability {
+        self.stranded_sagas_per_year = per_year;
+        self.max_stranded_per_year = bound.filter(|_| per_year.is_some());
+        self
     }
 }
 
@@ -527,6 +542,10 @@ struct StoredAvailability {
     degraded_minutes_per_month: Option<f64>,
     degraded_minutes_per_year: Option<f64>,
     source: String,
+    #[serde(default)]
+    stranded_sagas_per_year: Option<f64>,
+    #[serde(default)]
+    max_stranded_per_year: Option<f64>,
 }
 
 impl From<StoredAvailability> for Availability {
@@ -552,6 +571,8 @@ impl From<StoredAvailability> for Availability {
                 .unwrap_or(degraded_year / 12.0),
             degraded_minutes_per_year: degraded_year,
             source: s.source,
+            stranded_sagas_per_year: s.stranded_sagas_per_year,
+            max_stranded_per_year: s.max_stranded_per_year,
         }
     }
 }

@@ -241,6 +241,17 @@ fn slo_findings(table: &str, name: &str, f: &Figures, at: &mut impl FnMut(Code, 
             ),
         );
     }
+    if let Some(st) = f.slo.stranded.as_ref().filter(|st| !st.met) {
+        at(
+            Code::StrandedBoundMissed,
+            format!("{table}.{name}.slo.max_stranded_per_year"),
+            format!(
+                "{what} `{name}` leaves {:.1} sagas a year stranded against a bound of {}",
+                st.per_year,
+                crate::input::number(st.limit_per_year)
+            ),
+        );
+    }
 }
 
 /// Seconds as the duration syntax topologies use.

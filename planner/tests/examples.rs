@@ -144,7 +144,13 @@ fn same_plan_under_load(dir: &Path) {
 /// plans are the same on any machine: the plan and its assessment are checked in.
 #[test]
 fn plans_and_assessments_match_the_checked_in_ones() {
-    for name in ["legacy-placement", "payments", "realtime-chat", "web-shop"] {
+    for name in [
+        "legacy-placement",
+        "order-saga",
+        "payments",
+        "realtime-chat",
+        "web-shop",
+    ] {
         let dir = repo().join("examples").join(name);
         golden_with(&dir, "plan.json", &["plan", "--format", "json"], &[], |s| s);
         // Planned again while every core is busy: the same bytes (solves stop on the

@@ -188,3 +188,71 @@ fn the_checker_catches_a_broken_plan() {
     let t = load("legacy-placement");
     assert!(!verify::plan(&t, &pricing, &plan, None).is_empty());
 }
+
+/// The order saga's compensating service, planned for its own load alone, sits in one
+/// zone and leaves more sagas stranded than the journey's bound: the optimizer makes it
+/// survive a zone loss, and the plan's figure is the failure model's and within it.
+#[test]
+fn order_saga_plan_keeps_stranded_sagas_within_the_bound() {
+    let (t, plan) = checked("order-saga");
+    slos_met(&t, &plan);
+    let j = &plan.journeys["place-order"];
+    let bound = t.journeys["place-order"].slo.max_stranded_per_year.unwrap();
+    let got = j
+        .stranded_sagas_per_year
+        .expect("a saga journey has the figure");
+    assert!(got <= bound, "{got} > {bound}");
+    assert_eq!(j.max_stranded_per_year, Some(bound));
+    let refunds = &plan.services["refunds"];
+    assert!(refunds
+        .survive
+        .contains(&faultline_models::topology::Disruption::Zone));
+    assert!(
+        refunds
+            .binding
+            .iter()
+            .any(|b| b.detail.contains("journey `place-order` strands")),
+        "{:#?}",
+        refunds.binding
+    );
+
+    // Without the bound the same topology plans `refunds` in one zone, cheaper, and
+    // strands more than the bound allowed.
+    let mut loose = t.clone();
+    loose
+        .journeys
+        .get_mut("place-order")
+        .unwrap()
+        .slo
+        .max_stranded_per_year = None;
+    let cheap = optimizer::plan(&loose, Catalog::embedded(), &options()).unwrap();
+    assert!(cheap.monthly_usd < plan.monthly_usd);
+    assert!(
+        cheap.journeys["place-order"]
+            .stranded_sagas_per_year
+            .unwrap()
+            > bound
+    );
+    assert!(cheap.journeys["place-order"]
+        .max_stranded_per_year
+        .is_none());
+
+    // A bound below what the most resilient plan strands is refused with its key.
+    let mut tight = t.clone();
+    tight
+        .journeys
+        .get_mut("place-order")
+        .unwrap()
+        .slo
+        .max_stranded_per_year = Some(got / 10.0);
+    let err = optimizer::plan(&tight, Catalog::embedded(), &options()).unwrap_err();
+    let text = format!("{err:?}");
+    assert!(
+        text.contains("FL-O009") || text.contains("StrandedBoundUnreachable"),
+        "{text}"
+    );
+    assert!(
+        text.contains("journeys.place-order.slo.max_stranded_per_year"),
+        "{text}"
+    );
+}

@@ -290,7 +290,13 @@ fn every_numeric_key_has_a_range() {
             .then(|| key.to_string())
     };
     let mut checked = 0;
-    for example in ["payments", "legacy-placement", "realtime-chat", "web-shop"] {
+    for example in [
+        "payments",
+        "legacy-placement",
+        "order-saga",
+        "realtime-chat",
+        "web-shop",
+    ] {
         let text = std::fs::read_to_string(
             Path::new(env!("CARGO_MANIFEST_DIR"))
                 .join(format!("../examples/{example}/topology.toml")),

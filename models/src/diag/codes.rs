@@ -124,6 +124,7 @@ codes! {
     NoCapacity => ("FL-O006", "no instance type or fleet can carry the demand under the constraints"),
     SolverLimit => ("FL-O007", "the solver found no plan within its limits"),
     InternalCheck => ("FL-O008", "internal error: the plan failed the independent check"),
+    StrandedBoundUnreachable => ("FL-O009", "the stranded-saga bound cannot be met"),
     // The command line and the files it names.
     UnreadableInput => ("FL-I001", "an input file cannot be read"),
     InvalidArgument => ("FL-I002", "a command-line value is out of range or unknown"),
@@ -134,6 +135,7 @@ codes! {
     SurviveUnmet => ("FL-A003", "the deployment does not survive a failure its SLO says it must"),
     RecoveryTargetMissed => ("FL-A004", "the deployment misses an RTO or RPO target"),
     AvailabilityMissed => ("FL-A005", "the deployment's availability is below its target"),
+    StrandedBoundMissed => ("FL-A006", "the deployment leaves more sagas stranded than the journey's bound"),
     // Gate policy files, and the inline suppressions gate findings honour.
     PolicySyntax => ("FL-P001", "the policy file is not valid TOML"),
     PolicyWrongType => ("FL-P002", "a policy key has the wrong type or a required key is missing"),

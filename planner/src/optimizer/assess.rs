@@ -30,6 +30,7 @@ pub fn assess(t: &Topology, catalog: &Catalog, plan: &Plan) -> Assessed {
                                 downtime_minutes_per_year: f.downtime_minutes_per_year,
                                 degraded_minutes_per_year: f.degraded_minutes_per_year,
                                 worst_rpo_seconds: f.worst_case_rpo_seconds,
+                                stranded_per_year: f.stranded_sagas_per_year,
                             },
                         )
                     })
@@ -76,9 +77,13 @@ pub fn fill_availability(t: &Topology, plan: &mut Plan, a: &Assessed) {
         .journeys
         .iter()
         .map(|(k, f)| {
+            let slo = t.journeys.get(k).map(|j| &j.slo);
             (
                 k.clone(),
-                make(f, t.journeys.get(k).and_then(|j| j.slo.availability)),
+                make(f, slo.and_then(|s| s.availability)).with_stranded(
+                    f.stranded_per_year,
+                    slo.and_then(|s| s.max_stranded_per_year),
+                ),
             )
         })
         .collect();

@@ -146,37 +146,56 @@ pub(crate) fn meet_availability(
         let a = assess(t, &plan);
         fill_availability(t, &mut plan, &a);
         let avail = |s: &str| a.services.get(s).map_or(1.0, |f| f.availability);
-        // (who is short, of what target, which services could help)
-        let mut short: Vec<(String, f64, Vec<String>, String)> = Vec::new();
+        let mut short: Vec<Short> = Vec::new();
         for (name, svc) in &t.services {
             if let Some(target) = svc.slo.availability.filter(|tg| avail(name) < *tg) {
-                short.push((
-                    format!("service `{name}`"),
-                    target,
-                    dependency_closure(t, name),
-                    format!("services.{name}.slo.availability"),
-                ));
+                short.push(Short {
+                    who: format!("service `{name}`"),
+                    need: Need::Availability {
+                        target,
+                        got: avail(name),
+                    },
+                    candidates: dependency_closure(t, name),
+                    key: format!("services.{name}.slo.availability"),
+                });
             }
         }
         for (jname, j) in &t.journeys {
-            let (Some(target), Some(f)) = (j.slo.availability, a.journeys.get(jname)) else {
+            let Some(f) = a.journeys.get(jname) else {
                 continue;
             };
-            if f.availability < target {
+            let mut needs = Vec::new();
+            if let Some(target) = j.slo.availability.filter(|tg| f.availability < *tg) {
+                needs.push((
+                    Need::Availability {
+                        target,
+                        got: f.availability,
+                    },
+                    "availability",
+                ));
+            }
+            if let (Some(limit), Some(got)) = (j.slo.max_stranded_per_year, f.stranded_per_year) {
+                if got > limit {
+                    needs.push((Need::Stranded { limit, got }, "max_stranded_per_year"));
+                }
+            }
+            for (need, field) in needs {
+                // The steps and their compensators decide both figures.
                 let mut c: Vec<String> = Vec::new();
-                for s in &j.steps {
+                let comps = j.compensations.values().filter(|_| field != "availability");
+                for s in j.steps.iter().chain(comps) {
                     for d in dependency_closure(t, s) {
                         if !c.contains(&d) {
                             c.push(d);
                         }
                     }
                 }
-                short.push((
-                    format!("journey `{jname}`"),
-                    target,
-                    c,
-                    format!("journeys.{jname}.slo.availability"),
-                ));
+                short.push(Short {
+                    who: format!("journey `{jname}`"),
+                    need,
+                    candidates: c,
+                    key: format!("journeys.{jname}.slo.{field}"),
+                });
             }
         }
         if short.is_empty() {
@@ -186,21 +205,15 @@ pub(crate) fn meet_availability(
             // Every step so far was assessed; the last plan still falls short.
             let conflicts = short
                 .into_iter()
-                .map(|(who, target, candidates, key)| {
-                    let got = match who.strip_prefix("journey `") {
-                        Some(j) => a
-                            .journeys
-                            .get(j.trim_end_matches('`'))
-                            .map_or(0.0, |f| f.availability),
-                        None => candidates.first().map_or(0.0, |c| avail(c)),
-                    };
+                .map(|sh| {
                     let mut c = Conflict::system(format!(
-                        "{who} reaches availability {}, short of its target {target}, after {MAX_ROUNDS} rounds of resilience steps",
-                        below(got, target)
+                        "{} {}, after {MAX_ROUNDS} rounds of resilience steps",
+                        sh.who,
+                        sh.need.shortfall()
                     ))
-                    .code(Code::AvailabilityUnreachable)
-                    .key(key);
-                    c.help = Some("lower the target, or give the services it depends on more resilience in the topology (`survive`, more regions)".into());
+                    .code(sh.need.code())
+                    .key(sh.key);
+                    c.help = Some(sh.need.help_exhausted().into());
                     c
                 })
                 .collect();
@@ -215,10 +228,11 @@ pub(crate) fn meet_availability(
         };
         let mut steps: BTreeMap<String, (Spec, Step, String)> = BTreeMap::new();
         let mut conflicts = Vec::new();
-        for (who, target, candidates, key) in short {
+        for sh in short {
             // The candidate weakest on its own that can still be made more resilient; on
             // a tie a dependency before the service that depends on it.
-            let pick = candidates
+            let pick = sh
+                .candidates
                 .iter()
                 .enumerate()
                 .filter_map(|(i, c)| {
@@ -229,25 +243,40 @@ pub(crate) fn meet_availability(
             match pick {
                 Some((_, c, next, step)) => {
                     let got = own(c);
+                    let target = match sh.need {
+                        Need::Availability { target, .. } => format!("targets {target}"),
+                        Need::Stranded { limit, got } => format!(
+                            "strands {} sagas a year against its bound {}",
+                            count(got),
+                            count(limit)
+                        ),
+                    };
+                    let floor = match sh.need {
+                        Need::Availability { target, .. } => below(got, target),
+                        Need::Stranded { .. } => format!("{:.4}%", got * 100.0),
+                    };
                     steps.entry(c.clone()).or_insert((
                         next,
                         step,
-                        format!(
-                            "{who} targets {target} and `{c}` alone reached {}",
-                            below(got, target)
-                        ),
+                        format!("{} {target} and `{c}` alone reached {floor}", sh.who),
                     ));
                 }
                 None => {
-                    let got = candidates.iter().map(|c| avail(c)).fold(1.0, f64::min);
+                    let worst = sh.candidates.iter().map(|c| avail(c)).fold(1.0, f64::min);
+                    let shortfall = match sh.need {
+                        Need::Availability { target, .. } => {
+                            Need::Availability { target, got: worst }.shortfall()
+                        }
+                        n => n.shortfall(),
+                    };
                     let mut c = Conflict::system(format!(
-                        "{who} reaches availability {}, short of its target {target}, with it and everything it depends on as resilient as the topology allows{}",
-                        below(got, target),
-                        region_note(&candidates, specs)
+                        "{} {shortfall}, with it and everything it relies on as resilient as the topology allows{}",
+                        sh.who,
+                        region_note(&sh.candidates, specs)
                     ))
-                    .code(Code::AvailabilityUnreachable)
-                    .key(key);
-                    c.help = Some("lower the target, allow more regions, or relax what stops a region-surviving design (e.g. a commit-latency budget)".into());
+                    .code(sh.need.code())
+                    .key(sh.key);
+                    c.help = Some(sh.need.help_unreachable().into());
                     conflicts.push(c);
                 }
             }
@@ -307,6 +336,71 @@ pub(crate) fn meet_availability(
         plan = assemble(t, ctx.catalog, ctx.options, services, start);
     }
     Ok(plan)
+}
+
+/// A subject that misses a target, and the services whose resilience could help.
+struct Short {
+    who: String,
+    need: Need,
+    candidates: Vec<String>,
+    /// The topology key of the target.
+    key: String,
+}
+
+/// The target a subject misses.
+#[derive(Debug, Clone, Copy)]
+enum Need {
+    Availability {
+        target: f64,
+        got: f64,
+    },
+    /// A journey's `max_stranded_per_year` against its stranded sagas a year.
+    Stranded {
+        limit: f64,
+        got: f64,
+    },
+}
+
+impl Need {
+    fn shortfall(&self) -> String {
+        match *self {
+            Need::Availability { target, got } => format!(
+                "reaches availability {}, short of its target {target}",
+                below(got, target)
+            ),
+            Need::Stranded { limit, got } => format!(
+                "leaves {} sagas a year stranded, above its bound {}",
+                count(got),
+                count(limit)
+            ),
+        }
+    }
+
+    fn code(&self) -> Code {
+        match self {
+            Need::Availability { .. } => Code::AvailabilityUnreachable,
+            Need::Stranded { .. } => Code::StrandedBoundUnreachable,
+        }
+    }
+
+    fn help_exhausted(&self) -> &'static str {
+        match self {
+            Need::Availability { .. } => "lower the target, or give the services it depends on more resilience in the topology (`survive`, more regions)",
+            Need::Stranded { .. } => "raise the bound, or give the steps and their compensating services more resilience in the topology (`survive`, more regions)",
+        }
+    }
+
+    fn help_unreachable(&self) -> &'static str {
+        match self {
+            Need::Availability { .. } => "lower the target, allow more regions, or relax what stops a region-surviving design (e.g. a commit-latency budget)",
+            Need::Stranded { .. } => "raise the bound, allow more regions for the steps and their compensating services, or compensate with a service that fails apart from the steps",
+        }
+    }
+}
+
+/// A count a year, as the assessment prints it.
+fn count(n: f64) -> String {
+    crate::render::text::assessment::count(n)
 }
 
 fn region_note(candidates: &[String], specs: &BTreeMap<String, Spec>) -> String {

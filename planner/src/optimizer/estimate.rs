@@ -19,6 +19,9 @@ pub struct Estimate {
     /// Serving but not up; the optimizer's own estimate counts every failure as down.
     pub degraded_minutes_per_year: f64,
     pub worst_rpo_seconds: Option<f64>,
+    /// Journeys whose requests are sagas: requests a year left stranded (the failure
+    /// model's figure; the optimizer's own estimate has none).
+    pub stranded_per_year: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -37,6 +40,7 @@ fn figures(unavailability: f64, rpo: Option<f64>) -> Estimate {
         downtime_minutes_per_year: u * HOURS_PER_YEAR * 60.0,
         degraded_minutes_per_year: 0.0,
         worst_rpo_seconds: rpo,
+        stranded_per_year: None,
     }
 }
 

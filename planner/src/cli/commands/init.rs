@@ -15,6 +15,10 @@ const EXAMPLES: &[(&str, &str)] = &[
         include_str!("../../../../examples/legacy-placement/topology.toml"),
     ),
     (
+        "order-saga",
+        include_str!("../../../../examples/order-saga/topology.toml"),
+    ),
+    (
         "payments",
         include_str!("../../../../examples/payments/topology.toml"),
     ),

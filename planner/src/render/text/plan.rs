@@ -100,12 +100,13 @@ pub fn text(plan: &Plan) -> String {
         for (name, a) in super::natural(&plan.journeys) {
             let _ = writeln!(
                 o,
-                "journey `{name}`: availability {}{} ({})",
+                "journey `{name}`: availability {}{} ({}){}",
                 pct(a.computed),
                 a.target
                     .map(|t| format!(" (target {})", pct(t)))
                     .unwrap_or_default(),
-                down_degraded(a)
+                down_degraded(a),
+                stranded(a)
             );
         }
     }
@@ -355,4 +356,19 @@ fn frontier(o: &mut String, f: &Frontier) {
                 .unwrap_or_default()
         );
     }
+}
+
+/// A saga journey's stranded requests a year, against its bound when it has one.
+fn stranded(a: &faultline_models::plan::Availability) -> String {
+    let Some(n) = a.stranded_sagas_per_year else {
+        return String::new();
+    };
+    let bound = a
+        .max_stranded_per_year
+        .map(|b| format!(" (bound {})", super::assessment::count(b)))
+        .unwrap_or_default();
+    format!(
+        "; {} sagas/year left stranded{bound}",
+        super::assessment::count(n)
+    )
 }
