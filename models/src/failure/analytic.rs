@@ -127,17 +127,35 @@ fn count_pmf(us: &[f64], top: usize) -> Vec<f64> {
     dp
 }
 
-pub(crate) fn entry(m: &Model, s: usize, proj: &[(usize, usize)]) -> Entry {
+/// Service `s`'s phases under one projection of a state. `plain` holds the service's
+/// figures per shape fingerprint with no held instance aged: many projections give the
+/// same shapes (a failure elsewhere in the region changes nothing here), and the
+/// figures depend on the shape alone.
+fn entry(
+    m: &Model,
+    s: usize,
+    proj: &[(usize, usize)],
+    plain: &mut FastMap<u128, Probs>,
+) -> Entry {
+    let mut words = Vec::new();
     Entry {
         phases: m
             .phases(s, proj)
             .into_iter()
-            .map(|(shape, until)| Phase {
-                p: m.probs(s, &shape, &Ages::NONE),
-                holds: Model::holds(&shape),
-                key: fp(format!("{shape:?}").bytes().map(u64::from)),
-                shape,
-                until,
+            .map(|(shape, until)| {
+                words.clear();
+                shape.words(&mut words);
+                let key = fp(words.iter().copied());
+                let p = *plain
+                    .entry(key)
+                    .or_insert_with(|| m.probs(s, &shape, &Ages::NONE));
+                Phase {
+                    p,
+                    holds: Model::holds(&shape),
+                    key,
+                    shape,
+                    until,
+                }
             })
             .collect(),
     }
@@ -270,7 +288,10 @@ pub(crate) fn run(m: &Model, b: Depth) -> Analytic {
     let nall = ents.len();
     let mut cache: Vec<FastMap<u128, Entry>> = vec![FastMap::default(); ns];
     let mut aged: Vec<FastMap<u128, Probs>> = vec![FastMap::default(); ns];
-    let base_own: Vec<Probs> = (0..ns).map(|s| entry(m, s, &[]).last().p).collect();
+    let mut plain: Vec<FastMap<u128, Probs>> = vec![FastMap::default(); ns];
+    let base_own: Vec<Probs> = (0..ns)
+        .map(|s| entry(m, s, &[], &mut plain[s]).last().p)
+        .collect();
     let base_notup: Vec<f64> = ents.iter().map(|e| eff(&e.up, &base_own, false)).collect();
     let base_down: Vec<f64> = ents.iter().map(|e| eff(&e.ge, &base_own, true)).collect();
     // ln P(own up) and ln P(own not down) per service with nothing down, and their
@@ -334,6 +355,9 @@ pub(crate) fn run(m: &Model, b: Depth) -> Analytic {
 
     // One entity under one set of failures concerning it, with the probability that
     // exactly these of its components are down (and at most K in all).
+    // Scratch for merging a clock's equivalent options.
+    let (mut sigs, mut keep, mut to): (Vec<u128>, Vec<usize>, Vec<usize>) =
+        (Vec::new(), Vec::new(), Vec::new());
     let mut visit = |ent: usize, set: &[usize], p: f64| {
         let en = &ents[ent];
         svcs.clear();
@@ -435,7 +459,9 @@ pub(crate) fn run(m: &Model, b: Depth) -> Analytic {
                             }
                         }
                         let kf = fp(key.iter().map(|x| u64::from(*x)));
-                        cache[*s].entry(kf).or_insert_with(|| entry(m, *s, &proj));
+                        cache[*s]
+                            .entry(kf)
+                            .or_insert_with(|| entry(m, *s, &proj, &mut plain[*s]));
                         keys.push(kf);
                     }
                     let h = holding_mark(*mi);
@@ -596,6 +622,40 @@ pub(crate) fn run(m: &Model, b: Depth) -> Analytic {
             };
             tabs.push((ids, stride, table));
         }
+        // Options of a clock that fall in the same class for every service of the
+        // entity give every service the same figures: they are walked once, with
+        // their weights summed (the ages of held instances matter only to the
+        // services whose control plane the clock can impair).
+        for (ci, (_, opts)) in clocks.iter_mut().enumerate() {
+            if opts.len() < 2 {
+                continue;
+            }
+            sigs.clear();
+            keep.clear();
+            to.clear();
+            for i in 0..opts.len() {
+                let sig = fp(tabs.iter().map(|t| u64::from(t.0[ci][i])));
+                match sigs.iter().position(|x| *x == sig) {
+                    Some(k) => to.push(k),
+                    None => {
+                        sigs.push(sig);
+                        keep.push(i);
+                        to.push(keep.len() - 1);
+                    }
+                }
+            }
+            if keep.len() == opts.len() {
+                continue;
+            }
+            let mut merged: Vec<Opt> = keep.iter().map(|i| Opt { w: 0.0, ..opts[*i] }).collect();
+            for (i, o) in opts.iter().enumerate() {
+                merged[to[i]].w += o.w;
+            }
+            *opts = merged;
+            for t in tabs.iter_mut() {
+                t.0[ci] = keep.iter().map(|i| t.0[ci][*i]).collect();
+            }
+        }
         let up_of: Vec<bool> = svcs
             .iter()
             .map(|s| en.up.binary_search(s).is_ok())
@@ -637,7 +697,9 @@ pub(crate) fn run(m: &Model, b: Depth) -> Analytic {
                                 }
                             }
                             let kf = fp(key.iter().map(|x| u64::from(*x)));
-                            cache[*sv].entry(kf).or_insert_with(|| entry(m, *sv, &proj));
+                            cache[*sv]
+                                .entry(kf)
+                                .or_insert_with(|| entry(m, *sv, &proj, &mut plain[*sv]));
                             let n_ph = cache[*sv].get(&kf).map_or(1, |e| e.phases.len());
                             // The phase follows the age of the youngest failure whose arrival
                             // changed what serves (the failures older than it, with it, make
@@ -665,9 +727,9 @@ pub(crate) fn run(m: &Model, b: Depth) -> Analytic {
                                         }
                                     }
                                     let sf = fp(sub_key.iter().map(|x| u64::from(*x)));
-                                    cache[*sv]
-                                        .entry(sf)
-                                        .or_insert_with(|| entry(m, *sv, &sub_proj));
+                                    cache[*sv].entry(sf).or_insert_with(|| {
+                                        entry(m, *sv, &sub_proj, &mut plain[*sv])
+                                    });
                                     let changed = match (cache[*sv].get(&kf), cache[*sv].get(&sf)) {
                                         (Some(full), Some(older)) => !full.same_structure(older),
                                         _ => true,

@@ -132,6 +132,67 @@ pub(crate) enum Shape {
 }
 
 impl Shape {
+    /// The shape as a sequence of words, every field in order with a tag per variant
+    /// and a length before each list: equal shapes give equal words, and the words of
+    /// different shapes differ (floats by their bits). Keys the analytic caches.
+    pub(crate) fn words(&self, out: &mut Vec<u64>) {
+        let units = |out: &mut Vec<u64>, v: &[(usize, bool)]| {
+            out.push(v.len() as u64);
+            out.extend(v.iter().map(|(u, h)| ((*u as u64) << 1) | u64::from(*h)));
+        };
+        match self {
+            Shape::Stateless {
+                units: u,
+                full,
+                routed,
+            } => {
+                out.push(1);
+                units(out, u);
+                out.push(u64::from(*full));
+                out.push(routed.to_bits());
+            }
+            Shape::Replicated { primary, others } => {
+                out.push(2);
+                match primary {
+                    Some((u, h)) => out.extend([1, ((*u as u64) << 1) | u64::from(*h)]),
+                    None => out.push(0),
+                }
+                units(out, others);
+            }
+            Shape::Quorum {
+                cells,
+                leader,
+                reach,
+                latency,
+            } => {
+                out.push(3);
+                units(out, cells);
+                out.push(match leader {
+                    Leader::Designated(c) => 3 + *c as u64,
+                    Leader::Any => 1,
+                    Leader::Wait => 2,
+                });
+                out.push(reach.len() as u64);
+                for row in reach {
+                    out.push(row.len() as u64);
+                    // 64 cells a word.
+                    for chunk in row.chunks(64) {
+                        out.push(
+                            chunk
+                                .iter()
+                                .enumerate()
+                                .fold(0u64, |w, (i, b)| w | (u64::from(*b) << i)),
+                        );
+                    }
+                }
+                match latency {
+                    Some(l) => out.extend([1, l.to_bits()]),
+                    None => out.push(0),
+                }
+            }
+        }
+    }
+
     /// The same shape up to which instances wait on an impaired control plane: what
     /// serves and who leads. A failure that changes only that (a control-plane outage
     /// under a store that has failed over) does not restart a recovery.
@@ -1121,8 +1182,9 @@ const RATIO_CLASS_WORK: usize = 4_000_000;
 /// combination's probability is the product of its classes'. The walk goes over every
 /// combination of the classes but the last; for the last, the losses that keep the
 /// fleet up (or at least degraded) are a prefix of its array — more loss never helps —
-/// so their mass is a suffix sum found by binary search. Nothing is pruned: the figures
-/// are exact up to summation order. `None` for one ratio, or when the walk would be
+/// so their mass is a suffix sum found by binary search. A combination less likely
+/// than [`PRUNE`] is not followed and counts as down, as in [`mixed_size_probs`]: the
+/// figures are exact to within that mass, on the safe side. `None` for one ratio, or when the walk would be
 /// longer than [`RATIO_CLASS_WORK`].
 fn ratio_class_probs(
     sizes: &[SizeGroups],
@@ -1230,7 +1292,13 @@ impl Walk<'_> {
                 self.acc.down += p * class.lost[a as usize..].iter().sum::<f64>();
                 break;
             }
-            self.visit(c + 1, nv, nm, p * pa);
+            let np = p * pa;
+            if np < PRUNE {
+                // Too rare to follow: counted as down, so the figures stay bounds.
+                self.acc.down += np;
+                continue;
+            }
+            self.visit(c + 1, nv, nm, np);
         }
     }
 }
