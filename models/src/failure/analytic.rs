@@ -131,12 +131,7 @@ fn count_pmf(us: &[f64], top: usize) -> Vec<f64> {
 /// figures per shape fingerprint with no held instance aged: many projections give the
 /// same shapes (a failure elsewhere in the region changes nothing here), and the
 /// figures depend on the shape alone.
-fn entry(
-    m: &Model,
-    s: usize,
-    proj: &[(usize, usize)],
-    plain: &mut FastMap<u128, Probs>,
-) -> Entry {
+fn entry(m: &Model, s: usize, proj: &[(usize, usize)], plain: &mut FastMap<u128, Probs>) -> Entry {
     let mut words = Vec::new();
     Entry {
         phases: m

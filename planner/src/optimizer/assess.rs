@@ -56,7 +56,9 @@ pub fn assess(t: &Topology, catalog: &Catalog, plan: &Plan) -> Assessed {
 
 /// Assesses a plan against a topology: the one being planned, or the same topology with
 /// its dependencies and journeys removed, which gives each service's own figure.
-pub type Assessor<'a> = dyn Fn(&Topology, &Plan) -> Assessed + 'a;
+/// `Sync`, so that a round of escalation assesses the plan and its services alone at
+/// once.
+pub type Assessor<'a> = dyn Fn(&Topology, &Plan) -> Assessed + Sync + 'a;
 
 /// Writes assessed availability into the plan.
 pub fn fill_availability(t: &Topology, plan: &mut Plan, a: &Assessed) {

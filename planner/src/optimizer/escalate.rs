@@ -15,6 +15,7 @@ use super::assess::{fill_availability, Assessor};
 use super::context::Ctx;
 use super::document::assemble;
 use super::explain::{Conflict, Infeasible};
+use super::parallel;
 use super::service;
 use super::spec::Spec;
 
@@ -142,8 +143,17 @@ pub(crate) fn meet_availability(
 ) -> Result<Plan, Infeasible> {
     let t = ctx.topology;
     let alone = standalone(t);
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
     for round in 0..=MAX_ROUNDS {
-        let a = assess(t, &plan);
+        // With a second core the services' own figures, needed if a target is missed,
+        // are assessed beside the plan's; otherwise only when they are needed.
+        let (a, own_ahead) = if cores >= 2 {
+            let mut both = parallel::map(&[t, &alone], |topo| assess(topo, &plan));
+            let own = both.pop();
+            (both.pop().expect("two assessments"), own)
+        } else {
+            (assess(t, &plan), None)
+        };
         fill_availability(t, &mut plan, &a);
         let avail = |s: &str| a.services.get(s).map_or(1.0, |f| f.availability);
         let mut short: Vec<Short> = Vec::new();
@@ -219,7 +229,7 @@ pub(crate) fn meet_availability(
                 .collect();
             return Err(Infeasible { conflicts });
         }
-        let own_figures = assess(&alone, &plan);
+        let own_figures = own_ahead.unwrap_or_else(|| assess(&alone, &plan));
         let own = |s: &str| {
             own_figures
                 .services
