@@ -156,6 +156,32 @@ fn entry(m: &Model, s: usize, proj: &[(usize, usize)], plain: &mut FastMap<u128,
     }
 }
 
+/// What the walk adds to the figures with nothing down, per entity (and per saga).
+struct Sums {
+    notup: Vec<f64>,
+    down: Vec<f64>,
+    down_multi: Vec<f64>,
+    left_out: Vec<f64>,
+    strand: Vec<f64>,
+}
+
+impl Sums {
+    /// Two workers' sums: each entity was walked by one of them, the other holds 0.
+    fn merged(mut self, o: &Sums) -> Sums {
+        let add = |a: &mut Vec<f64>, b: &[f64]| {
+            for (x, y) in a.iter_mut().zip(b) {
+                *x += y;
+            }
+        };
+        add(&mut self.notup, &o.notup);
+        add(&mut self.down, &o.down);
+        add(&mut self.down_multi, &o.down_multi);
+        add(&mut self.left_out, &o.left_out);
+        add(&mut self.strand, &o.strand);
+        self
+    }
+}
+
 fn eff(ids: &[usize], own: &[Probs], down: bool) -> f64 {
     let mut l = 0.0;
     for s in ids {
@@ -281,11 +307,9 @@ pub(crate) fn run(m: &Model, b: Depth) -> Analytic {
         }))
         .collect();
     let nall = ents.len();
-    let mut cache: Vec<FastMap<u128, Entry>> = vec![FastMap::default(); ns];
-    let mut aged: Vec<FastMap<u128, Probs>> = vec![FastMap::default(); ns];
-    let mut plain: Vec<FastMap<u128, Probs>> = vec![FastMap::default(); ns];
+    let mut base_plain: Vec<FastMap<u128, Probs>> = vec![FastMap::default(); ns];
     let base_own: Vec<Probs> = (0..ns)
-        .map(|s| entry(m, s, &[], &mut plain[s]).last().p)
+        .map(|s| entry(m, s, &[], &mut base_plain[s]).last().p)
         .collect();
     let base_notup: Vec<f64> = ents.iter().map(|e| eff(&e.up, &base_own, false)).collect();
     let base_down: Vec<f64> = ents.iter().map(|e| eff(&e.ge, &base_own, true)).collect();
@@ -301,19 +325,11 @@ pub(crate) fn run(m: &Model, b: Depth) -> Analytic {
         .iter()
         .map(|e| e.ge.iter().map(|s| base_lge[*s]).sum())
         .collect();
-    let mut tabs: Vec<Table> = Vec::new();
-    let mut d_notup = vec![0.0; nall];
-    let mut d_down = vec![0.0; nall];
-    let mut d_down_multi = vec![0.0; nall];
-    let mut left_out = vec![0.0; nall];
     let base_strand: Vec<f64> = m
         .sagas
         .iter()
         .map(|sg| sg.strand_probability(&|s| base_lge[s]))
         .collect();
-    let mut d_strand = vec![0.0; m.sagas.len()];
-    // ln P(own not down) per service in the combination being walked, for sagas.
-    let mut cur_lg = base_lge.clone();
 
     let log_ratio: Vec<f64> = us.iter().map(|u| (u / (1.0 - u)).ln()).collect();
     // The region a component can hold (its control plane), for control-plane outages
@@ -334,560 +350,625 @@ pub(crate) fn run(m: &Model, b: Depth) -> Analytic {
         })
         .collect();
 
-    let mut svcs: Vec<usize> = Vec::new();
-    let mut in_svcs = vec![false; ns];
-    let mut key: Vec<u32> = Vec::new();
-    let mut proj: Vec<(usize, usize)> = Vec::new();
-    let mut ages: Vec<(usize, f64)> = Vec::new();
-    let mut age_key: Vec<u64> = Vec::new();
-    let mut concerned_comps: Vec<usize> = Vec::new();
-    let mut his: Vec<f64> = Vec::new();
-    let mut order: Vec<f64> = Vec::new();
-    let mut sub_proj: Vec<(usize, usize)> = Vec::new();
-    let mut sub_key: Vec<u32> = Vec::new();
-    let mut rule_key: Vec<u64> = Vec::new();
-    let mut rules: FastMap<u128, Vec<AgePiece>> = FastMap::default();
+    // The entities `mine` says are this worker's, walked with caches of its own: every
+    // figure of an entity comes from its own states alone, and the caches hold pure
+    // functions of their keys, so the result is the same however entities are split.
+    let walk = |mine: &dyn Fn(usize) -> bool| -> Sums {
+        let mut cache: Vec<FastMap<u128, Entry>> = vec![FastMap::default(); ns];
+        let mut aged: Vec<FastMap<u128, Probs>> = vec![FastMap::default(); ns];
+        let mut plain = base_plain.clone();
+        let mut tabs: Vec<Table> = Vec::new();
+        let mut d_notup = vec![0.0; nall];
+        let mut d_down = vec![0.0; nall];
+        let mut d_down_multi = vec![0.0; nall];
+        let mut left_out = vec![0.0; nall];
+        let mut d_strand = vec![0.0; m.sagas.len()];
+        // ln P(own not down) per service in the combination being walked, for sagas.
+        let mut cur_lg = base_lge.clone();
+        let mut svcs: Vec<usize> = Vec::new();
+        let mut in_svcs = vec![false; ns];
+        let mut key: Vec<u32> = Vec::new();
+        let mut proj: Vec<(usize, usize)> = Vec::new();
+        let mut ages: Vec<(usize, f64)> = Vec::new();
+        let mut age_key: Vec<u64> = Vec::new();
+        let mut concerned_comps: Vec<usize> = Vec::new();
+        let mut his: Vec<f64> = Vec::new();
+        let mut order: Vec<f64> = Vec::new();
+        let mut sub_proj: Vec<(usize, usize)> = Vec::new();
+        let mut sub_key: Vec<u32> = Vec::new();
+        let mut rule_key: Vec<u64> = Vec::new();
+        let mut rules: FastMap<u128, Vec<AgePiece>> = FastMap::default();
 
-    // One entity under one set of failures concerning it, with the probability that
-    // exactly these of its components are down (and at most K in all).
-    // Scratch for merging a clock's equivalent options.
-    let (mut sigs, mut keep, mut to): (Vec<u128>, Vec<usize>, Vec<usize>) =
-        (Vec::new(), Vec::new(), Vec::new());
-    let mut visit = |ent: usize, set: &[usize], p: f64| {
-        let en = &ents[ent];
-        svcs.clear();
-        for sv in en.up.iter().chain(en.ge.iter()) {
-            if !in_svcs[*sv]
-                && set
-                    .iter()
-                    .any(|c| m.services[*sv].relevant.binary_search(c).is_ok())
-            {
-                in_svcs[*sv] = true;
-                svcs.push(*sv);
-            }
-        }
-        for sv in &svcs {
-            in_svcs[*sv] = false;
-        }
-        // Each component that concerns the entity, with the ways its outage can be.
-        // Only the first with more than its plain mark is weighed over all its
-        // marks; the rest over their plain one, the other marks' mass left out.
-        let mut clocks: Vec<(usize, Vec<Opt>)> = Vec::new();
-        let mut marked = false;
-        let mut kept = 1.0;
-        concerned_comps.clear();
-        for c in set {
-            if svcs
-                .iter()
-                .any(|s| m.services[*s].relevant.binary_search(c).is_ok())
-            {
-                concerned_comps.push(*c);
-            }
-        }
-        // The marks each component is weighed over, before merging: (mark, weight).
-        let mut cand: Vec<Vec<(usize, f64)>> = Vec::with_capacity(concerned_comps.len());
-        for c in &concerned_comps {
-            let comp = &m.comps[*c];
-            let several = comp.marks.iter().filter(|x| x.1 > 0.0).count() > 1;
-            let only_plain = several && marked;
-            marked |= several;
-            if only_plain {
-                kept *= comp.marks[0].1;
-                cand.push(vec![(0, comp.marks[0].1)]);
-            } else {
-                cand.push(
-                    comp.marks
+        // One entity under one set of failures concerning it, with the probability that
+        // exactly these of its components are down (and at most K in all).
+        // Scratch for merging a clock's equivalent options.
+        let (mut sigs, mut keep, mut to): (Vec<u128>, Vec<usize>, Vec<usize>) =
+            (Vec::new(), Vec::new(), Vec::new());
+        let mut visit = |ent: usize, set: &[usize], p: f64| {
+            let en = &ents[ent];
+            svcs.clear();
+            for sv in en.up.iter().chain(en.ge.iter()) {
+                if !in_svcs[*sv]
+                    && set
                         .iter()
-                        .enumerate()
-                        .filter(|(_, x)| x.1 > 0.0)
-                        .map(|(i, x)| (i, x.1))
-                        .collect(),
-                );
-            }
-        }
-        for (ci, c) in concerned_comps.iter().enumerate() {
-            let concerned: Vec<usize> = svcs
-                .iter()
-                .copied()
-                .filter(|s| m.services[*s].relevant.binary_search(c).is_ok())
-                .collect();
-            let mut bounds: Vec<f64> = concerned
-                .iter()
-                .flat_map(|s| m.delays[*s].iter().copied())
-                .collect();
-            bounds.sort_by(f64::total_cmp);
-            bounds.dedup();
-            bounds.push(f64::INFINITY);
-            // The age matters to held instances of services with units there.
-            let needs_age = can_hold[*c].is_some_and(|r| {
-                let cp = m.regions[r].cp_comp;
-                concerned
-                    .iter()
-                    .any(|s| m.services[*s].relevant.binary_search(&cp).is_ok())
-            });
-            let comp = &m.comps[*c];
-            let holding_mark = |mi: usize| {
-                needs_age && (comp.holds.is_some() || comp.marks[mi].0.launch == Launch::Blocked)
-            };
-            // Marks that do the same to every concerned service (the other
-            // components at their first mark) are weighed once, with their weights
-            // summed: most followers land in zones the entity does not use.
-            let marks: Vec<(usize, f64)> = if cand[ci].len() > 1 {
-                let mut merged: Vec<(usize, f64)> = Vec::new();
-                let mut effects: Vec<(Vec<u128>, bool)> = Vec::new();
-                for (mi, pm) in &cand[ci] {
-                    let mut keys = Vec::with_capacity(concerned.len());
-                    for s in &concerned {
-                        let rel = &m.services[*s].relevant;
-                        proj.clear();
-                        key.clear();
-                        for (cj, x) in concerned_comps.iter().enumerate() {
-                            if rel.binary_search(x).is_ok() {
-                                let mk = if cj == ci {
-                                    *mi
-                                } else {
-                                    cand[cj].first().map_or(0, |x| x.0)
-                                };
-                                proj.push((*x, mk));
-                                key.push(*x as u32);
-                                key.push(mk as u32);
-                            }
-                        }
-                        let kf = fp(key.iter().map(|x| u64::from(*x)));
-                        cache[*s]
-                            .entry(kf)
-                            .or_insert_with(|| entry(m, *s, &proj, &mut plain[*s]));
-                        keys.push(kf);
-                    }
-                    let h = holding_mark(*mi);
-                    let same = effects.iter().position(|(ks, hk)| {
-                        *hk == h
-                            && ks.iter().zip(&keys).zip(&concerned).all(|((a, b), s)| {
-                                match (cache[*s].get(a), cache[*s].get(b)) {
-                                    (Some(x), Some(y)) => x.same(y),
-                                    _ => false,
-                                }
-                            })
-                    });
-                    match same {
-                        Some(k) => merged[k].1 += pm,
-                        None => {
-                            effects.push((keys, h));
-                            merged.push((*mi, *pm));
-                        }
-                    }
+                        .any(|c| m.services[*sv].relevant.binary_search(c).is_ok())
+                {
+                    in_svcs[*sv] = true;
+                    svcs.push(*sv);
                 }
-                merged
-            } else {
-                cand[ci].clone()
-            };
-            let mut opts: Vec<Opt> = Vec::new();
-            for (mi, pm) in marks {
-                if holding_mark(mi) {
-                    // Held instances: each piece of the age between recovery delays
-                    // is integrated by a Gauss rule in the instances' saturating
-                    // failure count (`Dur::age_rule`).
-                    let r = can_hold[*c].unwrap_or(0);
-                    let lam = m.regions[r].inst_lambda_h();
-                    rule_key.clear();
-                    rule_key.push(*c as u64);
-                    rule_key.extend(bounds.iter().map(|b| b.to_bits()));
-                    let rk = fp(rule_key.iter().copied());
-                    let pieces = rules.entry(rk).or_insert_with(|| {
-                        let mut lo = 0.0;
-                        let mut pieces = Vec::new();
-                        for hi in &bounds {
-                            // A piece far shorter than the outage (a recovery delay
-                            // of seconds or minutes) holds a sliver of its mass over
-                            // which held instances' figures are linear: one node.
-                            let n = if *hi <= comp.dur.median / 8.0 {
-                                1
-                            } else {
-                                AGE_NODES
-                            };
-                            let (mass, nodes) = comp.dur.age_rule(lo, *hi, lam, n);
-                            pieces.push((*hi, mass, nodes));
-                            lo = *hi;
-                        }
-                        pieces
-                    });
-                    {
-                        for (hi, mass, nodes) in pieces.iter() {
-                            for (share, a) in nodes {
-                                if *mass * share > 0.0 {
-                                    opts.push(Opt {
-                                        w: pm * mass * share,
-                                        mark: mi,
-                                        hi: *hi,
-                                        age: Some(*a),
-                                    });
-                                }
-                            }
-                        }
-                    }
+            }
+            for sv in &svcs {
+                in_svcs[*sv] = false;
+            }
+            // Each component that concerns the entity, with the ways its outage can be.
+            // Only the first with more than its plain mark is weighed over all its
+            // marks; the rest over their plain one, the other marks' mass left out.
+            let mut clocks: Vec<(usize, Vec<Opt>)> = Vec::new();
+            let mut marked = false;
+            let mut kept = 1.0;
+            concerned_comps.clear();
+            for c in set {
+                if svcs
+                    .iter()
+                    .any(|s| m.services[*s].relevant.binary_search(c).is_ok())
+                {
+                    concerned_comps.push(*c);
+                }
+            }
+            // The marks each component is weighed over, before merging: (mark, weight).
+            let mut cand: Vec<Vec<(usize, f64)>> = Vec::with_capacity(concerned_comps.len());
+            for c in &concerned_comps {
+                let comp = &m.comps[*c];
+                let several = comp.marks.iter().filter(|x| x.1 > 0.0).count() > 1;
+                let only_plain = several && marked;
+                marked |= several;
+                if only_plain {
+                    kept *= comp.marks[0].1;
+                    cand.push(vec![(0, comp.marks[0].1)]);
                 } else {
-                    let mut prev = 0.0;
-                    for hi in &bounds {
-                        let f = if hi.is_infinite() {
-                            1.0
-                        } else {
-                            comp.dur.window_fraction(*hi)
-                        };
-                        let mass = (f - prev).max(0.0);
-                        prev = f;
-                        if mass > 0.0 {
-                            opts.push(Opt {
-                                w: pm * mass,
-                                mark: mi,
-                                hi: *hi,
-                                age: None,
-                            });
-                        }
-                    }
-                }
-            }
-            clocks.push((*c, opts));
-        }
-        if kept < 1.0 {
-            let lost = p * (1.0 - kept);
-            left_out[ent] += lost;
-            d_notup[ent] += lost * (1.0 - base_notup[ent]);
-            d_down[ent] += lost * (1.0 - base_down[ent]);
-            if set.len() >= 2 {
-                d_down_multi[ent] += lost * (1.0 - base_down[ent]);
-            }
-            if ent >= ne {
-                d_strand[ent - ne] -= lost * base_strand[ent - ne];
-            }
-        }
-        if clocks.iter().any(|(_, o)| o.is_empty()) {
-            return;
-        }
-        // Each service's figure depends on few of the options: the mark, which of
-        // its own recovery delays the age has passed, and the age itself only
-        // where its instances are held. Per service, options are mapped to those
-        // classes and its figures tabulated by them, so each combination of the
-        // walk below costs a lookup per service.
-        tabs.clear();
-        for sv in &svcs {
-            let rel = &m.services[*sv].relevant;
-            let sb = &m.delays[*sv];
-            let mut ids: Vec<Vec<u32>> = Vec::with_capacity(clocks.len());
-            let mut stride: Vec<usize> = Vec::with_capacity(clocks.len());
-            let mut size = 1usize;
-            for (c, opts) in &clocks {
-                if rel.binary_search(c).is_err() {
-                    ids.push(vec![0; opts.len()]);
-                    stride.push(0);
-                    continue;
-                }
-                let age_rel =
-                    can_hold[*c].is_some_and(|r| rel.binary_search(&m.regions[r].cp_comp).is_ok());
-                let mut classes: Vec<(usize, usize, u64, u64)> = Vec::new();
-                let of: Vec<u32> = opts
-                    .iter()
-                    .map(|o| {
-                        let piece = sb
+                    cand.push(
+                        comp.marks
                             .iter()
-                            .position(|b| at_most(o.hi, *b))
-                            .unwrap_or(sb.len());
-                        let (ab, hb) = match (age_rel, o.age) {
-                            (true, Some(a)) => (a.to_bits(), o.hi.to_bits()),
-                            _ => (u64::MAX, u64::MAX),
-                        };
-                        let k = (o.mark, piece, ab, hb);
-                        match classes.iter().position(|x| *x == k) {
-                            Some(i) => i as u32,
-                            None => {
-                                classes.push(k);
-                                (classes.len() - 1) as u32
-                            }
-                        }
-                    })
-                    .collect();
-                stride.push(size);
-                size = size.saturating_mul(classes.len().max(1));
-                ids.push(of);
-            }
-            // Untabulated past a size no state of a real deployment reaches.
-            let table = if size <= 1 << 14 {
-                vec![(f64::NAN, f64::NAN); size]
-            } else {
-                Vec::new()
-            };
-            tabs.push((ids, stride, table));
-        }
-        // Options of a clock that fall in the same class for every service of the
-        // entity give every service the same figures: they are walked once, with
-        // their weights summed (the ages of held instances matter only to the
-        // services whose control plane the clock can impair).
-        for (ci, (_, opts)) in clocks.iter_mut().enumerate() {
-            if opts.len() < 2 {
-                continue;
-            }
-            sigs.clear();
-            keep.clear();
-            to.clear();
-            for i in 0..opts.len() {
-                let sig = fp(tabs.iter().map(|t| u64::from(t.0[ci][i])));
-                match sigs.iter().position(|x| *x == sig) {
-                    Some(k) => to.push(k),
-                    None => {
-                        sigs.push(sig);
-                        keep.push(i);
-                        to.push(keep.len() - 1);
-                    }
+                            .enumerate()
+                            .filter(|(_, x)| x.1 > 0.0)
+                            .map(|(i, x)| (i, x.1))
+                            .collect(),
+                    );
                 }
             }
-            if keep.len() == opts.len() {
-                continue;
-            }
-            let mut merged: Vec<Opt> = keep.iter().map(|i| Opt { w: 0.0, ..opts[*i] }).collect();
-            for (i, o) in opts.iter().enumerate() {
-                merged[to[i]].w += o.w;
-            }
-            *opts = merged;
-            for t in tabs.iter_mut() {
-                t.0[ci] = keep.iter().map(|i| t.0[ci][*i]).collect();
-            }
-        }
-        let up_of: Vec<bool> = svcs
-            .iter()
-            .map(|s| en.up.binary_search(s).is_ok())
-            .collect();
-        let ge_of: Vec<bool> = svcs
-            .iter()
-            .map(|s| en.ge.binary_search(s).is_ok())
-            .collect();
-        // Mixed-radix walk over the combinations.
-        let mut idx = vec![0usize; clocks.len()];
-        loop {
-            let w: f64 = idx.iter().zip(&clocks).map(|(i, cl)| cl.1[*i].w).product();
-            if w > 0.0 {
-                let mut sum_up = base_lup_sum[ent];
-                let mut sum_ge = base_lge_sum[ent];
-                for (k_sv, sv) in svcs.iter().enumerate() {
-                    let (ids, stride, table) = &tabs[k_sv];
-                    let flat: usize = ids
+            for (ci, c) in concerned_comps.iter().enumerate() {
+                let concerned: Vec<usize> = svcs
+                    .iter()
+                    .copied()
+                    .filter(|s| m.services[*s].relevant.binary_search(c).is_ok())
+                    .collect();
+                let mut bounds: Vec<f64> = concerned
+                    .iter()
+                    .flat_map(|s| m.delays[*s].iter().copied())
+                    .collect();
+                bounds.sort_by(f64::total_cmp);
+                bounds.dedup();
+                bounds.push(f64::INFINITY);
+                // The age matters to held instances of services with units there.
+                let needs_age = can_hold[*c].is_some_and(|r| {
+                    let cp = m.regions[r].cp_comp;
+                    concerned
                         .iter()
-                        .zip(stride)
-                        .zip(&idx)
-                        .map(|((of, st), i)| of[*i] as usize * st)
-                        .sum();
-                    let known = table.get(flat).filter(|v| !v.0.is_nan()).copied();
-                    let (lu, lg) = match known {
-                        Some(v) => v,
-                        None => {
-                            let rel = &m.services[*sv].relevant;
+                        .any(|s| m.services[*s].relevant.binary_search(&cp).is_ok())
+                });
+                let comp = &m.comps[*c];
+                let holding_mark = |mi: usize| {
+                    needs_age
+                        && (comp.holds.is_some() || comp.marks[mi].0.launch == Launch::Blocked)
+                };
+                // Marks that do the same to every concerned service (the other
+                // components at their first mark) are weighed once, with their weights
+                // summed: most followers land in zones the entity does not use.
+                let marks: Vec<(usize, f64)> = if cand[ci].len() > 1 {
+                    let mut merged: Vec<(usize, f64)> = Vec::new();
+                    let mut effects: Vec<(Vec<u128>, bool)> = Vec::new();
+                    for (mi, pm) in &cand[ci] {
+                        let mut keys = Vec::with_capacity(concerned.len());
+                        for s in &concerned {
+                            let rel = &m.services[*s].relevant;
                             proj.clear();
                             key.clear();
-                            his.clear();
-                            for ((c, opts), i) in clocks.iter().zip(&idx) {
-                                if rel.binary_search(c).is_ok() {
-                                    let o = opts[*i];
-                                    proj.push((*c, o.mark));
-                                    key.push(*c as u32);
-                                    key.push(o.mark as u32);
-                                    his.push(o.hi);
+                            for (cj, x) in concerned_comps.iter().enumerate() {
+                                if rel.binary_search(x).is_ok() {
+                                    let mk = if cj == ci {
+                                        *mi
+                                    } else {
+                                        cand[cj].first().map_or(0, |x| x.0)
+                                    };
+                                    proj.push((*x, mk));
+                                    key.push(*x as u32);
+                                    key.push(mk as u32);
                                 }
                             }
                             let kf = fp(key.iter().map(|x| u64::from(*x)));
-                            cache[*sv]
+                            cache[*s]
                                 .entry(kf)
-                                .or_insert_with(|| entry(m, *sv, &proj, &mut plain[*sv]));
-                            let n_ph = cache[*sv].get(&kf).map_or(1, |e| e.phases.len());
-                            // The phase follows the age of the youngest failure whose arrival
-                            // changed what serves (the failures older than it, with it, make
-                            // a different service than without it); failures that came on
-                            // top without changing anything do not restart the clock.
-                            let mut ph = n_ph - 1;
-                            if n_ph > 1 {
-                                order.clear();
-                                order.extend(his.iter().copied());
-                                order.sort_by(f64::total_cmp);
-                                order.dedup_by(|a, b| at_most(*a, *b) && at_most(*b, *a));
-                                for h in &order {
-                                    let at =
-                                        cache[*sv].get(&kf).map_or(n_ph - 1, |e| e.phase_at(*h));
-                                    if at == n_ph - 1 {
-                                        break;
-                                    }
-                                    sub_proj.clear();
-                                    sub_key.clear();
-                                    for (x, hi) in proj.iter().zip(&his) {
-                                        if !at_most(*hi, *h) {
-                                            sub_proj.push(*x);
-                                            sub_key.push(x.0 as u32);
-                                            sub_key.push(x.1 as u32);
-                                        }
-                                    }
-                                    let sf = fp(sub_key.iter().map(|x| u64::from(*x)));
-                                    cache[*sv].entry(sf).or_insert_with(|| {
-                                        entry(m, *sv, &sub_proj, &mut plain[*sv])
-                                    });
-                                    let changed = match (cache[*sv].get(&kf), cache[*sv].get(&sf)) {
-                                        (Some(full), Some(older)) => !full.same_structure(older),
-                                        _ => true,
-                                    };
-                                    if changed {
-                                        ph = at;
-                                        break;
-                                    }
-                                }
-                            }
-                            let Some(e) = cache[*sv].get(&kf) else {
-                                continue;
-                            };
-                            let phase = &e.phases[ph];
-                            let pr = if !phase.holds {
-                                phase.p
-                            } else {
-                                // Each held region's impairment is as old as the oldest
-                                // outage holding it.
-                                ages.clear();
-                                for ((c, opts), i) in clocks.iter().zip(&idx) {
-                                    let o = opts[*i];
-                                    let (Some(r), Some(a)) = (can_hold[*c], o.age) else {
-                                        continue;
-                                    };
-                                    let comp = &m.comps[*c];
-                                    if comp.holds.is_none()
-                                        && comp.marks[o.mark].0.launch != Launch::Blocked
-                                    {
-                                        continue;
-                                    }
-                                    match ages.iter_mut().find(|x| x.0 == r) {
-                                        Some(x) => x.1 = x.1.max(a),
-                                        None => ages.push((r, a)),
-                                    }
-                                }
-                                ages.sort_by_key(|x| x.0);
-                                // The shape and the held regions' ages.
-                                age_key.clear();
-                                age_key.push(phase.key as u64);
-                                age_key.push((phase.key >> 64) as u64);
-                                for (r, a) in &ages {
-                                    age_key.push(*r as u64);
-                                    age_key.push(a.to_bits());
-                                }
-                                let af = fp(age_key.iter().copied());
-                                match aged[*sv].get(&af) {
-                                    Some(pr) => *pr,
-                                    None => {
-                                        let pr = m.probs(*sv, &phase.shape, &Ages(&ages));
-                                        aged[*sv].insert(af, pr);
-                                        pr
-                                    }
-                                }
-                            };
-                            let v = ((-pr.notup).ln_1p(), (-pr.down).ln_1p());
-                            if let Some(slot) = tabs[k_sv].2.get_mut(flat) {
-                                *slot = v;
-                            }
-                            v
+                                .or_insert_with(|| entry(m, *s, &proj, &mut plain[*s]));
+                            keys.push(kf);
                         }
-                    };
-                    if up_of[k_sv] {
-                        sum_up += lu - base_lup[*sv];
+                        let h = holding_mark(*mi);
+                        let same = effects.iter().position(|(ks, hk)| {
+                            *hk == h
+                                && ks.iter().zip(&keys).zip(&concerned).all(|((a, b), s)| {
+                                    match (cache[*s].get(a), cache[*s].get(b)) {
+                                        (Some(x), Some(y)) => x.same(y),
+                                        _ => false,
+                                    }
+                                })
+                        });
+                        match same {
+                            Some(k) => merged[k].1 += pm,
+                            None => {
+                                effects.push((keys, h));
+                                merged.push((*mi, *pm));
+                            }
+                        }
                     }
-                    if ent >= ne {
-                        cur_lg[*sv] = lg;
-                    }
-                    if ge_of[k_sv] {
-                        sum_ge += lg - base_lge[*sv];
+                    merged
+                } else {
+                    cand[ci].clone()
+                };
+                let mut opts: Vec<Opt> = Vec::new();
+                for (mi, pm) in marks {
+                    if holding_mark(mi) {
+                        // Held instances: each piece of the age between recovery delays
+                        // is integrated by a Gauss rule in the instances' saturating
+                        // failure count (`Dur::age_rule`).
+                        let r = can_hold[*c].unwrap_or(0);
+                        let lam = m.regions[r].inst_lambda_h();
+                        rule_key.clear();
+                        rule_key.push(*c as u64);
+                        rule_key.extend(bounds.iter().map(|b| b.to_bits()));
+                        let rk = fp(rule_key.iter().copied());
+                        let pieces = rules.entry(rk).or_insert_with(|| {
+                            let mut lo = 0.0;
+                            let mut pieces = Vec::new();
+                            for hi in &bounds {
+                                // A piece far shorter than the outage (a recovery delay
+                                // of seconds or minutes) holds a sliver of its mass over
+                                // which held instances' figures are linear: one node.
+                                let n = if *hi <= comp.dur.median / 8.0 {
+                                    1
+                                } else {
+                                    AGE_NODES
+                                };
+                                let (mass, nodes) = comp.dur.age_rule(lo, *hi, lam, n);
+                                pieces.push((*hi, mass, nodes));
+                                lo = *hi;
+                            }
+                            pieces
+                        });
+                        {
+                            for (hi, mass, nodes) in pieces.iter() {
+                                for (share, a) in nodes {
+                                    if *mass * share > 0.0 {
+                                        opts.push(Opt {
+                                            w: pm * mass * share,
+                                            mark: mi,
+                                            hi: *hi,
+                                            age: Some(*a),
+                                        });
+                                    }
+                                }
+                            }
+                        }
+                    } else {
+                        let mut prev = 0.0;
+                        for hi in &bounds {
+                            let f = if hi.is_infinite() {
+                                1.0
+                            } else {
+                                comp.dur.window_fraction(*hi)
+                            };
+                            let mass = (f - prev).max(0.0);
+                            prev = f;
+                            if mass > 0.0 {
+                                opts.push(Opt {
+                                    w: pm * mass,
+                                    mark: mi,
+                                    hi: *hi,
+                                    age: None,
+                                });
+                            }
+                        }
                     }
                 }
-                d_notup[ent] += p * w * (-sum_up.exp_m1() - base_notup[ent]);
-                let dd = p * w * (-sum_ge.exp_m1() - base_down[ent]);
-                d_down[ent] += dd;
+                clocks.push((*c, opts));
+            }
+            if kept < 1.0 {
+                let lost = p * (1.0 - kept);
+                left_out[ent] += lost;
+                d_notup[ent] += lost * (1.0 - base_notup[ent]);
+                d_down[ent] += lost * (1.0 - base_down[ent]);
                 if set.len() >= 2 {
-                    d_down_multi[ent] += dd;
+                    d_down_multi[ent] += lost * (1.0 - base_down[ent]);
                 }
                 if ent >= ne {
-                    let sg = &m.sagas[ent - ne];
-                    let f = sg.strand_probability(&|s| cur_lg[s]);
-                    d_strand[ent - ne] += p * w * (f - base_strand[ent - ne]);
-                    for sv in &svcs {
-                        cur_lg[*sv] = base_lge[*sv];
+                    d_strand[ent - ne] -= lost * base_strand[ent - ne];
+                }
+            }
+            if clocks.iter().any(|(_, o)| o.is_empty()) {
+                return;
+            }
+            // Each service's figure depends on few of the options: the mark, which of
+            // its own recovery delays the age has passed, and the age itself only
+            // where its instances are held. Per service, options are mapped to those
+            // classes and its figures tabulated by them, so each combination of the
+            // walk below costs a lookup per service.
+            tabs.clear();
+            for sv in &svcs {
+                let rel = &m.services[*sv].relevant;
+                let sb = &m.delays[*sv];
+                let mut ids: Vec<Vec<u32>> = Vec::with_capacity(clocks.len());
+                let mut stride: Vec<usize> = Vec::with_capacity(clocks.len());
+                let mut size = 1usize;
+                for (c, opts) in &clocks {
+                    if rel.binary_search(c).is_err() {
+                        ids.push(vec![0; opts.len()]);
+                        stride.push(0);
+                        continue;
+                    }
+                    let age_rel = can_hold[*c]
+                        .is_some_and(|r| rel.binary_search(&m.regions[r].cp_comp).is_ok());
+                    let mut classes: Vec<(usize, usize, u64, u64)> = Vec::new();
+                    let of: Vec<u32> = opts
+                        .iter()
+                        .map(|o| {
+                            let piece = sb
+                                .iter()
+                                .position(|b| at_most(o.hi, *b))
+                                .unwrap_or(sb.len());
+                            let (ab, hb) = match (age_rel, o.age) {
+                                (true, Some(a)) => (a.to_bits(), o.hi.to_bits()),
+                                _ => (u64::MAX, u64::MAX),
+                            };
+                            let k = (o.mark, piece, ab, hb);
+                            match classes.iter().position(|x| *x == k) {
+                                Some(i) => i as u32,
+                                None => {
+                                    classes.push(k);
+                                    (classes.len() - 1) as u32
+                                }
+                            }
+                        })
+                        .collect();
+                    stride.push(size);
+                    size = size.saturating_mul(classes.len().max(1));
+                    ids.push(of);
+                }
+                // Untabulated past a size no state of a real deployment reaches.
+                let table = if size <= 1 << 14 {
+                    vec![(f64::NAN, f64::NAN); size]
+                } else {
+                    Vec::new()
+                };
+                tabs.push((ids, stride, table));
+            }
+            // Options of a clock that fall in the same class for every service of the
+            // entity give every service the same figures: they are walked once, with
+            // their weights summed (the ages of held instances matter only to the
+            // services whose control plane the clock can impair).
+            for (ci, (_, opts)) in clocks.iter_mut().enumerate() {
+                if opts.len() < 2 {
+                    continue;
+                }
+                sigs.clear();
+                keep.clear();
+                to.clear();
+                for i in 0..opts.len() {
+                    let sig = fp(tabs.iter().map(|t| u64::from(t.0[ci][i])));
+                    match sigs.iter().position(|x| *x == sig) {
+                        Some(k) => to.push(k),
+                        None => {
+                            sigs.push(sig);
+                            keep.push(i);
+                            to.push(keep.len() - 1);
+                        }
                     }
                 }
+                if keep.len() == opts.len() {
+                    continue;
+                }
+                let mut merged: Vec<Opt> =
+                    keep.iter().map(|i| Opt { w: 0.0, ..opts[*i] }).collect();
+                for (i, o) in opts.iter().enumerate() {
+                    merged[to[i]].w += o.w;
+                }
+                *opts = merged;
+                for t in tabs.iter_mut() {
+                    t.0[ci] = keep.iter().map(|i| t.0[ci][*i]).collect();
+                }
             }
-            let mut k = 0;
-            while k < idx.len() {
-                idx[k] += 1;
-                if idx[k] < clocks[k].1.len() {
+            let up_of: Vec<bool> = svcs
+                .iter()
+                .map(|s| en.up.binary_search(s).is_ok())
+                .collect();
+            let ge_of: Vec<bool> = svcs
+                .iter()
+                .map(|s| en.ge.binary_search(s).is_ok())
+                .collect();
+            // Mixed-radix walk over the combinations.
+            let mut idx = vec![0usize; clocks.len()];
+            loop {
+                let w: f64 = idx.iter().zip(&clocks).map(|(i, cl)| cl.1[*i].w).product();
+                if w > 0.0 {
+                    let mut sum_up = base_lup_sum[ent];
+                    let mut sum_ge = base_lge_sum[ent];
+                    for (k_sv, sv) in svcs.iter().enumerate() {
+                        let (ids, stride, table) = &tabs[k_sv];
+                        let flat: usize = ids
+                            .iter()
+                            .zip(stride)
+                            .zip(&idx)
+                            .map(|((of, st), i)| of[*i] as usize * st)
+                            .sum();
+                        let known = table.get(flat).filter(|v| !v.0.is_nan()).copied();
+                        let (lu, lg) = match known {
+                            Some(v) => v,
+                            None => {
+                                let rel = &m.services[*sv].relevant;
+                                proj.clear();
+                                key.clear();
+                                his.clear();
+                                for ((c, opts), i) in clocks.iter().zip(&idx) {
+                                    if rel.binary_search(c).is_ok() {
+                                        let o = opts[*i];
+                                        proj.push((*c, o.mark));
+                                        key.push(*c as u32);
+                                        key.push(o.mark as u32);
+                                        his.push(o.hi);
+                                    }
+                                }
+                                let kf = fp(key.iter().map(|x| u64::from(*x)));
+                                cache[*sv]
+                                    .entry(kf)
+                                    .or_insert_with(|| entry(m, *sv, &proj, &mut plain[*sv]));
+                                let n_ph = cache[*sv].get(&kf).map_or(1, |e| e.phases.len());
+                                // The phase follows the age of the youngest failure whose arrival
+                                // changed what serves (the failures older than it, with it, make
+                                // a different service than without it); failures that came on
+                                // top without changing anything do not restart the clock.
+                                let mut ph = n_ph - 1;
+                                if n_ph > 1 {
+                                    order.clear();
+                                    order.extend(his.iter().copied());
+                                    order.sort_by(f64::total_cmp);
+                                    order.dedup_by(|a, b| at_most(*a, *b) && at_most(*b, *a));
+                                    for h in &order {
+                                        let at = cache[*sv]
+                                            .get(&kf)
+                                            .map_or(n_ph - 1, |e| e.phase_at(*h));
+                                        if at == n_ph - 1 {
+                                            break;
+                                        }
+                                        sub_proj.clear();
+                                        sub_key.clear();
+                                        for (x, hi) in proj.iter().zip(&his) {
+                                            if !at_most(*hi, *h) {
+                                                sub_proj.push(*x);
+                                                sub_key.push(x.0 as u32);
+                                                sub_key.push(x.1 as u32);
+                                            }
+                                        }
+                                        let sf = fp(sub_key.iter().map(|x| u64::from(*x)));
+                                        cache[*sv].entry(sf).or_insert_with(|| {
+                                            entry(m, *sv, &sub_proj, &mut plain[*sv])
+                                        });
+                                        let changed =
+                                            match (cache[*sv].get(&kf), cache[*sv].get(&sf)) {
+                                                (Some(full), Some(older)) => {
+                                                    !full.same_structure(older)
+                                                }
+                                                _ => true,
+                                            };
+                                        if changed {
+                                            ph = at;
+                                            break;
+                                        }
+                                    }
+                                }
+                                let Some(e) = cache[*sv].get(&kf) else {
+                                    continue;
+                                };
+                                let phase = &e.phases[ph];
+                                let pr = if !phase.holds {
+                                    phase.p
+                                } else {
+                                    // Each held region's impairment is as old as the oldest
+                                    // outage holding it.
+                                    ages.clear();
+                                    for ((c, opts), i) in clocks.iter().zip(&idx) {
+                                        let o = opts[*i];
+                                        let (Some(r), Some(a)) = (can_hold[*c], o.age) else {
+                                            continue;
+                                        };
+                                        let comp = &m.comps[*c];
+                                        if comp.holds.is_none()
+                                            && comp.marks[o.mark].0.launch != Launch::Blocked
+                                        {
+                                            continue;
+                                        }
+                                        match ages.iter_mut().find(|x| x.0 == r) {
+                                            Some(x) => x.1 = x.1.max(a),
+                                            None => ages.push((r, a)),
+                                        }
+                                    }
+                                    ages.sort_by_key(|x| x.0);
+                                    // The shape and the held regions' ages.
+                                    age_key.clear();
+                                    age_key.push(phase.key as u64);
+                                    age_key.push((phase.key >> 64) as u64);
+                                    for (r, a) in &ages {
+                                        age_key.push(*r as u64);
+                                        age_key.push(a.to_bits());
+                                    }
+                                    let af = fp(age_key.iter().copied());
+                                    match aged[*sv].get(&af) {
+                                        Some(pr) => *pr,
+                                        None => {
+                                            let pr = m.probs(*sv, &phase.shape, &Ages(&ages));
+                                            aged[*sv].insert(af, pr);
+                                            pr
+                                        }
+                                    }
+                                };
+                                let v = ((-pr.notup).ln_1p(), (-pr.down).ln_1p());
+                                if let Some(slot) = tabs[k_sv].2.get_mut(flat) {
+                                    *slot = v;
+                                }
+                                v
+                            }
+                        };
+                        if up_of[k_sv] {
+                            sum_up += lu - base_lup[*sv];
+                        }
+                        if ent >= ne {
+                            cur_lg[*sv] = lg;
+                        }
+                        if ge_of[k_sv] {
+                            sum_ge += lg - base_lge[*sv];
+                        }
+                    }
+                    d_notup[ent] += p * w * (-sum_up.exp_m1() - base_notup[ent]);
+                    let dd = p * w * (-sum_ge.exp_m1() - base_down[ent]);
+                    d_down[ent] += dd;
+                    if set.len() >= 2 {
+                        d_down_multi[ent] += dd;
+                    }
+                    if ent >= ne {
+                        let sg = &m.sagas[ent - ne];
+                        let f = sg.strand_probability(&|s| cur_lg[s]);
+                        d_strand[ent - ne] += p * w * (f - base_strand[ent - ne]);
+                        for sv in &svcs {
+                            cur_lg[*sv] = base_lge[*sv];
+                        }
+                    }
+                }
+                let mut k = 0;
+                while k < idx.len() {
+                    idx[k] += 1;
+                    if idx[k] < clocks[k].1.len() {
+                        break;
+                    }
+                    idx[k] = 0;
+                    k += 1;
+                }
+                if k == idx.len() {
                     break;
                 }
-                idx[k] = 0;
-                k += 1;
             }
-            if k == idx.len() {
-                break;
-            }
-        }
-    };
-    // Entity by entity, the failure sets among the components that concern it: the
-    // rest only matter through how many of them are down (the enumeration stops at K
-    // in all), so a state S counts once per entity as S ∩ its components, weighted by
-    // the chance that at most K − |S ∩ R| others are down. The same sum as over every
-    // state, without visiting states that differ only in what the entity ignores.
-    let mut rel_set: Vec<usize> = Vec::new();
-    let mut outside: Vec<f64> = Vec::new();
-    let mut pick: Vec<usize> = Vec::new();
-    let mut set: Vec<usize> = Vec::new();
-    for (ent, en) in ents.iter().enumerate() {
-        rel_set.clear();
-        for sv in en.up.iter().chain(en.ge.iter()) {
-            rel_set.extend(m.services[*sv].relevant.iter().copied());
-        }
-        rel_set.sort_unstable();
-        rel_set.dedup();
-        if rel_set.is_empty() {
-            continue;
-        }
-        outside.clear();
-        let mut j = 0;
-        for (c, u) in us.iter().enumerate() {
-            if j < rel_set.len() && rel_set[j] == c {
-                j += 1;
-            } else {
-                outside.push(*u);
-            }
-        }
-        let out_pmf = count_pmf(&outside, k);
-        let out_cdf: Vec<f64> = out_pmf[..=k]
-            .iter()
-            .scan(0.0, |acc, x| {
-                *acc += x;
-                Some(*acc)
-            })
-            .collect();
-        let log_in: f64 = rel_set.iter().map(|c| (-us[*c]).ln_1p()).sum();
-        let r = rel_set.len();
-        pick.clear();
-        pick.push(0);
-        while let Some(&last) = pick.last() {
-            if last >= r {
-                pick.pop();
-                if let Some(x) = pick.last_mut() {
-                    *x += 1;
-                }
+        };
+        // Entity by entity, the failure sets among the components that concern it: the
+        // rest only matter through how many of them are down (the enumeration stops at K
+        // in all), so a state S counts once per entity as S ∩ its components, weighted by
+        // the chance that at most K − |S ∩ R| others are down. The same sum as over every
+        // state, without visiting states that differ only in what the entity ignores.
+        let mut rel_set: Vec<usize> = Vec::new();
+        let mut outside: Vec<f64> = Vec::new();
+        let mut pick: Vec<usize> = Vec::new();
+        let mut set: Vec<usize> = Vec::new();
+        for (ent, en) in ents.iter().enumerate() {
+            if !mine(ent) {
                 continue;
             }
-            set.clear();
-            set.extend(pick.iter().map(|i| rel_set[*i]));
-            let p = (log_in + set.iter().map(|c| log_ratio[*c]).sum::<f64>()).exp()
-                * out_cdf[k - set.len()];
-            if p > 0.0 {
-                visit(ent, &set, p);
+            rel_set.clear();
+            for sv in en.up.iter().chain(en.ge.iter()) {
+                rel_set.extend(m.services[*sv].relevant.iter().copied());
             }
-            if pick.len() < k {
-                pick.push(last + 1);
-            } else if let Some(x) = pick.last_mut() {
-                *x += 1;
+            rel_set.sort_unstable();
+            rel_set.dedup();
+            if rel_set.is_empty() {
+                continue;
+            }
+            outside.clear();
+            let mut j = 0;
+            for (c, u) in us.iter().enumerate() {
+                if j < rel_set.len() && rel_set[j] == c {
+                    j += 1;
+                } else {
+                    outside.push(*u);
+                }
+            }
+            let out_pmf = count_pmf(&outside, k);
+            let out_cdf: Vec<f64> = out_pmf[..=k]
+                .iter()
+                .scan(0.0, |acc, x| {
+                    *acc += x;
+                    Some(*acc)
+                })
+                .collect();
+            let log_in: f64 = rel_set.iter().map(|c| (-us[*c]).ln_1p()).sum();
+            let r = rel_set.len();
+            pick.clear();
+            pick.push(0);
+            while let Some(&last) = pick.last() {
+                if last >= r {
+                    pick.pop();
+                    if let Some(x) = pick.last_mut() {
+                        *x += 1;
+                    }
+                    continue;
+                }
+                set.clear();
+                set.extend(pick.iter().map(|i| rel_set[*i]));
+                let p = (log_in + set.iter().map(|c| log_ratio[*c]).sum::<f64>()).exp()
+                    * out_cdf[k - set.len()];
+                if p > 0.0 {
+                    visit(ent, &set, p);
+                }
+                if pick.len() < k {
+                    pick.push(last + 1);
+                } else if let Some(x) = pick.last_mut() {
+                    *x += 1;
+                }
             }
         }
-    }
+        Sums {
+            notup: d_notup,
+            down: d_down,
+            down_multi: d_down_multi,
+            left_out,
+            strand: d_strand,
+        }
+    };
+    let workers = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .min(nall);
+    let sums = if workers <= 1 {
+        walk(&|_| true)
+    } else {
+        // Entities dealt out in turn, so that journeys and large services spread.
+        let walk = &walk;
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..workers)
+                .map(|w| scope.spawn(move || walk(&|e| e % workers == w)))
+                .collect();
+            let mut total: Option<Sums> = None;
+            for h in handles {
+                let part = match h.join() {
+                    Ok(part) => part,
+                    Err(panic) => std::panic::resume_unwind(panic),
+                };
+                total = Some(match total {
+                    None => part,
+                    Some(t) => t.merged(&part),
+                });
+            }
+            total.expect("at least one worker")
+        })
+    };
+    let Sums {
+        notup: d_notup,
+        down: d_down,
+        down_multi: mut d_down_multi,
+        mut left_out,
+        strand: d_strand,
+    } = sums;
     let states: usize = (0..=k).map(|i| choose(n, i).round() as usize).sum();
     let multi = (1.0 - pmf[0] - pmf.get(1).copied().unwrap_or(0.0)).max(0.0);
 
