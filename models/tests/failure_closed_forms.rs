@@ -5,19 +5,13 @@
 
 mod failure_support;
 
-use failure_support::{catalog, parse};
+use failure_support::{catalog, parse, unavail};
 use faultline_models::failure::{check, Assumptions, Deployment};
 use statrs::distribution::{ContinuousCDF, Normal};
 
 /// C(n, k) as a float, multiplied out.
 fn binom(n: u32, k: u32) -> f64 {
     (0..k).fold(1.0, |acc, i| acc * f64::from(n - i) / f64::from(i + 1))
-}
-
-/// Long-run down share of a process failing `rate` times a year for `mean` hours.
-fn unavail(rate: f64, mean: f64) -> f64 {
-    let x = rate * mean / 8760.0;
-    x / (1.0 + x)
 }
 
 /// Overrides that switch every failure mode off except the ones given, with zones

@@ -7,7 +7,7 @@
 
 mod failure_support;
 
-use failure_support::{catalog, parse};
+use failure_support::{catalog, parse, unavail};
 use faultline_models::failure::{self, check, Deployment, Options};
 use statrs::distribution::{ContinuousCDF, Normal};
 
@@ -19,11 +19,6 @@ fn raw(text: &str) -> check::Raw {
 
 fn find(r: &check::Raw, name: &str) -> usize {
     r.names.iter().position(|n| n == name).unwrap()
-}
-
-fn unavail(rate: f64, mean: f64) -> f64 {
-    let x = rate * mean / 8760.0;
-    x / (1.0 + x)
 }
 
 /// Every mode off, then the given ones; correlation as given; failovers never fail.

@@ -5,7 +5,7 @@
 
 mod failure_support;
 
-use failure_support::{catalog, parse};
+use failure_support::{catalog, parse, unavail};
 use faultline_models::failure::{check, Assumptions, Deployment};
 
 /// `a` runs in zone a only; `b` needs its instances in zones a and b; `c` runs in zone
@@ -105,11 +105,6 @@ third_zone = 0
 control_plane_impaired = 0
 relaunch_contention = 0
 "#;
-
-fn unavail(rate: f64, mean: f64) -> f64 {
-    let x = rate * mean / 8760.0;
-    x / (1.0 + x)
-}
 
 #[test]
 fn journeys_equal_brute_force_and_differ_from_the_product() {

@@ -6,7 +6,7 @@
 
 mod failure_support;
 
-use failure_support::{catalog, parse};
+use failure_support::{catalog, parse, unavail};
 use faultline_models::failure::{self, check, Assumptions, Deployment, Options};
 use faultline_models::topology::Topology;
 
@@ -107,11 +107,6 @@ rate_per_year = 3.0
 median_hours = 6.0
 mean_hours = 8.0
 "#;
-
-fn unavail(rate: f64, mean: f64) -> f64 {
-    let x = rate * mean / 8760.0;
-    x / (1.0 + x)
-}
 
 /// Lost capacity is never relaunched, so each state's status is plain.
 fn no_relaunch(t: &Topology) -> Assumptions {

@@ -13,6 +13,13 @@ use faultline_models::topology::{self, Demand, Kind, Topology};
 
 pub const EXAMPLES: &[&str] = &["legacy-placement", "payments", "realtime-chat", "web-shop"];
 
+/// Long-run down share of a process failing `rate` times a year for `mean` hours, from
+/// the closed form of an alternating renewal process (8,760 hours a year).
+pub fn unavail(rate: f64, mean: f64) -> f64 {
+    let x = rate * mean / 8760.0;
+    x / (1.0 + x)
+}
+
 pub fn catalog() -> &'static Catalog {
     Catalog::embedded()
 }
