@@ -5,7 +5,8 @@
 //! every renderer reads; the gate [`policy`] that `faultline check` applies to them.
 //!
 //! Nothing in this crate performs I/O, prints or reads a clock; callers hand it text
-//! and get values and [`diag::Diagnostic`]s back.
+//! and get values and [`diag::Diagnostic`]s back. Work that splits into independent
+//! items may run on several cores ([`parallel`]), with the same result on one.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod diag;
@@ -17,6 +18,8 @@ pub mod duration;
 pub mod scenario;
 pub mod topology;
 pub mod units;
+
+pub mod parallel;
 
 pub mod cost;
 pub mod infeasible;

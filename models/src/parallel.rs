@@ -1,6 +1,7 @@
-//! Independent solves on every core, merged in a fixed order: each item's result
-//! depends on the item alone (work budgets, not time, end a solve), so the output is
-//! the same whatever the number of threads or the order they finish in.
+//! Independent work on every core, merged in a fixed order: the optimizer's service
+//! solves and the failure model's entity sums. Each item's result depends on the item
+//! alone (work budgets, not time, end a solve), so the output is the same whatever the
+//! number of threads or the order they finish in.
 
 use std::num::NonZeroUsize;
 

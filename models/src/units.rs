@@ -10,3 +10,19 @@ pub const MINUTES_PER_YEAR: f64 = HOURS_PER_YEAR * 60.0;
 /// 43,800 minutes.
 pub const MINUTES_PER_MONTH: f64 = MINUTES_PER_YEAR / 12.0;
 pub const SECONDS_PER_HOUR: f64 = 3600.0;
+/// 31,536,000 seconds: the basis of every per-year count of requests.
+pub const SECONDS_PER_YEAR: f64 = HOURS_PER_YEAR * SECONDS_PER_HOUR;
+
+/// A count a year (stranded sagas, requests) as every output writes it: whole numbers
+/// from 10 up, two decimals down to 0.01, two significant digits below.
+pub fn count(n: f64) -> String {
+    if n == 0.0 {
+        "0".into()
+    } else if n >= 10.0 {
+        format!("{n:.0}")
+    } else if n >= 0.01 {
+        format!("{n:.2}")
+    } else {
+        format!("{n:.1e}")
+    }
+}

@@ -939,29 +939,12 @@ pub(crate) fn run(m: &Model, b: Depth) -> Analytic {
     let workers = std::thread::available_parallelism()
         .map_or(1, std::num::NonZeroUsize::get)
         .min(nall);
-    let sums = if workers <= 1 {
-        walk(&|_| true)
-    } else {
-        // Entities dealt out in turn, so that journeys and large services spread.
-        let walk = &walk;
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..workers)
-                .map(|w| scope.spawn(move || walk(&|e| e % workers == w)))
-                .collect();
-            let mut total: Option<Sums> = None;
-            for h in handles {
-                let part = match h.join() {
-                    Ok(part) => part,
-                    Err(panic) => std::panic::resume_unwind(panic),
-                };
-                total = Some(match total {
-                    None => part,
-                    Some(t) => t.merged(&part),
-                });
-            }
-            total.expect("at least one worker")
-        })
-    };
+    // Entities dealt out in turn, so that journeys and large services spread.
+    let shares: Vec<usize> = (0..workers.max(1)).collect();
+    let sums = crate::parallel::map(&shares, |w| walk(&|e| e % shares.len() == *w))
+        .into_iter()
+        .reduce(|total, part| total.merged(&part))
+        .expect("at least one share");
     let Sums {
         notup: d_notup,
         down: d_down,

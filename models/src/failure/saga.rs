@@ -9,11 +9,9 @@ use std::collections::BTreeSet;
 
 use crate::topology::Topology;
 
-use super::dist::HOURS_PER_YEAR;
-use super::model::Entity;
+use crate::units::{SECONDS_PER_HOUR, SECONDS_PER_YEAR};
 
-/// Seconds in a (365-day) year, the basis of every per-year figure.
-pub(crate) const SECONDS_PER_YEAR: f64 = HOURS_PER_YEAR * 3600.0;
+use super::model::Entity;
 
 /// One way a request can strand: the first step down is `j` (≥ 1).
 #[derive(Debug, Clone)]
@@ -210,7 +208,7 @@ impl Tracker {
             self.close_stretch(t, counted);
         }
         // A compensator that is up again undoes every step waiting on it at once.
-        let rate_h = sg.requests_per_second * 3600.0;
+        let rate_h = sg.requests_per_second * SECONDS_PER_HOUR;
         let mut k = 0;
         while k < self.pending.len() {
             self.pending[k].waits.retain(|c| down(*c));
@@ -253,7 +251,7 @@ impl Tracker {
     pub(crate) fn close_year(&mut self, sg: &Saga, t: f64, counted: bool) {
         self.close_stretch(t, counted);
         if counted {
-            let n = self.year_hours * sg.requests_per_second * 3600.0;
+            let n = self.year_hours * sg.requests_per_second * SECONDS_PER_HOUR;
             self.run.years += 1;
             self.run.stranded_sum += n;
             self.run.stranded_sq += n * n;

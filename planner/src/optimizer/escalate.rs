@@ -8,14 +8,15 @@ use std::time::Instant;
 use faultline_models::catalog::Mode;
 use faultline_models::deployment::DrPattern;
 use faultline_models::diag::Code;
+use faultline_models::parallel;
 use faultline_models::plan::{Binding, Constraint, Layer, Plan, ServicePlan};
 use faultline_models::topology::{Disruption, Topology};
+use faultline_models::units::count;
 
 use super::assess::{fill_availability, Assessor};
 use super::context::Ctx;
 use super::document::assemble;
 use super::explain::{Conflict, Infeasible};
-use super::parallel;
 use super::service;
 use super::spec::Spec;
 
@@ -190,9 +191,11 @@ pub(crate) fn meet_availability(
                 }
             }
             for (need, field) in needs {
-                // The steps and their compensators decide both figures.
+                // The steps decide the availability; with their compensators, the
+                // stranded sagas.
                 let mut c: Vec<String> = Vec::new();
-                let comps = j.compensations.values().filter(|_| field != "availability");
+                let stranded = matches!(need, Need::Stranded { .. });
+                let comps = j.compensations.values().filter(|_| stranded);
                 for s in j.steps.iter().chain(comps) {
                     for d in dependency_closure(t, s) {
                         if !c.contains(&d) {
@@ -406,11 +409,6 @@ impl Need {
             Need::Stranded { .. } => "raise the bound, allow more regions for the steps and their compensating services, or compensate with a service that fails apart from the steps",
         }
     }
-}
-
-/// A count a year, as the assessment prints it.
-fn count(n: f64) -> String {
-    crate::render::text::assessment::count(n)
 }
 
 fn region_note(candidates: &[String], specs: &BTreeMap<String, Spec>) -> String {

@@ -23,7 +23,6 @@ pub mod fleet;
 pub mod frontier;
 pub mod milp;
 mod options;
-mod parallel;
 mod service;
 pub mod spec;
 pub mod store;

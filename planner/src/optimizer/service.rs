@@ -20,7 +20,8 @@ use super::dr::Candidate;
 use super::explain::Conflict;
 use super::fleet::Warm;
 use super::spec::Spec;
-use super::{fleet, parallel, store, verify};
+use super::{fleet, store, verify};
+use faultline_models::parallel;
 
 /// One service to plan: its name, definition, requirements and a warm start.
 pub(crate) type Job<'a> = (&'a str, &'a Service, Spec, Option<&'a Warm>);

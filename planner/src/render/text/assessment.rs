@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 
 use faultline_models::failure::{Assessment, Cell, Figures, Impact, RecoveryTime};
+use faultline_models::units::count;
 
 /// A compact duration: `45s`, `5m`, `1h 30m`, `2d 4h`.
 pub fn duration(seconds: f64) -> String {
@@ -65,19 +66,6 @@ pub fn bytes(gb: f64) -> String {
         2
     };
     format!("{v:.digits$} {unit}")
-}
-
-/// A count a year: whole numbers from 10 up, three significant digits below.
-pub fn count(n: f64) -> String {
-    if n == 0.0 {
-        "0".into()
-    } else if n >= 10.0 {
-        format!("{n:.0}")
-    } else if n >= 0.01 {
-        format!("{n:.2}")
-    } else {
-        format!("{n:.1e}")
-    }
 }
 
 /// The journeys whose requests are sagas: stranded requests a year, the bound, and

@@ -365,10 +365,10 @@ fn stranded(a: &faultline_models::plan::Availability) -> String {
     };
     let bound = a
         .max_stranded_per_year
-        .map(|b| format!(" (bound {})", super::assessment::count(b)))
+        .map(|b| format!(" (bound {})", faultline_models::units::count(b)))
         .unwrap_or_default();
     format!(
         "; {} sagas/year left stranded{bound}",
-        super::assessment::count(n)
+        faultline_models::units::count(n)
     )
 }
