@@ -79,3 +79,73 @@ fn a_soft_dependency_is_moved_to_meet_a_target() {
         plan.services["cache"].binding
     );
 }
+
+/// A store left to choose its consistency, whose members may share a zone: surviving a
+/// zone loss, asynchronous replicas put the primary and one replica in one zone and
+/// ship the writes across zones once (2,000 GB a day), a quorum needs a member in each
+/// of three zones and ships them twice, so the asynchronous design is the cheaper. Its
+/// ten-minute failover window leaves it below 0.99993, which the quorum's seconds-long
+/// leader election meets: for that target the optimizer takes the quorum.
+fn auto_store(target: &str) -> String {
+    format!(
+        r#"
+version = 1
+
+[system]
+name = "auto-store"
+regions = ["us-east-2"]
+
+[services.db]
+kind = "replicated"
+consistency = "auto"
+replicas = 3
+replica_vcpu = 4
+replica_memory_gib = 32
+write_gb_per_day = 2000
+replication_lag = "1s"
+failover = "10m"
+anti_affinity = "none"
+families = ["r7i", "r6i"]
+
+[services.db.slo]
+availability = {target}
+survive = ["zone"]
+"#
+    )
+}
+
+#[test]
+fn an_auto_store_takes_the_quorum_when_async_misses_its_target() {
+    use faultline_models::topology::Consistency;
+    let c = Catalog::embedded();
+    let loose = plan_support::checked_plan(&plan_support::parse(&auto_store("0.999")), c);
+    let tight = plan_support::checked_plan(&plan_support::parse(&auto_store("0.99993")), c);
+    let (a, q) = (&loose.services["db"], &tight.services["db"]);
+    assert_eq!(a.consistency, Consistency::Eventual);
+    assert_eq!(q.consistency, Consistency::Strong);
+    assert!(
+        a.monthly_usd < q.monthly_usd,
+        "{} >= {}",
+        a.monthly_usd,
+        q.monthly_usd
+    );
+    let got = |sp: &faultline_models::plan::ServicePlan| sp.availability.as_ref().unwrap().computed;
+    assert!(got(a) < 0.99993, "async reaches {}", got(a));
+    assert!(got(q) >= 0.99993, "the quorum reaches {}", got(q));
+    assert!(
+        q.binding
+            .iter()
+            .any(|b| b.constraint == Constraint::Availability
+                && b.detail
+                    .contains("takes a quorum instead of asynchronous replicas")),
+        "{:#?}",
+        q.binding
+    );
+    assert!(
+        q.binding
+            .iter()
+            .any(|b| b.constraint == Constraint::Consistency && b.detail.contains("target missed")),
+        "{:#?}",
+        q.binding
+    );
+}

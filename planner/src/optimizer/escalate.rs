@@ -10,7 +10,7 @@ use faultline_models::deployment::DrPattern;
 use faultline_models::diag::Code;
 use faultline_models::parallel;
 use faultline_models::plan::{Binding, Constraint, Layer, Plan, ServicePlan};
-use faultline_models::topology::{Disruption, Topology};
+use faultline_models::topology::{Consistency, Disruption, Topology};
 use faultline_models::units::count;
 
 use super::assess::{fill_availability, Assessor};
@@ -33,14 +33,19 @@ fn region_risk(ctx: &Ctx<'_>, region: &str) -> f64 {
 /// What an escalation step does.
 #[derive(Debug, Clone, PartialEq)]
 enum Step {
+    /// A store with `consistency = "auto"` that took the asynchronous design takes
+    /// the quorum instead.
+    Strong,
     Survive(Disruption),
     /// Leave these regions for a more reliable one.
     Avoid(Vec<String>),
 }
 
-/// The next resilience step for a service that misses an availability target:
-/// survive a zone loss, then spot reclaims (fleets on spot), then move a single-region
-/// service to a region with fewer outages, then survive a region loss.
+/// The next resilience step for a service that misses an availability target: survive
+/// a zone loss; then, for a store left to choose its consistency that chose
+/// asynchronous replicas, the quorum (no failover window, no failed failover, no
+/// committed write lost); then spot reclaims (fleets on spot), then move a
+/// single-region service to a region with fewer outages, then survive a region loss.
 fn escalate(
     ctx: &Ctx<'_>,
     name: &str,
@@ -61,6 +66,11 @@ fn escalate(
     if multi_zone && replicas_ok && !spec.survive.contains(&Disruption::Zone) {
         next.survive.insert(Disruption::Zone);
         return Some((next, Step::Survive(Disruption::Zone)));
+    }
+    let chose_async = sp.is_some_and(|sp| sp.consistency == Consistency::Eventual);
+    if svc.consistency == Consistency::Auto && chose_async && !spec.strong {
+        next.strong = true;
+        return Some((next, Step::Strong));
     }
     if svc.fleet().is_some_and(|f| f.max_spot_share > 0.0)
         && !spec.survive.contains(&Disruption::Spot)
@@ -301,6 +311,9 @@ pub(crate) fn meet_availability(
         let mut whys = Vec::new();
         for (name, (mut next, step, why)) in steps {
             let detail = match &step {
+                Step::Strong => {
+                    format!("{why}: the store takes a quorum instead of asynchronous replicas")
+                }
                 Step::Survive(d) => format!("{why}: the plan also survives a {d} loss"),
                 Step::Avoid(rs) => format!(
                     "{why}: moved out of {} (more region outages)",
@@ -340,6 +353,7 @@ pub(crate) fn meet_availability(
                     });
                     blocked.survive.extend(next.survive.iter().copied());
                     blocked.avoid.extend(next.avoid.iter().cloned());
+                    blocked.strong |= next.strong;
                     blocked.blocked = true;
                     specs.insert(name.to_string(), blocked);
                 }

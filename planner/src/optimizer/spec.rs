@@ -27,6 +27,10 @@ pub struct Spec {
     pub avoid: BTreeSet<String>,
     /// A resilience step could not be built; escalation stops here.
     pub blocked: bool,
+    /// A store with `consistency = "auto"` is held to the strong design (a quorum):
+    /// an escalation step, taken when the asynchronous design it chose leaves an
+    /// availability target or a stranded-saga bound missed.
+    pub strong: bool,
     /// What the verifier is told about requirements chosen here rather than read
     /// from the topology: a frontier level, or one waived to price it.
     pub basis: Basis,
@@ -80,6 +84,7 @@ pub fn spec_for(
             derived,
             avoid: BTreeSet::new(),
             blocked: false,
+            strong: false,
             basis: Basis {
                 level: Some(level.clone()),
                 ..Basis::default()
@@ -152,6 +157,7 @@ pub fn spec_for(
         derived,
         avoid: BTreeSet::new(),
         blocked: false,
+        strong: false,
         basis: Basis::default(),
     }
 }

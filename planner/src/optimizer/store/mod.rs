@@ -45,6 +45,7 @@ pub(crate) fn plan_store(
     let designs: Vec<bool> = match svc.consistency {
         Consistency::Strong => vec![true],
         Consistency::Eventual => vec![false],
+        Consistency::Auto if spec.strong => vec![true],
         Consistency::Auto => vec![true, false],
     };
     let mut done: Vec<Design> = Vec::new();
@@ -81,6 +82,10 @@ pub(crate) fn plan_store(
             }
         };
         let detail = match other {
+            _ if spec.strong => format!(
+                "chose {}: the asynchronous design left a target missed (see the availability binding)",
+                word(quorum)
+            ),
             Some((q, cost)) => format!(
                 "chose {} at {}/month over {} at {}/month",
                 word(quorum),
