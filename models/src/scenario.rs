@@ -29,6 +29,9 @@ pub enum Scenario {
     },
     /// Launches fail in the region; running capacity stays.
     ControlPlane { region: String },
+    /// The zone is up, but a share of its instances are slow or fail their health
+    /// checks (a gray failure).
+    ZoneImpairment { region: String, zone: String },
 }
 
 impl fmt::Display for Scenario {
@@ -44,6 +47,7 @@ impl fmt::Display for Scenario {
                 ..
             } => write!(f, "spot {instance_type} in {zone} reclaimed"),
             Scenario::ControlPlane { region } => write!(f, "{region} control plane down"),
+            Scenario::ZoneImpairment { zone, .. } => write!(f, "zone {zone} impaired"),
         }
     }
 }
@@ -70,7 +74,8 @@ impl Scenario {
             }
             Scenario::RegionPartition { .. }
             | Scenario::ZoneIsolation { .. }
-            | Scenario::ControlPlane { .. } => false,
+            | Scenario::ControlPlane { .. }
+            | Scenario::ZoneImpairment { .. } => false,
         }
     }
 }

@@ -118,6 +118,9 @@ fn failure_priors_cite_sources_and_regional_differences() {
     assert_eq!(c.failure.spot.notice_seconds, 120.0);
     assert!(c.sources.contains_key(&c.failure.failover.source));
     assert!((0.0..1.0).contains(&c.failure.failover.fails));
+    let g = &c.failure.zone_impairment;
+    assert!(c.sources.contains_key(&g.source));
+    assert!(g.rate_per_year > 0.0 && (0.0..=1.0).contains(&g.share));
 }
 
 fn broken(from: &str, to: &str) -> Vec<faultline_models::diag::Diagnostic> {
@@ -165,5 +168,14 @@ fn broken_catalogs_are_reported_with_key_and_location() {
         .find(|d| d.code == Code::CatalogBadValue)
         .unwrap();
     assert_eq!(d.key.as_deref(), Some("failure.failover.fails"));
+    assert!(d.span.is_some());
+
+    // An impairment's share is a probability.
+    let diags = broken("share = 0.13", "share = 1.3");
+    let d = diags
+        .iter()
+        .find(|d| d.code == Code::CatalogBadValue)
+        .unwrap();
+    assert_eq!(d.key.as_deref(), Some("failure.zone_impairment.share"));
     assert!(d.span.is_some());
 }

@@ -31,7 +31,7 @@ fn overrides_failing(
         "\n[overrides.failure.correlation]\nsecond_zone = 0\nthird_zone = 0\ncontrol_plane_impaired = 0\nrelaunch_contention = 0\n",
     );
     s.push_str(&format!(
-        "\n[overrides.failure.failover]\nfails = {fails}\n"
+        "\n[overrides.failure.failover]\nfails = {fails}\n\n[overrides.failure.zone_impairment]\nrate_per_year = 0\n"
     ));
     for (mode, v) in [
         ("instance", instance),
@@ -349,6 +349,74 @@ fn a_failed_failover_after_an_instance_failure_waits_for_the_primary() {
     let q = unavail(rate, mean);
     let w = mean_min(20.0 / 60.0, med, mean) / mean;
     let want = q * w + q * (1.0 - w) * (f + (1.0 - f) * q);
+    let got = r.down[find(&r, "db")];
+    assert!(
+        (got - want).abs() <= 1e-6 * want + r.error_bound,
+        "{got} vs {want}"
+    );
+}
+
+/// Overrides with every mode off but instance failures (when given) and zone
+/// impairments at `rate` a zone-year, lasting `med`/`mean` hours, each taking an
+/// instance of the zone with probability `share`.
+fn impaired(
+    instance: Option<(f64, f64, f64)>,
+    (rate, med, mean, share): (f64, f64, f64, f64),
+) -> String {
+    let base = overrides(instance, None);
+    // The later table replaces the switched-off one.
+    let base = base.replace(
+        "[overrides.failure.zone_impairment]\nrate_per_year = 0\n",
+        &format!(
+            "[overrides.failure.zone_impairment]\nrate_per_year = {rate}\nmedian_hours = {med}\nmean_hours = {mean}\nshare = {share}\n"
+        ),
+    );
+    assert!(base.contains("share ="));
+    base
+}
+
+/// A zone impairment takes each instance of its zone with probability s for as long
+/// as it lasts, on top of the instances' own failures: given the impairment, an
+/// instance is down with q' = 1 − (1 − q)(1 − s), so a k-of-n fleet in one zone is
+/// not up with (1 − u)·B(q) + u·B(q'), B(p) the binomial tail of more than n − k down.
+#[test]
+fn an_impaired_zone_takes_its_share_of_a_fleet() {
+    let inst = (3.0, 2.0, 5.0);
+    let g = (4.0, 3.0, 8.0, 0.25);
+    let q = unavail(inst.0, inst.2);
+    let u = unavail(g.0, g.2);
+    let q2 = 1.0 - (1.0 - q) * (1.0 - g.3);
+    for (n, k) in [(1, 1), (4, 3), (10, 7)] {
+        let text =
+            fleet(n, k, 1.0, inst).replace(&overrides(Some(inst), None), &impaired(Some(inst), g));
+        let r = raw(&text, None);
+        let tail = |p: f64| -> f64 {
+            (n - k + 1..=n)
+                .map(|j| binom(n, j) * p.powi(j as i32) * (1.0 - p).powi((n - j) as i32))
+                .sum()
+        };
+        let want = (1.0 - u) * tail(q) + u * tail(q2);
+        let got = r.notup[find(&r, "web")];
+        assert!(
+            (got - want).abs() <= 1e-9 * want + r.error_bound,
+            "{k}-of-{n}: {got} vs {want}"
+        );
+    }
+}
+
+/// A primary in an impaired zone is taken with probability s when the impairment
+/// begins, so the store is down for the failover window then; after it, only while
+/// the replica's zone is impaired and has taken the replica too. Primary in zone a,
+/// replica in zone b, nothing else failing:
+/// u·s·[w + (1 − w)·u·s], w the impairment's window fraction E[min(t, D)]/E[D].
+#[test]
+fn an_impaired_primary_costs_the_failover_window() {
+    let (rate, med, mean, share) = (4.0, 3.0, 8.0, 0.25);
+    let text = store(&impaired(None, (rate, med, mean, share)));
+    let r = raw(&text, None);
+    let u = unavail(rate, mean);
+    let w = mean_min(20.0 / 60.0, med, mean) / mean;
+    let want = u * share * (w + (1.0 - w) * u * share);
     let got = r.down[find(&r, "db")];
     assert!(
         (got - want).abs() <= 1e-6 * want + r.error_bound,

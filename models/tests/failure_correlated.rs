@@ -24,7 +24,7 @@ fn find(r: &check::Raw, name: &str) -> usize {
 /// Every mode off, then the given ones; correlation as given; failovers never fail.
 fn modes(on: &[(&str, f64, f64, f64)], corr: (f64, f64, f64, f64)) -> String {
     let mut s = format!(
-        "\n[overrides.failure.failover]\nfails = 0\n[overrides.failure.correlation]\nsecond_zone = {}\nthird_zone = {}\ncontrol_plane_impaired = {}\nrelaunch_contention = {}\n",
+        "\n[overrides.failure.failover]\nfails = 0\n[overrides.failure.zone_impairment]\nrate_per_year = 0\n[overrides.failure.correlation]\nsecond_zone = {}\nthird_zone = {}\ncontrol_plane_impaired = {}\nrelaunch_contention = {}\n",
         corr.0, corr.1, corr.2, corr.3
     );
     for mode in [

@@ -86,6 +86,8 @@ rate_per_year = 0.0
 rate_per_year = 4.0
 median_hours = 5.0
 mean_hours = 9.0
+[overrides.failure.zone_impairment]
+rate_per_year = 0.0
 [overrides.failure.zone_isolation]
 rate_per_year = 2.0
 median_hours = 1.0

@@ -81,6 +81,8 @@ const ZONES_ONLY: &str = r#"
 rate_per_year = 4.0
 median_hours = 5.0
 mean_hours = 9.0
+[overrides.failure.zone_impairment]
+rate_per_year = 0.0
 [overrides.failure.zone_isolation]
 rate_per_year = 0.0
 [overrides.failure.region]
@@ -94,6 +96,8 @@ const EVERYTHING: &str = r#"
 rate_per_year = 4.0
 median_hours = 5.0
 mean_hours = 9.0
+[overrides.failure.zone_impairment]
+rate_per_year = 0.0
 [overrides.failure.zone_isolation]
 rate_per_year = 2.0
 median_hours = 1.0

@@ -175,3 +175,38 @@ fn a_failover_failure_override_replaces_the_prior_and_is_range_checked() {
         );
     }
 }
+
+#[test]
+fn a_zone_impairment_override_replaces_the_prior_and_is_range_checked() {
+    let t = ok(&format!(
+        "{WEB}[overrides.failure.zone_impairment]\nrate_per_year = 0.5\nshare = 0.4\nsource = \"our incident review\"\n"
+    ));
+    let c = t.effective_catalog(Catalog::embedded());
+    let g = &c.failure.zone_impairment;
+    assert_eq!((g.rate_per_year, g.share), (0.5, 0.4));
+    assert_eq!(g.source, "our incident review");
+    // Keys not set keep the catalog's values.
+    let base = &Catalog::embedded().failure.zone_impairment;
+    assert_eq!(
+        (g.median_hours, g.mean_hours),
+        (base.median_hours, base.mean_hours)
+    );
+    assert!(Catalog::embedded().sources.contains_key(&base.source));
+    for (bad, code) in [
+        ("share = 1.5", Code::FractionOutOfRange),
+        ("share = -0.1", Code::FractionOutOfRange),
+        ("rate_per_year = -1", Code::FailureOverrideOutOfRange),
+        (
+            "median_hours = 20\nmean_hours = 10",
+            Code::FailureOverrideOutOfRange,
+        ),
+    ] {
+        assert_eq!(
+            codes(&format!(
+                "{WEB}[overrides.failure.zone_impairment]\n{bad}\n"
+            )),
+            vec![(code, Severity::Error)],
+            "{bad}"
+        );
+    }
+}

@@ -304,6 +304,68 @@ impl FailoverPriors {
     }
 }
 
+/// Zone impairment, a gray failure (see `docs/failure-model.md`, "Zone impairment"):
+/// the zone stays up, but while the impairment lasts a share of its instances are slow
+/// or fail their health checks, each independently.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct ImpairmentPriors {
+    /// Impairments per zone-year.
+    pub rate_per_year: f64,
+    pub median_hours: f64,
+    pub mean_hours: f64,
+    /// Probability that an instance of the impaired zone is out of service (slow or
+    /// failing its health checks) for as long as the impairment lasts.
+    pub share: f64,
+    pub source: String,
+}
+
+/// A partial [`ImpairmentPriors`], for topology overrides.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct ImpairmentOverride {
+    pub rate_per_year: Option<f64>,
+    pub median_hours: Option<f64>,
+    pub mean_hours: Option<f64>,
+    pub share: Option<f64>,
+    pub source: Option<String>,
+}
+
+impl ImpairmentPriors {
+    /// These priors with the override's values in place of theirs.
+    pub fn with(&self, o: &ImpairmentOverride) -> ImpairmentPriors {
+        ImpairmentPriors {
+            rate_per_year: o.rate_per_year.unwrap_or(self.rate_per_year),
+            median_hours: o.median_hours.unwrap_or(self.median_hours),
+            mean_hours: o.mean_hours.unwrap_or(self.mean_hours),
+            share: o.share.unwrap_or(self.share),
+            source: o.source.clone().unwrap_or_else(|| self.source.clone()),
+        }
+    }
+
+    /// What a catalog without a `[failure.zone_impairment]` table means: zones are
+    /// never impaired, citing no source.
+    pub fn unstated() -> ImpairmentPriors {
+        ImpairmentPriors {
+            rate_per_year: 0.0,
+            median_hours: 1.0,
+            mean_hours: 1.0,
+            share: 0.0,
+            source: String::new(),
+        }
+    }
+}
+
+/// Checks an impairment's share: a probability in [0, 1].
+pub(crate) fn check_share(share: f64, mut bad: impl FnMut(String)) {
+    if !(share.is_finite() && (0.0..=1.0).contains(&share)) {
+        bad(format!(
+            "an impairment's share is the probability an instance of the zone is out of service, a fraction in [0, 1], got {}",
+            crate::input::number(share)
+        ));
+    }
+}
+
 macro_rules! failure_modes {
     ($($field:ident => $word:literal,)*) => {
         /// Every failure mode the catalog has priors for.
@@ -332,6 +394,10 @@ macro_rules! failure_modes {
             /// every failover succeed.
             #[serde(default = "FailoverPriors::unstated")]
             pub failover: FailoverPriors,
+            /// Zone impairments (gray failure). A catalog without the table has zones
+            /// fail only outright.
+            #[serde(default = "ImpairmentPriors::unstated")]
+            pub zone_impairment: ImpairmentPriors,
             /// Per-region differences from the defaults above.
             #[serde(default)]
             pub regions: BTreeMap<String, ModeOverrides>,
@@ -504,6 +570,12 @@ impl Catalog {
             cite(
                 path!["failure", "failover", "source"],
                 &self.failure.failover.source,
+            );
+        }
+        if !self.failure.zone_impairment.source.is_empty() {
+            cite(
+                path!["failure", "zone_impairment", "source"],
+                &self.failure.zone_impairment.source,
             );
         }
         for (region, o) in &self.failure.regions {
@@ -797,6 +869,18 @@ impl Catalog {
                 ),
             );
         }
+        let g = &self.failure.zone_impairment;
+        check_mode(
+            g.rate_per_year,
+            g.median_hours,
+            g.mean_hours,
+            |field, msg| {
+                bad(path!["failure", "zone_impairment", field], msg);
+            },
+        );
+        check_share(g.share, |msg| {
+            bad(path!["failure", "zone_impairment", "share"], msg);
+        });
         let f = self.failure.failover.fails;
         if !(0.0..1.0).contains(&f) {
             bad(

@@ -23,6 +23,9 @@ pub(crate) enum Class {
     Spot,
     Partition,
     ControlPlane,
+    /// A zone impaired (gray failure): up, with a share of its instances out of
+    /// service.
+    Impairment,
 }
 
 impl Class {
@@ -33,6 +36,7 @@ impl Class {
             Class::Spot => "spot",
             Class::Partition => "partition",
             Class::ControlPlane => "control_plane",
+            Class::Impairment => "zone_impairment",
         }
     }
 }
@@ -74,6 +78,8 @@ pub(crate) struct Component {
     /// The region whose control plane this process takes down (control-plane
     /// outages).
     pub holds: Option<usize>,
+    /// The zone this process impairs (zone impairments).
+    pub impairs: Option<usize>,
     /// What an outage brings with it, with probabilities summing to 1; the first is
     /// the plain outage (nothing more). One plain mark for every process but zone
     /// outages.
@@ -94,6 +100,8 @@ pub(crate) struct Zone {
     pub name: String,
     pub comp: usize,
     pub iso_comp: usize,
+    /// Its impairment process, when the catalog rates impairments.
+    pub imp_comp: Option<usize>,
 }
 
 /// A region the deployment uses, with its failure processes and instance failures.
@@ -112,6 +120,10 @@ pub(crate) struct RegionFailures {
     /// control-plane outage (when failed instances wait for its end).
     pub q: f64,
     pub q_cp: f64,
+    /// Probability that an instance of an impaired zone is out of service for the
+    /// impairment, and how long an impairment lasts.
+    pub imp_share: f64,
+    pub imp_dur: Dur,
 }
 
 impl RegionFailures {
@@ -456,6 +468,7 @@ pub(crate) fn build(
         class,
         zone: None,
         holds: None,
+        impairs: None,
         marks: vec![(Mark::PLAIN, 1.0)],
         rate,
         u: dist::unavailability(rate, dur.mean()),
@@ -502,6 +515,7 @@ pub(crate) fn build(
                 name: zname.clone(),
                 comp,
                 iso_comp: usize::MAX,
+                imp_comp: None,
             });
             zs.push(zi);
         }
@@ -565,6 +579,12 @@ pub(crate) fn build(
             inst_dur,
             q,
             q_cp,
+            imp_share: catalog.failure.zone_impairment.share,
+            imp_dur: Dur::new(
+                catalog.failure.zone_impairment.median_hours,
+                catalog.failure.zone_impairment.mean_hours,
+                0.0,
+            ),
         });
     }
     for z in &mut zones {
@@ -581,6 +601,26 @@ pub(crate) fn build(
             Dur::new(m.median_hours, m.mean_hours, 0.0),
             &m.source,
         ));
+    }
+    // Zone impairments, where the catalog rates them (docs/failure-model.md, "Zone
+    // impairment").
+    let g = &catalog.failure.zone_impairment;
+    if g.rate_per_year > 0.0 && g.share > 0.0 {
+        for (zi, z) in zones.iter_mut().enumerate() {
+            z.imp_comp = Some(comps.len());
+            let mut c = mk(
+                Scenario::ZoneImpairment {
+                    region: regions[z.region].name.clone(),
+                    zone: z.name.clone(),
+                },
+                Class::Impairment,
+                g.rate_per_year,
+                Dur::new(g.median_hours, g.mean_hours, 0.0),
+                &g.source,
+            );
+            c.impairs = Some(zi);
+            comps.push(c);
+        }
     }
     for r in &mut regions {
         let m = mode(Mode::region, &r.name);
@@ -926,6 +966,7 @@ pub(crate) fn build(
             // the region's launches.
             rel.extend(regions[un.region].zone_comps.iter().copied());
             rel.insert(zones[un.zone].iso_comp);
+            rel.extend(zones[un.zone].imp_comp);
             rel.insert(regions[un.region].comp);
             rel.insert(regions[un.region].cp_comp);
             if let Some(p) = un.pool {

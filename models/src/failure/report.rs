@@ -351,6 +351,13 @@ fn failovers_per_year(m: &Model, s: usize) -> f64 {
             let r = &m.regions[m.units[p].region];
             rate +=
                 dist::arrivals_per_year(r.inst_rate, r.inst_dur.mean()) * r.inst_dur.survival(fo_h);
+            // An impairment of the primary's zone takes it with the impairment's share.
+            if let Some(c) = m.zones[m.units[p].zone].imp_comp {
+                let g = &m.comps[c];
+                rate += r.imp_share
+                    * dist::arrivals_per_year(g.rate, g.dur.mean())
+                    * g.dur.survival(fo_h);
+            }
         }
     }
     // A failed failover promotes nothing: the store waits for its primary and loses
@@ -584,12 +591,17 @@ pub(crate) fn assess(
     let ns = m.services.len();
     let ne = m.entities.len();
     // Scenario matrix.
-    let evals: Vec<Vec<Eval>> = (0..m.comps.len()).map(|c| eval_scenario(m, c)).collect();
+    // Every single failure but impairments: an impairment takes a random share of a
+    // zone's instances, so it has no one outcome to show; the methods count it.
+    let evals: Vec<(usize, Vec<Eval>)> = (0..m.comps.len())
+        .filter(|c| m.comps[*c].class != Class::Impairment)
+        .map(|c| (c, eval_scenario(m, c)))
+        .collect();
     let mut rto: Vec<BTreeMap<String, RecoveryTime>> = vec![BTreeMap::new(); ne];
     let mut rpo: Vec<BTreeMap<String, f64>> = vec![BTreeMap::new(); ne];
     let mut survive: Vec<BTreeMap<String, bool>> = vec![BTreeMap::new(); ne];
-    for (c, ev) in evals.iter().enumerate() {
-        let k = m.comps[c].class.key().to_string();
+    for (c, ev) in &evals {
+        let k = m.comps[*c].class.key().to_string();
         for e in 0..ne {
             let r = rto[e].entry(k.clone()).or_insert(RecoveryTime::NONE);
             *r = r.worse(ev[e].outage);
@@ -635,9 +647,8 @@ pub(crate) fn assess(
             Sem::Replicated { gb_per_s, .. } => Some(
                 evals
                     .iter()
-                    .zip(&m.comps)
-                    .filter(|(ev, _)| ev[s].diverges)
-                    .map(|(_, comp)| comp.u * dist::HOURS_PER_YEAR * 3600.0 * gb_per_s)
+                    .filter(|(_, ev)| ev[s].diverges)
+                    .map(|(c, _)| m.comps[*c].u * dist::HOURS_PER_YEAR * 3600.0 * gb_per_s)
                     .sum(),
             ),
             _ => None,
@@ -745,9 +756,8 @@ pub(crate) fn assess(
 
     let scenarios = evals
         .iter()
-        .enumerate()
         .map(|(c, ev)| {
-            let comp = &m.comps[c];
+            let comp = &m.comps[*c];
             let cell = |x: &Eval| Cell {
                 status: x.status.word().into(),
                 after_recovery: x.after.word().into(),

@@ -103,28 +103,42 @@ pub(crate) enum Leader {
     Wait,
 }
 
+/// What a unit's instances are exposed to beyond their own failures: the region's
+/// control plane impaired, so failed instances wait for it (`held`), and their zone
+/// impaired, so each is out of service with the impairment's share (`impaired`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Exposure {
+    pub held: bool,
+    pub impaired: bool,
+}
+
+impl Exposure {
+    fn word(self) -> u64 {
+        u64::from(self.held) | (u64::from(self.impaired) << 1)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Shape {
-    /// The instances of these units (unit, whether its region's control plane is
-    /// impaired so failed instances wait) are capacity; `full` when a DR standby or
+    /// The instances of these units (unit, what they are exposed to) are capacity; `full` when a DR standby or
     /// restore has brought up the whole demand. `routed` is the share of the fleet's
     /// traffic that reaches them: below 1 while clients are still sent to capacity
     /// that was lost, until health checks and DNS move them.
     Stateless {
-        units: Vec<(usize, bool)>,
+        units: Vec<(usize, Exposure)>,
         full: bool,
         routed: f64,
     },
     /// The serving primary (its first instance is the one that matters) and the other
     /// members it can fail over to. `None`: down until failover.
     Replicated {
-        primary: Option<(usize, bool)>,
-        others: Vec<(usize, bool)>,
+        primary: Option<(usize, Exposure)>,
+        others: Vec<(usize, Exposure)>,
     },
     /// Reachable members (unit, held), who leads, which cells reach which, and the
     /// commit latency with every one of them up (`None`: no majority).
     Quorum {
-        cells: Vec<(usize, bool)>,
+        cells: Vec<(usize, Exposure)>,
         leader: Leader,
         reach: Vec<Vec<bool>>,
         latency: Option<f64>,
@@ -136,9 +150,9 @@ impl Shape {
     /// and a length before each list: equal shapes give equal words, and the words of
     /// different shapes differ (floats by their bits). Keys the analytic caches.
     pub(crate) fn words(&self, out: &mut Vec<u64>) {
-        let units = |out: &mut Vec<u64>, v: &[(usize, bool)]| {
+        let units = |out: &mut Vec<u64>, v: &[(usize, Exposure)]| {
             out.push(v.len() as u64);
-            out.extend(v.iter().map(|(u, h)| ((*u as u64) << 1) | u64::from(*h)));
+            out.extend(v.iter().map(|(u, h)| ((*u as u64) << 2) | h.word()));
         };
         match self {
             Shape::Stateless {
@@ -154,7 +168,7 @@ impl Shape {
             Shape::Replicated { primary, others } => {
                 out.push(2);
                 match primary {
-                    Some((u, h)) => out.extend([1, ((*u as u64) << 1) | u64::from(*h)]),
+                    Some((u, h)) => out.extend([1, ((*u as u64) << 2) | h.word()]),
                     None => out.push(0),
                 }
                 units(out, others);
@@ -197,7 +211,7 @@ impl Shape {
     /// serves and who leads. A failure that changes only that (a control-plane outage
     /// under a store that has failed over) does not restart a recovery.
     pub(crate) fn same_structure(&self, o: &Shape) -> bool {
-        let units = |v: &[(usize, bool)]| v.iter().map(|x| x.0).collect::<Vec<_>>();
+        let units = |v: &[(usize, Exposure)]| v.iter().map(|x| x.0).collect::<Vec<_>>();
         match (self, o) {
             (
                 Shape::Stateless {
@@ -340,28 +354,46 @@ impl Model {
         }
     }
 
-    fn unit_held<A: Active + ?Sized>(&self, u: usize, a: &A) -> bool {
-        self.held(self.units[u].region, a)
-    }
-
-    /// P(an instance of the unit is down).
-    fn inst_down(&self, u: usize, held: bool, ages: &Ages) -> f64 {
-        let r = &self.regions[self.units[u].region];
-        match (held, ages.of(self.units[u].region)) {
-            (false, _) => r.q,
-            (true, Some(age)) => r.held_down(age),
-            (true, None) => r.q_cp,
+    fn unit_exposure<A: Active + ?Sized>(&self, u: usize, a: &A) -> Exposure {
+        let un = &self.units[u];
+        Exposure {
+            held: self.held(un.region, a),
+            impaired: self.zones[un.zone].imp_comp.is_some_and(|c| a.on(c)),
         }
     }
 
-    /// P(the unit's first instance is down, for less than `t` hours).
-    fn inst_down_within(&self, u: usize, held: bool, ages: &Ages, t: f64) -> f64 {
+    /// P(an instance of the unit is down): failed (and, when held, waiting for the
+    /// control plane), or, in an impaired zone, out of service for the impairment,
+    /// independently.
+    fn inst_down(&self, u: usize, e: Exposure, ages: &Ages) -> f64 {
         let r = &self.regions[self.units[u].region];
-        match (held, ages.of(self.units[u].region)) {
-            (false, _) => r.down_within(t, None),
-            (true, Some(age)) => r.down_within(t, Some(age)),
+        let failed = match (e.held, ages.of(self.units[u].region)) {
+            (false, _) => r.q,
+            (true, Some(age)) => r.held_down(age),
+            (true, None) => r.q_cp,
+        };
+        if e.impaired {
+            1.0 - (1.0 - failed) * (1.0 - r.imp_share)
+        } else {
+            failed
+        }
+    }
+
+    /// P(the unit's first instance is down, for less than `t` hours). In an impaired
+    /// zone an instance the impairment took is down since the impairment began, which
+    /// is less than `t` hours ago with the impairment's window fraction.
+    fn inst_down_within(&self, u: usize, e: Exposure, ages: &Ages, t: f64) -> f64 {
+        let r = &self.regions[self.units[u].region];
+        let (failed, within) = match (e.held, ages.of(self.units[u].region)) {
+            (false, _) => (r.q, r.down_within(t, None)),
+            (true, Some(age)) => (r.held_down(age), r.down_within(t, Some(age))),
             // Averaged over the impairment: the failover window is a small share of it.
-            (true, None) => r.q_cp * r.inst_dur.window_fraction(t),
+            (true, None) => (r.q_cp, r.q_cp * r.inst_dur.window_fraction(t)),
+        };
+        if e.impaired {
+            (within + (1.0 - failed) * r.imp_share * r.imp_dur.window_fraction(t)).min(1.0)
+        } else {
+            within
         }
     }
 
@@ -381,11 +413,11 @@ impl Model {
                 ..
             } => {
                 let active = |u: &usize| self.units[*u].role != crate::deployment::Role::Standby;
-                let mut units: Vec<(usize, bool)> = svc
+                let mut units: Vec<(usize, Exposure)> = svc
                     .units
                     .iter()
                     .filter(|u| active(u) && self.unit_state(**u, a) == UState::Up)
-                    .map(|u| (*u, self.unit_held(*u, a)))
+                    .map(|u| (*u, self.unit_exposure(*u, a)))
                     .collect();
                 if initial {
                     return Shape::Stateless {
@@ -405,7 +437,7 @@ impl Model {
                                 .iter()
                                 .any(|r| *r != home && self.can_launch(*r, a))
                         {
-                            units.push((*u, false));
+                            units.push((*u, Exposure::default()));
                         }
                     }
                 }
@@ -438,12 +470,12 @@ impl Model {
                 } else {
                     avail.first().copied()
                 };
-                let primary = designated.map(|u| (u, self.unit_held(u, a)));
+                let primary = designated.map(|u| (u, self.unit_exposure(u, a)));
                 let others = avail
                     .iter()
                     .copied()
                     .filter(|u| Some(*u) != designated)
-                    .map(|u| (u, self.unit_held(u, a)))
+                    .map(|u| (u, self.unit_exposure(u, a)))
                     .collect();
                 Shape::Replicated { primary, others }
             }
@@ -457,9 +489,9 @@ impl Model {
                 let idx: Vec<usize> = (0..members.len())
                     .filter(|k| self.unit_state(members[*k], a) == UState::Up)
                     .collect();
-                let cells: Vec<(usize, bool)> = idx
+                let cells: Vec<(usize, Exposure)> = idx
                     .iter()
-                    .map(|k| (members[*k], self.unit_held(members[*k], a)))
+                    .map(|k| (members[*k], self.unit_exposure(members[*k], a)))
                     .collect();
                 let reach: Vec<Vec<bool>> = idx
                     .iter()
@@ -620,11 +652,11 @@ impl Model {
     /// probabilities depend on how long the impairment has lasted.
     pub(crate) fn holds(shape: &Shape) -> bool {
         match shape {
-            Shape::Stateless { units, full, .. } => !full && units.iter().any(|x| x.1),
+            Shape::Stateless { units, full, .. } => !full && units.iter().any(|x| x.1.held),
             Shape::Replicated { primary, others } => {
-                primary.iter().chain(others.iter()).any(|x| x.1)
+                primary.iter().chain(others.iter()).any(|x| x.1.held)
             }
-            Shape::Quorum { cells, .. } => cells.iter().any(|x| x.1),
+            Shape::Quorum { cells, .. } => cells.iter().any(|x| x.1.held),
         }
     }
 

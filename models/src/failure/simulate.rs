@@ -128,6 +128,14 @@ struct Engine<'m> {
     inst_since: Vec<f64>,
     /// When a down instance comes back; a later end replaces an earlier one.
     inst_end: Vec<f64>,
+    /// When an up instance fails next: a failure event at another time is stale (the
+    /// instance was taken by an impairment meanwhile).
+    inst_fail_at: Vec<f64>,
+    /// Whether the instance is out of service for its zone's impairment: it comes back
+    /// when the impairment ends, whatever the control plane does.
+    inst_hit: Vec<bool>,
+    /// Instances per zone, for impairments.
+    zone_insts: Vec<Vec<usize>>,
     /// Instances per region, for holding them when its control plane is impaired.
     region_insts: Vec<Vec<usize>>,
     unit_up: Vec<u32>,
@@ -211,9 +219,43 @@ impl<'m> Engine<'m> {
         };
         for k in 0..self.region_insts[r].len() {
             let i = self.region_insts[r][k];
-            if self.inst_down[i] && self.inst_end[i] < end {
+            if self.inst_down[i] && !self.inst_hit[i] && self.inst_end[i] < end {
                 self.inst_end[i] = end;
                 self.push(end, Kind::Inst(i));
+            }
+        }
+    }
+
+    /// An impairment of zone `z` began at `t` and lasts until `end`: each instance of
+    /// the zone is out of service until then with the impairment's share, whether it
+    /// was up (then it goes down now) or already down (then it stays down).
+    fn impair(&mut self, z: usize, t: f64, end: f64) {
+        let share = self.m.regions[self.m.zones[z].region].imp_share;
+        for k in 0..self.zone_insts[z].len() {
+            let i = self.zone_insts[z][k];
+            if self.rng.random::<f64>() >= share {
+                continue;
+            }
+            self.inst_hit[i] = true;
+            let u = self.inst_unit[i];
+            if self.inst_down[i] {
+                if self.inst_end[i] < end {
+                    self.inst_end[i] = end;
+                    self.push(end, Kind::Inst(i));
+                }
+                continue;
+            }
+            self.inst_down[i] = true;
+            self.inst_since[i] = t;
+            self.inst_end[i] = end;
+            self.inst_fail_at[i] = f64::NAN;
+            self.unit_up[u] -= 1;
+            self.push(end, Kind::Inst(i));
+            let s = self.m.units[u].service;
+            if i == self.first[u] {
+                if let Some(w) = self.window_h(s) {
+                    self.push(t + w, Kind::Window(u, t));
+                }
             }
         }
     }
@@ -493,6 +535,9 @@ impl<'m> Engine<'m> {
                     if let Some(r) = holds {
                         self.hold_region(r);
                     }
+                    if let Some(z) = self.m.comps[c].impairs {
+                        self.impair(z, t, t + x);
+                    }
                     for i in 0..self.m.relevant_inv[c].len() {
                         let s = self.m.relevant_inv[c][i];
                         self.refresh(s, t, true);
@@ -506,11 +551,17 @@ impl<'m> Engine<'m> {
                     // Superseded: the instance was held past this end.
                     return;
                 }
+                if !self.inst_down[i] && t != self.inst_fail_at[i] {
+                    // Stale: an impairment took the instance after this was drawn.
+                    return;
+                }
                 if self.inst_down[i] {
                     self.inst_down[i] = false;
+                    self.inst_hit[i] = false;
                     self.unit_up[u] += 1;
                     let rate = self.inst_rate(u);
                     let next = t + exponential(&mut self.rng, rate);
+                    self.inst_fail_at[i] = next;
                     self.push(next, Kind::Inst(i));
                 } else {
                     let ri = self.m.units[u].region;
@@ -626,6 +677,15 @@ pub(crate) fn run(
         inst_down: vec![false; m.instances],
         inst_since: vec![0.0; m.instances],
         inst_end: vec![0.0; m.instances],
+        inst_fail_at: vec![f64::NAN; m.instances],
+        inst_hit: vec![false; m.instances],
+        zone_insts: {
+            let mut v = vec![Vec::new(); m.zones.len()];
+            for un in &m.units {
+                v[un.zone].extend(un.first_instance..un.first_instance + un.count as usize);
+            }
+            v
+        },
         region_insts: {
             let mut v = vec![Vec::new(); m.regions.len()];
             for un in &m.units {
@@ -664,6 +724,7 @@ pub(crate) fn run(
     for i in 0..m.instances {
         let rate = eng.inst_rate(eng.inst_unit[i]);
         let t = exponential(&mut eng.rng, rate);
+        eng.inst_fail_at[i] = t;
         eng.push(t, Kind::Inst(i));
     }
     let total = years + BURN_IN_YEARS;

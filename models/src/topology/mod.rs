@@ -315,6 +315,9 @@ pub struct Overrides {
     pub failure_correlation: Option<crate::catalog::CorrelationOverride>,
     /// How often a store's failover fails, in place of the catalog's prior.
     pub failure_failover: Option<crate::catalog::FailoverOverride>,
+    /// Zone impairments, in place of the catalog's prior.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure_zone_impairment: Option<crate::catalog::ImpairmentOverride>,
     /// Negotiated discount off list prices.
     pub discount: Decimal,
     pub on_demand: BTreeMap<String, BTreeMap<String, Decimal>>,
@@ -427,6 +430,9 @@ impl Topology {
         }
         if let Some(o) = &self.overrides.failure_failover {
             c.failure.failover = c.failure.failover.with(o);
+        }
+        if let Some(o) = &self.overrides.failure_zone_impairment {
+            c.failure.zone_impairment = c.failure.zone_impairment.with(o);
         }
         for (region, modes) in &self.overrides.failure_regions {
             let entry = c.failure.regions.entry(region.clone()).or_default();

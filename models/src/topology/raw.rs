@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use crate::catalog::{CorrelationOverride, FailoverOverride, FailureModeOverride, ModeOverrides};
+use crate::catalog::{
+    CorrelationOverride, FailoverOverride, FailureModeOverride, ImpairmentOverride, ModeOverrides,
+};
 
 /// A Faultline topology file (format version 1).
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -288,6 +290,8 @@ pub struct RawFailureOverrides {
     pub correlation: Option<CorrelationOverride>,
     /// How often a replicated store's failover fails.
     pub failover: Option<FailoverOverride>,
+    /// Zone impairments (gray failure): how often, how long, what share of a zone.
+    pub zone_impairment: Option<ImpairmentOverride>,
     /// Per-region overrides, by region then mode.
     #[serde(default)]
     pub regions: BTreeMap<String, ModeOverrides>,

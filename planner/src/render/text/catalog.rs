@@ -109,6 +109,28 @@ pub fn text(c: &Catalog, f: &Filter<'_>) -> String {
                 );
             }
         }
+        let g = &c.failure.zone_impairment;
+        let _ = writeln!(
+            out,
+            "  {:<36} {:>7} {:>7} / {:<7} {}",
+            "zone_impairment", g.rate_per_year, g.median_hours, g.mean_hours, g.source
+        );
+        let _ = writeln!(
+            out,
+            "    each instance of an impaired zone out of service with probability {}",
+            g.share
+        );
+        let k = &c.failure.correlation;
+        let _ = writeln!(
+            out,
+            "  per zone outage: a second zone {}, a third {}, control plane impaired {}, relaunches contended {} {}",
+            k.second_zone, k.third_zone, k.control_plane_impaired, k.relaunch_contention, k.source
+        );
+        let _ = writeln!(
+            out,
+            "  per failover attempt: fails {} {}",
+            c.failure.failover.fails, c.failure.failover.source
+        );
     }
     let _ = writeln!(out, "\nsources:");
     for (id, s) in &c.sources {
