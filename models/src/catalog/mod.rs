@@ -356,13 +356,26 @@ impl ImpairmentPriors {
     }
 }
 
-/// Checks an impairment's share: a probability in [0, 1].
-pub(crate) fn check_share(share: f64, mut bad: impl FnMut(String)) {
-    if !(share.is_finite() && (0.0..=1.0).contains(&share)) {
-        bad(format!(
-            "an impairment's share is the probability an instance of the zone is out of service, a fraction in [0, 1], got {}",
-            crate::input::number(share)
-        ));
+impl ImpairmentPriors {
+    /// Checks the numbers: the rate and durations as a failure mode's
+    /// ([`check_mode`]), the share a probability in [0, 1]. `bad` gets the field and
+    /// the message.
+    pub(crate) fn check(&self, mut bad: impl FnMut(&str, String)) {
+        check_mode(
+            self.rate_per_year,
+            self.median_hours,
+            self.mean_hours,
+            &mut bad,
+        );
+        if !(self.share.is_finite() && (0.0..=1.0).contains(&self.share)) {
+            bad(
+                "share",
+                format!(
+                    "an impairment's share is the probability an instance of the zone is out of service, a fraction in [0, 1], got {}",
+                    crate::input::number(self.share)
+                ),
+            );
+        }
     }
 }
 
@@ -869,17 +882,8 @@ impl Catalog {
                 ),
             );
         }
-        let g = &self.failure.zone_impairment;
-        check_mode(
-            g.rate_per_year,
-            g.median_hours,
-            g.mean_hours,
-            |field, msg| {
-                bad(path!["failure", "zone_impairment", field], msg);
-            },
-        );
-        check_share(g.share, |msg| {
-            bad(path!["failure", "zone_impairment", "share"], msg);
+        self.failure.zone_impairment.check(|field, msg| {
+            bad(path!["failure", "zone_impairment", field], msg);
         });
         let f = self.failure.failover.fails;
         if !(0.0..1.0).contains(&f) {

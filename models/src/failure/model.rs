@@ -121,9 +121,8 @@ pub(crate) struct RegionFailures {
     pub q: f64,
     pub q_cp: f64,
     /// Probability that an instance of an impaired zone is out of service for the
-    /// impairment, and how long an impairment lasts.
+    /// impairment.
     pub imp_share: f64,
-    pub imp_dur: Dur,
 }
 
 impl RegionFailures {
@@ -580,11 +579,6 @@ pub(crate) fn build(
             q,
             q_cp,
             imp_share: catalog.failure.zone_impairment.share,
-            imp_dur: Dur::new(
-                catalog.failure.zone_impairment.median_hours,
-                catalog.failure.zone_impairment.mean_hours,
-                0.0,
-            ),
         });
     }
     for z in &mut zones {

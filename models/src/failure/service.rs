@@ -390,10 +390,12 @@ impl Model {
             // Averaged over the impairment: the failover window is a small share of it.
             (true, None) => (r.q_cp, r.q_cp * r.inst_dur.window_fraction(t)),
         };
-        if e.impaired {
-            (within + (1.0 - failed) * r.imp_share * r.imp_dur.window_fraction(t)).min(1.0)
-        } else {
-            within
+        match self.zones[self.units[u].zone].imp_comp {
+            Some(c) if e.impaired => {
+                let w = self.comps[c].dur.window_fraction(t);
+                (within + (1.0 - failed) * r.imp_share * w).min(1.0)
+            }
+            _ => within,
         }
     }
 

@@ -237,25 +237,28 @@ impl<'m> Engine<'m> {
                 continue;
             }
             self.inst_hit[i] = true;
-            let u = self.inst_unit[i];
-            if self.inst_down[i] {
-                if self.inst_end[i] < end {
-                    self.inst_end[i] = end;
-                    self.push(end, Kind::Inst(i));
-                }
-                continue;
+            if !self.inst_down[i] {
+                self.take_down(i, t, end);
+            } else if self.inst_end[i] < end {
+                self.inst_end[i] = end;
+                self.push(end, Kind::Inst(i));
             }
-            self.inst_down[i] = true;
-            self.inst_since[i] = t;
-            self.inst_end[i] = end;
-            self.inst_fail_at[i] = f64::NAN;
-            self.unit_up[u] -= 1;
-            self.push(end, Kind::Inst(i));
-            let s = self.m.units[u].service;
-            if i == self.first[u] {
-                if let Some(w) = self.window_h(s) {
-                    self.push(t + w, Kind::Window(u, t));
-                }
+        }
+    }
+
+    /// Instance `i`, up, goes down at `t` until `end`; when it is its unit's first (the
+    /// designated primary or leader), the failover or election window starts.
+    fn take_down(&mut self, i: usize, t: f64, end: f64) {
+        let u = self.inst_unit[i];
+        self.inst_down[i] = true;
+        self.inst_since[i] = t;
+        self.inst_end[i] = end;
+        self.inst_fail_at[i] = f64::NAN;
+        self.unit_up[u] -= 1;
+        self.push(end, Kind::Inst(i));
+        if i == self.first[u] {
+            if let Some(w) = self.window_h(self.m.units[u].service) {
+                self.push(t + w, Kind::Window(u, t));
             }
         }
     }
@@ -572,16 +575,7 @@ impl<'m> Engine<'m> {
                     if let Some(h) = self.hold_end(ri) {
                         end = end.max(h);
                     }
-                    self.inst_down[i] = true;
-                    self.inst_since[i] = t;
-                    self.inst_end[i] = end;
-                    self.unit_up[u] -= 1;
-                    self.push(end, Kind::Inst(i));
-                    if i == self.first[u] {
-                        if let Some(w) = self.window_h(s) {
-                            self.push(t + w, Kind::Window(u, t));
-                        }
-                    }
+                    self.take_down(i, t, end);
                 }
                 self.update(s, t);
             }

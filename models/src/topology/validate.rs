@@ -15,7 +15,7 @@ use super::{
     shapes, Checked, Consistency, Constraints, Demand, Disruption, Fleet, Journey, Kind, Overrides,
     Owned, OwnedKind, PurchasePolicy, Service, Slo, Store, Strength, Topology, FORMAT_VERSION,
 };
-use crate::catalog::{check_mode, check_share, Catalog, FailureModeOverride, Mode, ModeOverrides};
+use crate::catalog::{check_mode, Catalog, FailureModeOverride, Mode, ModeOverrides};
 use crate::deployment::{Arch, CapacityGroup, DrPattern, Purchase, Role, ServiceDeployment, Words};
 use crate::diag::{Code, Diagnostic};
 use crate::input::did_you_mean;
@@ -1965,20 +1965,15 @@ impl Validator<'_, '_> {
         let failure_zone_impairment = f.zone_impairment.clone();
         if let Some(o) = &failure_zone_impairment {
             let gp = base.join("zone_impairment");
-            let g = self.catalog.failure.zone_impairment.with(o);
             let mut problems = Vec::new();
-            check_mode(
-                g.rate_per_year,
-                g.median_hours,
-                g.mean_hours,
-                |field, msg| {
-                    problems.push((Code::FailureOverrideOutOfRange, field.to_string(), msg));
-                },
-            );
-            check_share(g.share, |msg| {
-                problems.push((Code::FractionOutOfRange, "share".to_string(), msg));
-            });
-            for (code, field, msg) in problems {
+            let g = self.catalog.failure.zone_impairment.with(o);
+            g.check(|field, msg| problems.push((field.to_string(), msg)));
+            for (field, msg) in problems {
+                let code = if field == "share" {
+                    Code::FractionOutOfRange
+                } else {
+                    Code::FailureOverrideOutOfRange
+                };
                 self.err(code, &gp.join(field.as_str()), msg);
             }
         }
