@@ -357,6 +357,8 @@ pub(crate) fn run(m: &Model, b: Depth) -> Analytic {
         let mut cache: Vec<FastMap<u128, Entry>> = vec![FastMap::default(); ns];
         let mut aged: Vec<FastMap<u128, Probs>> = vec![FastMap::default(); ns];
         let mut plain = base_plain.clone();
+        // Per service: which marks of a clock act alike, per clock and other marks.
+        let mut parts: Vec<FastMap<u128, Vec<u32>>> = vec![FastMap::default(); ns];
         let mut tabs: Vec<Table> = Vec::new();
         let mut d_notup = vec![0.0; nall];
         let mut d_down = vec![0.0; nall];
@@ -442,10 +444,18 @@ pub(crate) fn run(m: &Model, b: Depth) -> Analytic {
                     .copied()
                     .filter(|s| m.services[*s].relevant.binary_search(c).is_ok())
                     .collect();
-                let mut bounds: Vec<f64> = concerned
-                    .iter()
-                    .flat_map(|s| m.delays[*s].iter().copied())
-                    .collect();
+                let comp = &m.comps[*c];
+                // A zone impairment changes no service's structure (its instances
+                // stay where they are, each out with a share), so it never sets a
+                // service's clock and its age is never needed: one piece.
+                let mut bounds: Vec<f64> = if comp.impairs.is_some() {
+                    Vec::new()
+                } else {
+                    concerned
+                        .iter()
+                        .flat_map(|s| m.delays[*s].iter().copied())
+                        .collect()
+                };
                 bounds.sort_by(f64::total_cmp);
                 bounds.dedup();
                 bounds.push(f64::INFINITY);
@@ -456,7 +466,6 @@ pub(crate) fn run(m: &Model, b: Depth) -> Analytic {
                         .iter()
                         .any(|s| m.services[*s].relevant.binary_search(&cp).is_ok())
                 });
-                let comp = &m.comps[*c];
                 let holding_mark = |mi: usize| {
                     needs_age
                         && (comp.holds.is_some() || comp.marks[mi].0.launch == Launch::Blocked)
@@ -465,46 +474,79 @@ pub(crate) fn run(m: &Model, b: Depth) -> Analytic {
                 // components at their first mark) are weighed once, with their weights
                 // summed: most followers land in zones the entity does not use.
                 let marks: Vec<(usize, f64)> = if cand[ci].len() > 1 {
-                    let mut merged: Vec<(usize, f64)> = Vec::new();
-                    let mut effects: Vec<(Vec<u128>, bool)> = Vec::new();
-                    for (mi, pm) in &cand[ci] {
-                        let mut keys = Vec::with_capacity(concerned.len());
-                        for s in &concerned {
-                            let rel = &m.services[*s].relevant;
-                            proj.clear();
-                            key.clear();
-                            for (cj, x) in concerned_comps.iter().enumerate() {
-                                if rel.binary_search(x).is_ok() {
-                                    let mk = if cj == ci {
-                                        *mi
-                                    } else {
-                                        cand[cj].first().map_or(0, |x| x.0)
-                                    };
-                                    proj.push((*x, mk));
-                                    key.push(*x as u32);
-                                    key.push(mk as u32);
-                                }
+                    // Per concerned service, which of the clock's marks give it the
+                    // same phases: a pure function of the clock and the marks of the
+                    // others it sees, kept per service across states.
+                    let mut sig: Vec<Vec<u32>> =
+                        vec![Vec::with_capacity(concerned.len()); cand[ci].len()];
+                    for s in &concerned {
+                        let rel = &m.services[*s].relevant;
+                        key.clear();
+                        key.push(*c as u32);
+                        for (cj, x) in concerned_comps.iter().enumerate() {
+                            if cj != ci && rel.binary_search(x).is_ok() {
+                                key.push(*x as u32);
+                                key.push(cand[cj].first().map_or(0, |x| x.0) as u32);
                             }
-                            let kf = fp(key.iter().map(|x| u64::from(*x)));
-                            cache[*s]
-                                .entry(kf)
-                                .or_insert_with(|| entry(m, *s, &proj, &mut plain[*s]));
-                            keys.push(kf);
                         }
-                        let h = holding_mark(*mi);
-                        let same = effects.iter().position(|(ks, hk)| {
-                            *hk == h
-                                && ks.iter().zip(&keys).zip(&concerned).all(|((a, b), s)| {
-                                    match (cache[*s].get(a), cache[*s].get(b)) {
+                        let pk = fp(key.iter().map(|x| u64::from(*x)));
+                        if !parts[*s].contains_key(&pk) {
+                            // The entry key of each class's first mark.
+                            let mut reps: Vec<u128> = Vec::new();
+                            let mut ids: Vec<u32> = Vec::with_capacity(cand[ci].len());
+                            for (mi, _) in &cand[ci] {
+                                proj.clear();
+                                key.clear();
+                                for (cj, x) in concerned_comps.iter().enumerate() {
+                                    if rel.binary_search(x).is_ok() {
+                                        let mk = if cj == ci {
+                                            *mi
+                                        } else {
+                                            cand[cj].first().map_or(0, |x| x.0)
+                                        };
+                                        proj.push((*x, mk));
+                                        key.push(*x as u32);
+                                        key.push(mk as u32);
+                                    }
+                                }
+                                let kf = fp(key.iter().map(|x| u64::from(*x)));
+                                cache[*s]
+                                    .entry(kf)
+                                    .or_insert_with(|| entry(m, *s, &proj, &mut plain[*s]));
+                                let class = reps.iter().position(|r| {
+                                    match (cache[*s].get(r), cache[*s].get(&kf)) {
                                         (Some(x), Some(y)) => x.same(y),
                                         _ => false,
                                     }
-                                })
-                        });
-                        match same {
+                                });
+                                ids.push(match class {
+                                    Some(k) => k as u32,
+                                    None => {
+                                        reps.push(kf);
+                                        (reps.len() - 1) as u32
+                                    }
+                                });
+                            }
+                            parts[*s].insert(pk, ids);
+                        }
+                        if let Some(ids) = parts[*s].get(&pk) {
+                            for (i, id) in ids.iter().enumerate() {
+                                sig[i].push(*id);
+                            }
+                        }
+                    }
+                    // Marks that do the same to every concerned service are merged.
+                    let mut merged: Vec<(usize, f64)> = Vec::new();
+                    let mut effects: Vec<(usize, bool)> = Vec::new();
+                    for (i, (mi, pm)) in cand[ci].iter().enumerate() {
+                        let h = holding_mark(*mi);
+                        match effects
+                            .iter()
+                            .position(|(k, hk)| *hk == h && sig[*k] == sig[i])
+                        {
                             Some(k) => merged[k].1 += pm,
                             None => {
-                                effects.push((keys, h));
+                                effects.push((i, h));
                                 merged.push((*mi, *pm));
                             }
                         }
@@ -939,9 +981,25 @@ pub(crate) fn run(m: &Model, b: Depth) -> Analytic {
     let workers = std::thread::available_parallelism()
         .map_or(1, std::num::NonZeroUsize::get)
         .min(nall);
-    // Entities dealt out in turn, so that journeys and large services spread.
+    // Entities dealt out in blocks of neighbouring services, each journey with its
+    // first service: each worker computes the entries of the services it walks, and
+    // an entity's dependencies and journeys mostly sit in its own block.
     let shares: Vec<usize> = (0..workers.max(1)).collect();
-    let sums = crate::parallel::map(&shares, |w| walk(&|e| e % shares.len() == *w))
+    let owner: Vec<usize> = ents
+        .iter()
+        .enumerate()
+        .map(|(e, en)| {
+            let first = en
+                .up
+                .iter()
+                .chain(&en.ge)
+                .copied()
+                .min()
+                .unwrap_or(e % ns.max(1));
+            first * shares.len() / ns.max(1)
+        })
+        .collect();
+    let sums = crate::parallel::map(&shares, |w| walk(&|e| owner[e] == *w))
         .into_iter()
         .reduce(|total, part| total.merged(&part))
         .expect("at least one share");

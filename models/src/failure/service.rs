@@ -211,7 +211,9 @@ impl Shape {
     /// serves and who leads. A failure that changes only that (a control-plane outage
     /// under a store that has failed over) does not restart a recovery.
     pub(crate) fn same_structure(&self, o: &Shape) -> bool {
-        let units = |v: &[(usize, Exposure)]| v.iter().map(|x| x.0).collect::<Vec<_>>();
+        let same_units = |a: &[(usize, Exposure)], b: &[(usize, Exposure)]| {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.0 == y.0)
+        };
         match (self, o) {
             (
                 Shape::Stateless {
@@ -224,7 +226,7 @@ impl Shape {
                     full: fb,
                     routed: rb,
                 },
-            ) => fa == fb && ra == rb && units(a) == units(b),
+            ) => fa == fb && ra == rb && same_units(a, b),
             (
                 Shape::Replicated {
                     primary: pa,
@@ -234,7 +236,7 @@ impl Shape {
                     primary: pb,
                     others: ob,
                 },
-            ) => pa.map(|x| x.0) == pb.map(|x| x.0) && units(oa) == units(ob),
+            ) => pa.map(|x| x.0) == pb.map(|x| x.0) && same_units(oa, ob),
             (
                 Shape::Quorum {
                     cells: ca,
@@ -248,7 +250,7 @@ impl Shape {
                     reach: rb,
                     latency: tb,
                 },
-            ) => units(ca) == units(cb) && la == lb && ra == rb && ta == tb,
+            ) => same_units(ca, cb) && la == lb && ra == rb && ta == tb,
             _ => false,
         }
     }
