@@ -359,6 +359,8 @@ pub(crate) fn run(m: &Model, b: Depth) -> Analytic {
         let mut plain = base_plain.clone();
         // Per service: which marks of a clock act alike, per clock and other marks.
         let mut parts: Vec<FastMap<u128, Vec<u32>>> = vec![FastMap::default(); ns];
+        // Per service: the phase per projection and ages' pieces.
+        let mut phase_of: Vec<FastMap<u128, usize>> = vec![FastMap::default(); ns];
         let mut tabs: Vec<Table> = Vec::new();
         let mut d_notup = vec![0.0; nall];
         let mut d_down = vec![0.0; nall];
@@ -776,7 +778,24 @@ pub(crate) fn run(m: &Model, b: Depth) -> Analytic {
                                 // a different service than without it); failures that came on
                                 // top without changing anything do not restart the clock.
                                 let mut ph = n_ph - 1;
-                                if n_ph > 1 {
+                                // A pure function of the projection and the ages' pieces,
+                                // kept per service: held instances' ages add options
+                                // that share it.
+                                let phk = if n_ph > 1 {
+                                    fp(std::iter::once(kf as u64)
+                                        .chain(std::iter::once((kf >> 64) as u64))
+                                        .chain(his.iter().map(|h| h.to_bits())))
+                                } else {
+                                    0
+                                };
+                                let known_ph = if n_ph > 1 {
+                                    phase_of[*sv].get(&phk).copied()
+                                } else {
+                                    None
+                                };
+                                if let Some(k) = known_ph {
+                                    ph = k;
+                                } else if n_ph > 1 {
                                     order.clear();
                                     order.extend(his.iter().copied());
                                     order.sort_by(f64::total_cmp);
@@ -813,6 +832,7 @@ pub(crate) fn run(m: &Model, b: Depth) -> Analytic {
                                             break;
                                         }
                                     }
+                                    phase_of[*sv].insert(phk, ph);
                                 }
                                 let Some(e) = cache[*sv].get(&kf) else {
                                     continue;
