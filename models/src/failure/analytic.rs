@@ -350,10 +350,11 @@ pub(crate) fn run(m: &Model, b: Depth) -> Analytic {
         })
         .collect();
 
-    // The entities `mine` says are this worker's, walked with caches of its own: every
-    // figure of an entity comes from its own states alone, and the caches hold pure
-    // functions of their keys, so the result is the same however entities are split.
-    let walk = |mine: &dyn Fn(usize) -> bool| -> Sums {
+    // The entities `next` hands this worker, a run of them at a time, walked with
+    // caches of its own: every figure of an entity comes from its own states alone,
+    // and the caches hold pure functions of their keys, so the result is the same
+    // however entities are split.
+    let walk = |next: &dyn Fn() -> Option<Vec<usize>>| -> Sums {
         let mut cache: Vec<FastMap<u128, Entry>> = vec![FastMap::default(); ns];
         let mut aged: Vec<FastMap<u128, Probs>> = vec![FastMap::default(); ns];
         let mut plain = base_plain.clone();
@@ -934,10 +935,8 @@ pub(crate) fn run(m: &Model, b: Depth) -> Analytic {
         let mut outside: Vec<f64> = Vec::new();
         let mut pick: Vec<usize> = Vec::new();
         let mut set: Vec<usize> = Vec::new();
-        for (ent, en) in ents.iter().enumerate() {
-            if !mine(ent) {
-                continue;
-            }
+        for ent in std::iter::from_fn(next).flatten() {
+            let en = &ents[ent];
             rel_set.clear();
             for sv in en.up.iter().chain(en.ge.iter()) {
                 rel_set.extend(m.services[*sv].relevant.iter().copied());
@@ -1001,25 +1000,27 @@ pub(crate) fn run(m: &Model, b: Depth) -> Analytic {
     let workers = std::thread::available_parallelism()
         .map_or(1, std::num::NonZeroUsize::get)
         .min(nall);
-    // Entities dealt out in blocks of neighbouring services, each journey with its
-    // first service: each worker computes the entries of the services it walks, and
-    // an entity's dependencies and journeys mostly sit in its own block.
+    // Entities in the order of the first service they involve (a journey next to its
+    // first service), handed out in short runs to whichever worker is free: a run
+    // mostly shares its services' entries, and free workers keep every core busy
+    // however unequal the entities are.
     let shares: Vec<usize> = (0..workers.max(1)).collect();
-    let owner: Vec<usize> = ents
+    let mut order: Vec<(usize, usize)> = ents
         .iter()
         .enumerate()
-        .map(|(e, en)| {
-            let first = en
-                .up
-                .iter()
-                .chain(&en.ge)
-                .copied()
-                .min()
-                .unwrap_or(e % ns.max(1));
-            first * shares.len() / ns.max(1)
-        })
+        .map(|(e, en)| (en.up.iter().chain(&en.ge).copied().min().unwrap_or(e), e))
         .collect();
-    let sums = crate::parallel::map(&shares, |w| walk(&|e| owner[e] == *w))
+    order.sort_unstable();
+    let order: Vec<usize> = order.into_iter().map(|x| x.1).collect();
+    let run_len = (order.len() / (shares.len() * 8)).max(1);
+    let taken = std::sync::atomic::AtomicUsize::new(0);
+    let next = || {
+        let at = taken.fetch_add(run_len, std::sync::atomic::Ordering::Relaxed);
+        order
+            .get(at..(at + run_len).min(order.len()))
+            .map(<[usize]>::to_vec)
+    };
+    let sums = crate::parallel::map(&shares, |_| walk(&next))
         .into_iter()
         .reduce(|total, part| total.merged(&part))
         .expect("at least one share");
