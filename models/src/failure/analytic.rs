@@ -441,6 +441,10 @@ pub(crate) fn run(m: &Model, b: Depth) -> Analytic {
                     );
                 }
             }
+            // Each component's first mark, the one the others are seen at while a
+            // clock's marks are merged.
+            let first_marks: Vec<usize> =
+                cand.iter().map(|x| x.first().map_or(0, |x| x.0)).collect();
             for (ci, c) in concerned_comps.iter().enumerate() {
                 let concerned: Vec<usize> = svcs
                     .iter()
@@ -489,11 +493,11 @@ pub(crate) fn run(m: &Model, b: Depth) -> Analytic {
                         for (cj, x) in concerned_comps.iter().enumerate() {
                             if cj != ci && rel.binary_search(x).is_ok() {
                                 key.push(*x as u32);
-                                key.push(cand[cj].first().map_or(0, |x| x.0) as u32);
+                                key.push(first_marks[cj] as u32);
                             }
                         }
                         let pk = fp(key.iter().map(|x| u64::from(*x)));
-                        if !parts[*s].contains_key(&pk) {
+                        let ids = parts[*s].entry(pk).or_insert_with(|| {
                             // The entry key of each class's first mark.
                             let mut reps: Vec<u128> = Vec::new();
                             let mut ids: Vec<u32> = Vec::with_capacity(cand[ci].len());
@@ -502,11 +506,7 @@ pub(crate) fn run(m: &Model, b: Depth) -> Analytic {
                                 key.clear();
                                 for (cj, x) in concerned_comps.iter().enumerate() {
                                     if rel.binary_search(x).is_ok() {
-                                        let mk = if cj == ci {
-                                            *mi
-                                        } else {
-                                            cand[cj].first().map_or(0, |x| x.0)
-                                        };
+                                        let mk = if cj == ci { *mi } else { first_marks[cj] };
                                         proj.push((*x, mk));
                                         key.push(*x as u32);
                                         key.push(mk as u32);
@@ -530,12 +530,10 @@ pub(crate) fn run(m: &Model, b: Depth) -> Analytic {
                                     }
                                 });
                             }
-                            parts[*s].insert(pk, ids);
-                        }
-                        if let Some(ids) = parts[*s].get(&pk) {
-                            for (i, id) in ids.iter().enumerate() {
-                                sig[i].push(*id);
-                            }
+                            ids
+                        });
+                        for (i, id) in ids.iter().enumerate() {
+                            sig[i].push(*id);
                         }
                     }
                     // Marks that do the same to every concerned service are merged.
@@ -782,21 +780,14 @@ pub(crate) fn run(m: &Model, b: Depth) -> Analytic {
                                 // A pure function of the projection and the ages' pieces,
                                 // kept per service: held instances' ages add options
                                 // that share it.
-                                let phk = if n_ph > 1 {
-                                    fp(std::iter::once(kf as u64)
-                                        .chain(std::iter::once((kf >> 64) as u64))
+                                let phk = (n_ph > 1).then(|| {
+                                    fp([kf as u64, (kf >> 64) as u64]
+                                        .into_iter()
                                         .chain(his.iter().map(|h| h.to_bits())))
-                                } else {
-                                    0
-                                };
-                                let known_ph = if n_ph > 1 {
-                                    phase_of[*sv].get(&phk).copied()
-                                } else {
-                                    None
-                                };
-                                if let Some(k) = known_ph {
+                                });
+                                if let Some(k) = phk.and_then(|k| phase_of[*sv].get(&k).copied()) {
                                     ph = k;
-                                } else if n_ph > 1 {
+                                } else if let Some(phk) = phk {
                                     order.clear();
                                     order.extend(his.iter().copied());
                                     order.sort_by(f64::total_cmp);
