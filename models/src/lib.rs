@@ -26,6 +26,8 @@ pub mod infeasible;
 pub mod owned;
 pub mod plan;
 
+pub mod locality;
+
 pub mod failure;
 
 pub mod report;

@@ -402,10 +402,12 @@ pub enum Constraint {
     AntiAffinity,
     /// How much of a fleet one instance, or one zone's autoscaled layer, may carry.
     BlastRadius,
+    /// Where a service may serve from: near its hard dependencies and its users.
+    Locality,
 }
 
 impl Constraint {
-    pub const ALL: [Constraint; 19] = [
+    pub const ALL: [Constraint; 20] = [
         Constraint::Demand,
         Constraint::FlashCrowd,
         Constraint::BaseLayer,
@@ -425,6 +427,7 @@ impl Constraint {
         Constraint::Budget,
         Constraint::AntiAffinity,
         Constraint::BlastRadius,
+        Constraint::Locality,
     ];
 
     /// The name the plan document uses.
@@ -449,6 +452,7 @@ impl Constraint {
             Constraint::Budget => "budget",
             Constraint::AntiAffinity => "anti-affinity",
             Constraint::BlastRadius => "blast-radius",
+            Constraint::Locality => "locality",
         }
     }
 }

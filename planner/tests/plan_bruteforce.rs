@@ -112,6 +112,7 @@ fn problem(t: &Topology, pricing: &Pricing<'_>, prune: bool) -> FleetProblem {
         survive,
         region_loss: false,
         base_on_spot: f.base_on_spot,
+        located: None,
     }
 }
 

@@ -252,9 +252,10 @@ survive = ["region"]
     assert!(e.to_string().contains("ledger"), "{e}");
 }
 
-/// `api` may run only in us-west-2 and its hard dependency `db` only in us-east-1: the
-/// plan lists the call with the catalog's round trip (the mean of both directions),
-/// and says so in a note. The soft dependency in the same region is not listed.
+/// `api` may run only in us-west-2 and its hard dependency `db` only in us-east-1,
+/// 78.5 ms away, within the call's 80 ms budget: the plan lists the call with the
+/// catalog's round trip (the mean of both directions), and says so in a note. The soft
+/// dependency in the same region is not listed.
 #[test]
 fn a_cross_region_hard_call_is_reported_with_its_round_trip() {
     let text = r#"
@@ -267,7 +268,7 @@ kind = "stateless"
 peak_vcpu = 4
 peak_memory_gib = 8
 families = ["m7i"]
-depends_on = { db = "hard", cache = "soft" }
+depends_on = { db = { strength = "hard", latency_budget = "80ms" }, cache = "soft" }
 [services.db]
 kind = "replicated"
 replicas = 2

@@ -101,6 +101,8 @@ codes! {
     PlanStartInvalid => ("FL-T050", "system.start is not a month written YYYY-MM"),
     OwnedDuplicate => ("FL-T051", "owned commitment listed twice"),
     SagaRateInvalid => ("FL-T052", "journey request rate or stranded-saga bound is invalid or lacks what it needs"),
+    UsersInvalid => ("FL-T053", "a fleet's users are not shares of known regions adding up to 1"),
+    LatencyBudgetMisplaced => ("FL-T054", "a latency budget is out of range or set where no call it bounds is placed"),
     // Catalog files.
     CatalogSyntax => ("FL-C001", "the catalog file is not valid TOML or has the wrong shape"),
     CatalogUnknownKey => ("FL-C002", "unknown key in the catalog"),

@@ -118,6 +118,10 @@ pub struct Service {
     /// Allowed architectures; empty means any.
     pub arch: Vec<Arch>,
     pub depends_on: BTreeMap<String, Strength>,
+    /// The round trip a hard dependency's calls may add by crossing regions; without
+    /// an entry the service serves only from regions where the dependency serves.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub latency_budget: BTreeMap<String, Duration>,
     pub slo: Slo,
     /// The service's own tags (without the system's).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -245,6 +249,13 @@ pub struct Fleet {
     /// The always-on base layer may run on spot.
     #[serde(skip_serializing_if = "is_false")]
     pub base_on_spot: bool,
+    /// Where the users are: the share of the peak near each region, adding up to 1
+    /// (empty: the fleet may serve from anywhere).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub users: BTreeMap<String, f64>,
+    /// The longest round trip between a share's region and the region serving it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_latency_budget: Option<Duration>,
 }
 
 impl Fleet {

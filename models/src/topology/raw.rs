@@ -146,6 +146,13 @@ pub struct RawService {
     /// in memory (default 0.25; a fleet smaller than four of its smallest instances
     /// may use its smallest type).
     pub max_instance_share: Option<f64>,
+    /// Where the fleet's users are: the share of its peak near each region (shares add
+    /// up to 1). Each share is served from its nearest serving region.
+    #[serde(default)]
+    pub users: BTreeMap<String, f64>,
+    /// The longest round trip between users' region and the region serving them,
+    /// e.g. "80ms" (default 0: each share is served from its own region).
+    pub client_latency_budget: Option<String>,
     /// Whether the always-on base layer may run on spot (default false: only the
     /// autoscaled layer may).
     pub base_on_spot: Option<bool>,
@@ -174,9 +181,10 @@ pub struct RawService {
     pub families: Option<Vec<String>>,
     /// Allowed architectures: `x86_64`, `arm64`.
     pub arch: Option<Vec<String>>,
-    /// Services this one calls: `hard` (down with them) or `soft` (degraded).
+    /// Services this one calls: `hard` (down with them) or `soft` (degraded), or a
+    /// table with `strength` and a hard call's `latency_budget`.
     #[serde(default)]
-    pub depends_on: BTreeMap<String, String>,
+    pub depends_on: BTreeMap<String, RawDependency>,
     pub slo: Option<RawSlo>,
     /// Tags for this service's resources; they add to (and win over) `system.tags`.
     #[serde(default)]
@@ -185,8 +193,48 @@ pub struct RawService {
     pub purchase: Option<RawPurchase>,
 }
 
+/// A dependency: its strength, or a table with the strength and a latency budget.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "a dependency strength (\"hard\" or \"soft\") or a table { strength = \"hard\", latency_budget = \"5ms\" }"
+)]
+pub enum RawDependency {
+    Strength(String),
+    Table(RawDependencyTable),
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawDependencyTable {
+    /// `hard` or `soft`.
+    pub strength: String,
+    /// The longest round trip a hard call may add by crossing regions, e.g. "5ms";
+    /// without it the service serves only where the dependency serves.
+    pub latency_budget: Option<String>,
+}
+
+impl RawDependency {
+    pub fn strength(&self) -> &str {
+        match self {
+            RawDependency::Strength(s) => s,
+            RawDependency::Table(t) => &t.strength,
+        }
+    }
+
+    pub fn latency_budget(&self) -> Option<&String> {
+        match self {
+            RawDependency::Strength(_) => None,
+            RawDependency::Table(t) => t.latency_budget.as_ref(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(
+    untagged,
+    expecting = "a profile shape name (for example \"flat\") or 24 hourly factors"
+)]
 pub enum RawProfile {
     Shape(String),
     Hourly(Vec<f64>),

@@ -8,8 +8,8 @@ use rust_decimal::prelude::FromPrimitive;
 use rust_decimal::Decimal;
 
 use super::raw::{
-    RawGroup, RawJourney, RawOwned, RawPlacement, RawProfile, RawPurchase, RawService, RawSlo,
-    RawTopology,
+    RawDependency, RawGroup, RawJourney, RawOwned, RawPlacement, RawProfile, RawPurchase,
+    RawService, RawSlo, RawTopology,
 };
 use super::{
     shapes, Checked, Consistency, Constraints, Demand, Disruption, Fleet, Journey, Kind, Overrides,
@@ -45,6 +45,8 @@ const MAX_WRITE_GB_PER_DAY: f64 = 1e7;
 const MAX_USD: f64 = 1e12;
 /// A billion requests a second is far beyond any single journey.
 const MAX_REQUESTS_PER_SECOND: f64 = 1e9;
+/// The longest latency budget: a round trip longer than 10 s is not a latency budget.
+const MAX_LATENCY_BUDGET: Duration = Duration::from_secs(10);
 /// Every request of the busiest journey for a year is about 3·10¹⁶.
 const MAX_STRANDED_PER_YEAR: f64 = 1e18;
 
@@ -59,6 +61,8 @@ const STATELESS_KEYS: &[&str] = &[
     "degraded_floor",
     "max_instance_share",
     "base_on_spot",
+    "users",
+    "client_latency_budget",
 ];
 const STORE_KEYS: &[&str] = &[
     "anti_affinity",
@@ -1071,8 +1075,10 @@ impl Validator<'_, '_> {
         }
 
         let mut depends_on = BTreeMap::new();
-        for (dep, strength) in &s.depends_on {
+        let mut latency_budget = BTreeMap::new();
+        for (dep, raw_dep) in &s.depends_on {
             let dp = p.join("depends_on").join(dep);
+            let strength = raw_dep.strength();
             if dep == name {
                 self.err_key(
                     Code::SelfDependency,
@@ -1088,8 +1094,37 @@ impl Validator<'_, '_> {
                 )
                 .help = Some(help);
             }
-            if let Some(st) = self.word::<Strength>(&dp, strength, "dependency strength") {
-                depends_on.insert(dep.clone(), st);
+            let strength_path = match raw_dep {
+                RawDependency::Strength(_) => dp.clone(),
+                RawDependency::Table(_) => dp.join("strength"),
+            };
+            let Some(st) = self.word::<Strength>(&strength_path, strength, "dependency strength")
+            else {
+                continue;
+            };
+            depends_on.insert(dep.clone(), st);
+            let bp = dp.join("latency_budget");
+            if let Some(b) = self.duration(&bp, raw_dep.latency_budget()) {
+                if st != Strength::Hard {
+                    self.err(
+                        Code::LatencyBudgetMisplaced,
+                        &bp,
+                        format!("latency_budget applies to hard dependencies; `{dep}` is a {st} one, whose calls the plan does not place"),
+                    )
+                    .help = Some("drop latency_budget, or make the dependency hard".into());
+                } else if b > MAX_LATENCY_BUDGET {
+                    self.err(
+                        Code::LatencyBudgetMisplaced,
+                        &bp,
+                        format!(
+                            "latency_budget is at most {}, got {}",
+                            crate::duration::format(MAX_LATENCY_BUDGET),
+                            crate::duration::format(b)
+                        ),
+                    );
+                } else {
+                    latency_budget.insert(dep.clone(), b);
+                }
             }
         }
 
@@ -1160,6 +1195,7 @@ impl Validator<'_, '_> {
             families,
             arch,
             depends_on,
+            latency_budget,
             slo,
             tags: self.tags(&p.join("tags"), &s.tags),
             purchase: self.purchase(&p.join("purchase"), s.purchase.as_ref()),
@@ -1323,6 +1359,31 @@ impl Validator<'_, '_> {
                 format!("max_instance_share is the largest share of the fleet's capacity one instance may carry, in (0, 1], got {}", crate::input::number(max_instance_share)),
             );
         }
+        let users = self.users(p, &s.users);
+        let client_latency_budget = self.duration(
+            &p.join("client_latency_budget"),
+            s.client_latency_budget.as_ref(),
+        );
+        if let Some(b) = client_latency_budget {
+            if s.users.is_empty() {
+                self.err(
+                    Code::LatencyBudgetMisplaced,
+                    &p.join("client_latency_budget"),
+                    "client_latency_budget bounds how far users are served from, and the service states no `users`",
+                )
+                .help = Some("add `users` (the share of the peak near each region), or drop client_latency_budget".into());
+            } else if b > MAX_LATENCY_BUDGET {
+                self.err(
+                    Code::LatencyBudgetMisplaced,
+                    &p.join("client_latency_budget"),
+                    format!(
+                        "client_latency_budget is at most {}, got {}",
+                        crate::duration::format(MAX_LATENCY_BUDGET),
+                        crate::duration::format(b)
+                    ),
+                );
+            }
+        }
         let (profile_name, profile) = profile?;
         if missing {
             return None;
@@ -1365,7 +1426,46 @@ impl Validator<'_, '_> {
             degraded_floor,
             max_instance_share,
             base_on_spot: s.base_on_spot.unwrap_or(false),
+            users,
+            client_latency_budget,
         })
+    }
+
+    /// A fleet's `users`: regions of the catalog, each share in (0, 1], adding up to 1.
+    fn users(&mut self, p: &KeyPath, raw: &BTreeMap<String, f64>) -> BTreeMap<String, f64> {
+        let mut out = BTreeMap::new();
+        let up = p.join("users");
+        for (region, share) in raw {
+            let rp = up.join(region);
+            if !self.region(&rp, region, None) {
+                continue;
+            }
+            if !(*share > 0.0 && *share <= 1.0) {
+                self.err(
+                    Code::UsersInvalid,
+                    &rp,
+                    format!(
+                        "a share of users is a fraction of the peak in (0, 1], got {}",
+                        crate::input::number(*share)
+                    ),
+                );
+                continue;
+            }
+            out.insert(region.clone(), *share);
+        }
+        let total: f64 = raw.values().sum();
+        if out.len() == raw.len() && !raw.is_empty() && (total - 1.0).abs() > 1e-6 {
+            self.err(
+                Code::UsersInvalid,
+                &up,
+                format!(
+                    "the shares of users add up to {}, not 1",
+                    crate::input::number((total * 1e6).round() / 1e6)
+                ),
+            )
+            .help = Some("give each region the share of the peak whose users are nearest it, so they add up to 1".into());
+        }
+        out
     }
 
     fn profile(&mut self, p: &KeyPath, raw: Option<&RawProfile>) -> Option<(String, [f64; 24])> {
@@ -2206,6 +2306,8 @@ fn present_keys(s: &RawService) -> Vec<&'static str> {
     add("degraded_floor", s.degraded_floor.is_some());
     add("max_instance_share", s.max_instance_share.is_some());
     add("base_on_spot", s.base_on_spot.is_some());
+    add("users", !s.users.is_empty());
+    add("client_latency_budget", s.client_latency_budget.is_some());
     add("anti_affinity", s.anti_affinity.is_some());
     add("consistency", s.consistency.is_some());
     add("replicas", s.replicas.is_some());
@@ -2220,7 +2322,7 @@ fn present_keys(s: &RawService) -> Vec<&'static str> {
 
 fn kind_help(kind: Kind) -> String {
     match kind {
-        Kind::Stateless => "stateless services take peak_vcpu, peak_memory_gib, peak_connections, connections_per_vcpu, profile, flash_crowd, max_spot_share, degraded_floor, max_instance_share and base_on_spot".into(),
+        Kind::Stateless => "stateless services take peak_vcpu, peak_memory_gib, peak_connections, connections_per_vcpu, profile, flash_crowd, max_spot_share, degraded_floor, max_instance_share, base_on_spot, users and client_latency_budget".into(),
         Kind::Quorum => "quorum groups take replicas, replica_vcpu, replica_memory_gib, commit_latency_budget, write_gb_per_day, anti_affinity and consistency".into(),
         Kind::Replicated => "replicated stores take replicas, replica_vcpu, replica_memory_gib, replication_lag, failover, write_gb_per_day, anti_affinity and consistency".into(),
     }

@@ -53,19 +53,26 @@ pub(crate) fn tighten(
                 Some((name.as_str(), svc, specs.get(name)?.clone(), warm.get(name)))
             })
             .collect();
-        let mut better = Vec::new();
-        for ((name, ..), result) in jobs.iter().zip(service::plan_services(&exact_ctx, &jobs)) {
-            if let Ok((sp, _)) = result {
-                if sp.monthly_usd < plan.services[*name].monthly_usd {
-                    better.push((name.to_string(), sp));
+        // Taken as a whole: a service solved again may move, and the services that
+        // depend on it follow, so the new plans only make sense together.
+        let mut better = plan.services.clone();
+        let mut solved_specs = Vec::new();
+        let mut complete = true;
+        for solved in service::plan_services(&exact_ctx, jobs, &plan.services, Some(&*specs)) {
+            match solved.result {
+                Ok((sp, _)) => {
+                    better.insert(solved.name.to_string(), sp);
+                    solved_specs.push((solved.name.to_string(), solved.spec));
                 }
+                Err(_) => complete = false,
             }
         }
-        if !better.is_empty() {
-            let mut services = std::mem::take(&mut plan.services);
-            for (name, sp) in better {
-                services.insert(name, sp);
-            }
+        let total = |s: &BTreeMap<String, ServicePlan>| -> Decimal {
+            s.values().map(|sp| sp.monthly_usd).sum()
+        };
+        if complete && total(&better) < total(&plan.services) {
+            specs.extend(solved_specs);
+            let services = better;
             plan = assemble(t, ctx.catalog, ctx.options, services, start);
             if let (Some(assess), None) = (assessor, &ctx.options.level) {
                 plan = escalate::meet_availability(ctx, assess, specs, plan, start)?;

@@ -1,15 +1,15 @@
 //! The plan document: services' plans assembled into a [`Plan`] with its id, cost
 //! breakdown, budget figures and the summary of every solve.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::time::Instant;
 
 use faultline_models::catalog::Catalog;
 use faultline_models::cost::usd;
-use faultline_models::deployment::Role;
+use faultline_models::locality;
 use faultline_models::plan::{
-    sha256_hex, Budget, CostBreakdown, CrossRegionCall, Layer, Plan, PlanInputs, ServicePlan,
-    SolveInfo, PLAN_FORMAT_VERSION,
+    sha256_hex, Budget, CostBreakdown, CrossRegionCall, Plan, PlanInputs, ServicePlan, SolveInfo,
+    PLAN_FORMAT_VERSION,
 };
 use faultline_models::topology::{Strength, Topology};
 use rust_decimal::Decimal;
@@ -77,71 +77,43 @@ pub(crate) fn assemble(
 }
 
 /// For every service and hard dependency, the regions the service serves from where
-/// the dependency does not: the call goes to the dependency's nearest serving region
-/// (a replicated store's primary region). Sorted by service, dependency, region.
+/// the dependency does not answer: the call goes to the dependency's nearest region
+/// that answers (`locality::answers_in`). Sorted by service, dependency, region.
 fn cross_region_calls(
     t: &Topology,
     catalog: &Catalog,
     services: &BTreeMap<String, ServicePlan>,
 ) -> BTreeMap<String, Vec<CrossRegionCall>> {
-    let serving = |sp: &ServicePlan| -> BTreeSet<String> {
-        let primary: BTreeSet<String> = sp
-            .instances
-            .iter()
-            .filter(|l| l.role == Role::Primary)
-            .map(|l| l.region.clone())
-            .collect();
-        if !primary.is_empty() {
-            return primary;
-        }
-        sp.instances
-            .iter()
-            .filter(|l| l.layer != Layer::Standby)
-            .map(|l| l.region.clone())
-            .collect()
-    };
     let mut out = BTreeMap::new();
     for (name, svc) in &t.services {
         let Some(sp) = services.get(name) else {
             continue;
         };
-        let from: BTreeSet<String> = sp
-            .instances
-            .iter()
-            .filter(|l| l.layer != Layer::Standby)
-            .map(|l| l.region.clone())
-            .collect();
         let mut calls = Vec::new();
         for (dep, strength) in &svc.depends_on {
-            if *strength != Strength::Hard {
-                continue;
-            }
-            let Some(dp) = services.get(dep) else {
+            let Some(dp) = services.get(dep).filter(|_| *strength == Strength::Hard) else {
                 continue;
             };
-            let to = serving(dp);
-            for r in &from {
-                if to.contains(r) {
+            let to = locality::answers_in(dp);
+            for r in locality::serves_from(sp) {
+                if to.contains(&r) {
                     continue;
                 }
-                let nearest = to.iter().map(|x| (catalog.rtt_ms(r, x), x)).min_by(|a, b| {
-                    a.0.unwrap_or(f64::INFINITY)
-                        .total_cmp(&b.0.unwrap_or(f64::INFINITY))
-                        .then(a.1.cmp(b.1))
-                });
-                if let Some((rtt_ms, x)) = nearest {
+                let near = locality::nearest(catalog, &r, &to);
+                let to_region = near
+                    .map(|n| n.0.clone())
+                    .or_else(|| to.iter().next().cloned());
+                if let Some(to_region) = to_region {
                     calls.push(CrossRegionCall {
                         dependency: dep.clone(),
                         from_region: r.clone(),
-                        to_region: x.clone(),
-                        rtt_ms,
+                        to_region,
+                        rtt_ms: near.map(|n| n.1),
                     });
                 }
             }
         }
-        if !calls.is_empty() {
-            out.insert(name.clone(), calls);
-        }
+        out.insert(name.clone(), calls);
     }
     out
 }

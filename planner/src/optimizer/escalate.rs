@@ -330,9 +330,25 @@ pub(crate) fn meet_availability(
             jobs.push((key.as_str(), svc, next, None));
             whys.push(why);
         }
-        let results = service::plan_services(ctx, &jobs);
-        for (((name, _, next, _), why), result) in jobs.into_iter().zip(whys).zip(results) {
-            match result {
+        let stepped = jobs.len();
+        let results = service::plan_services(ctx, jobs, &plan.services, Some(&*specs));
+        let mut whys = whys.into_iter();
+        let mut followers = Vec::new();
+        for (i, solved) in results.into_iter().enumerate() {
+            let (name, next) = (solved.name, solved.spec);
+            if i >= stepped {
+                // A service that follows a dependency the step moved.
+                match solved.result {
+                    Ok((sp, _)) => {
+                        plan.services.insert(name.to_string(), sp);
+                        specs.insert(name.to_string(), next);
+                    }
+                    Err(mut c) => followers.append(&mut c),
+                }
+                continue;
+            }
+            let why = whys.next().unwrap_or_default();
+            match solved.result {
                 Ok((sp, _)) => {
                     plan.services.insert(name.to_string(), sp);
                     specs.insert(name.to_string(), next);
@@ -358,6 +374,11 @@ pub(crate) fn meet_availability(
                     specs.insert(name.to_string(), blocked);
                 }
             }
+        }
+        if !followers.is_empty() {
+            return Err(Infeasible {
+                conflicts: followers,
+            });
         }
         let services = std::mem::take(&mut plan.services);
         plan = assemble(t, ctx.catalog, ctx.options, services, start);

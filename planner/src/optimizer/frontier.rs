@@ -18,6 +18,7 @@ use std::time::Instant;
 use faultline_models::catalog::Catalog;
 use faultline_models::cost::Pricing;
 use faultline_models::deployment::{DrPattern, Words};
+use faultline_models::locality;
 use faultline_models::plan::{
     Frontier, FrontierLevel, FrontierTarget, LevelService, MarginalCost, Plan, ServicePlan,
 };
@@ -119,11 +120,11 @@ pub fn run(
                 )
             })
             .collect();
-        let results = service::plan_services(&ctx, &jobs);
         let mut here = BTreeMap::new();
         let mut next_warm = BTreeMap::new();
-        for ((n, ..), r) in jobs.iter().zip(results) {
-            let r = match r {
+        for solved in service::plan_services(&ctx, jobs, &BTreeMap::new(), None) {
+            let n = solved.name;
+            let r = match solved.result {
                 Ok((sp, w)) => {
                     next_warm.insert(n.to_string(), w);
                     Ok(sp)
@@ -138,10 +139,33 @@ pub fn run(
         }
         // A stricter level's plan meets this level's requirements: never pay more here.
         if let Some(above) = solved[i + 1..].iter().flatten().next() {
-            for (n, r) in here.iter_mut() {
+            let mut swapped = here.clone();
+            for (n, r) in swapped.iter_mut() {
                 if let (Ok(mine), Some(Ok(theirs))) = (r.as_ref(), above.get(n)) {
                     if theirs.monthly_usd < mine.monthly_usd {
                         *r = Ok(theirs.clone());
+                    }
+                }
+            }
+            // Service by service, unless a swapped dependency leaves a service calling
+            // it from too far; then the cheaper of the two levels as a whole.
+            let ok = |m: &BTreeMap<String, Result<ServicePlan, String>>| -> BTreeMap<String, ServicePlan> {
+                m.iter()
+                    .filter_map(|(n, r)| Some((n.clone(), r.as_ref().ok()?.clone())))
+                    .collect()
+            };
+            let catalog = ctx.pricing.catalog();
+            if locality::violations(t, catalog, &ok(&swapped)).is_empty() {
+                here = swapped;
+            } else {
+                let total = |m: &BTreeMap<String, Result<ServicePlan, String>>| -> Option<Decimal> {
+                    m.values()
+                        .map(|r| r.as_ref().ok().map(|sp| sp.monthly_usd))
+                        .sum()
+                };
+                if let (Some(a), Some(h)) = (total(above), total(&here)) {
+                    if a < h {
+                        here = above.clone();
                     }
                 }
             }
@@ -338,7 +362,7 @@ fn marginal_costs(ctx: &Ctx<'_>, plan: &Plan) -> Vec<MarginalCost> {
         .iter()
         .map(|(n, r, _, _, with)| (n.clone(), r.clone(), *with))
         .collect();
-    let results = service::plan_services(ctx, &jobs);
+    let results = service::plan_each(ctx, &jobs, &plan.services);
     what.into_iter()
         .zip(results)
         .map(|((service, requirement, with), r)| match r {

@@ -1,8 +1,9 @@
 //! The cost optimizer: finds the cheapest deployment that meets every service's SLO
-//! and the topology's constraints. Services are independent except for the budget cap,
-//! so each is solved on its own — stateless fleets as MILPs, stores by exact placement
-//! enumeration — and the cap is checked on the sum (the sum of per-service minima is
-//! the joint minimum). `docs/cost-model.md` states the formulation.
+//! and the topology's constraints. Services are independent except for the budget cap
+//! and where their hard dependencies answer, so each is solved on its own — stateless
+//! fleets as MILPs, stores by exact placement enumeration — in waves along hard
+//! dependencies (`service::plan_services`), and the cap is checked on the sum.
+//! `docs/cost-model.md` states the formulation.
 //!
 //! Data flows one way through the files: `spec` (what a service must meet) →
 //! `fleet/` and `store/` (designs, through `dr` for the recovery pattern) → `service`
@@ -92,11 +93,12 @@ pub fn plan_with(
     let mut services = BTreeMap::new();
     let mut warm = BTreeMap::new();
     let mut conflicts = Vec::new();
-    for ((name, ..), result) in jobs.iter().zip(service::plan_services(&ctx, &jobs)) {
-        match result {
+    for solved in service::plan_services(&ctx, jobs, &BTreeMap::new(), None) {
+        match solved.result {
             Ok((sp, w)) => {
-                services.insert(name.to_string(), sp);
-                warm.insert(name.to_string(), w);
+                services.insert(solved.name.to_string(), sp);
+                warm.insert(solved.name.to_string(), w);
+                specs.insert(solved.name.to_string(), solved.spec);
             }
             Err(mut c) => conflicts.append(&mut c),
         }
@@ -112,6 +114,18 @@ pub fn plan_with(
         if plan.monthly_usd > cap {
             plan = budget::tighten(&ctx, assessor, &mut specs, &warm, plan, cap, start)?;
         }
+    }
+    // The independent check of where calls go, on the plan as a whole.
+    let far =
+        faultline_models::locality::violations(topology, ctx.pricing.catalog(), &plan.services);
+    if !far.is_empty() {
+        return Err(Infeasible {
+            conflicts: vec![Conflict::system(format!(
+                "internal error: the plan found fails the independent check: {}",
+                far.join("; ")
+            ))
+            .code(faultline_models::diag::Code::InternalCheck)],
+        });
     }
     // Owned commitments pay for part of the planned capacity: applied last, to the plan
     // as it stands, so they never change which capacity is planned.

@@ -11,8 +11,10 @@ use faultline_models::deployment::{
     CapacityGroup, DrPattern, Purchase, Role, ServiceDeployment, Words,
 };
 use faultline_models::diag::Code;
-use faultline_models::plan::{Binding, CostBreakdown, DrOption, InstanceLine, Layer, ServicePlan};
-use faultline_models::topology::{Consistency, Demand, Disruption, Kind, Service};
+use faultline_models::plan::{
+    Binding, Constraint, CostBreakdown, DrOption, InstanceLine, Layer, ServicePlan,
+};
+use faultline_models::topology::{Consistency, Demand, Disruption, Kind, Service, Strength};
 use rust_decimal::Decimal;
 
 use super::context::Ctx;
@@ -21,18 +23,168 @@ use super::explain::Conflict;
 use super::fleet::Warm;
 use super::spec::Spec;
 use super::{fleet, store, verify};
-use faultline_models::parallel;
+use faultline_models::{locality, parallel};
 
 /// One service to plan: its name, definition, requirements and a warm start.
 pub(crate) type Job<'a> = (&'a str, &'a Service, Spec, Option<&'a Warm>);
 
-/// Plans services in parallel; results in the jobs' order.
-pub(crate) fn plan_services(
+/// One service's solve: the spec it was solved under (with the regions its hard
+/// dependencies left it) and its plan, or why there is none.
+pub(crate) struct Solved<'a> {
+    pub name: &'a str,
+    pub spec: Spec,
+    pub result: Result<(ServicePlan, Warm), Vec<Conflict>>,
+}
+
+/// Plans the jobs, dependencies before the services that depend on them (each wave in
+/// parallel): a service serves only from regions where its hard dependencies answer
+/// within their latency budgets (`locality::allowed_by_dependencies`), as they were
+/// just planned or, for services not among the jobs, as `placed` has them.
+///
+/// With `follow` (the specs every placed service was solved under), a placed service
+/// whose allowed regions change because a dependency moved is solved again with its
+/// spec, and returned after the jobs. Results: the jobs' order, then those.
+pub(crate) fn plan_services<'a>(
+    ctx: &Ctx<'a>,
+    jobs: Vec<Job<'a>>,
+    placed: &BTreeMap<String, ServicePlan>,
+    follow: Option<&BTreeMap<String, Spec>>,
+) -> Vec<Solved<'a>> {
+    let t: &'a faultline_models::topology::Topology = ctx.topology;
+    let catalog = ctx.pricing.catalog();
+    let mut current = placed.clone();
+    let mut pending: Vec<Job<'a>> = jobs;
+    let mut out: Vec<Solved<'a>> = Vec::new();
+    let mut queued: BTreeSet<&str> = pending.iter().map(|j| j.0).collect();
+    while !pending.is_empty() {
+        let waiting: BTreeSet<&str> = pending.iter().map(|j| j.0).collect();
+        let hard_deps = |name: &str| -> Vec<&str> {
+            t.services.get(name).map_or_else(Vec::new, |s| {
+                s.depends_on
+                    .iter()
+                    .filter(|(_, st)| **st == Strength::Hard)
+                    .map(|(d, _)| d.as_str())
+                    .collect()
+            })
+        };
+        let (mut ready, rest): (Vec<Job<'a>>, Vec<Job<'a>>) = pending.into_iter().partition(|j| {
+            hard_deps(j.0)
+                .iter()
+                .all(|d| *d == j.0 || !waiting.contains(d))
+        });
+        if ready.is_empty() {
+            // A dependency cycle (validation rejects them): plan what is left at once.
+            ready = rest;
+            pending = Vec::new();
+        } else {
+            pending = rest;
+        }
+        for job in &mut ready {
+            job.2.within = locality::allowed_by_dependencies(t, catalog, job.0, &current);
+        }
+        let results = parallel::map(&ready, |(name, svc, spec, warm)| {
+            match too_far(ctx, name, spec, &current) {
+                Some(c) => Err(vec![c]),
+                None => plan_service(ctx, name, svc, spec, *warm),
+            }
+        });
+        let mut moved = Vec::new();
+        for ((name, _, spec, _), result) in ready.into_iter().zip(results) {
+            if let Ok((sp, _)) = &result {
+                let before = current.get(name).map(locality::answers_in);
+                if before.as_ref() != Some(&locality::answers_in(sp)) {
+                    moved.push(name);
+                }
+                current.insert(name.to_string(), sp.clone());
+            }
+            out.push(Solved { name, spec, result });
+        }
+        // Placed services that depend on one that moved follow it.
+        let Some(specs) = follow else { continue };
+        for (dependent, svc) in &t.services {
+            if queued.contains(dependent.as_str())
+                || !moved
+                    .iter()
+                    .any(|m| svc.depends_on.get(*m) == Some(&Strength::Hard))
+            {
+                continue;
+            }
+            let Some(spec) = specs.get(dependent) else {
+                continue;
+            };
+            let now = locality::allowed_by_dependencies(t, catalog, dependent, &current);
+            if now == spec.within {
+                continue;
+            }
+            queued.insert(dependent.as_str());
+            pending.push((dependent.as_str(), svc, spec.clone(), None));
+        }
+    }
+    out
+}
+
+/// Why `name` cannot be planned where its hard dependencies answer: no allowed
+/// region is near enough to all of them, or, for a service that must survive a
+/// region loss, fewer than two are.
+fn too_far(
+    ctx: &Ctx<'_>,
+    name: &str,
+    spec: &Spec,
+    placed: &BTreeMap<String, ServicePlan>,
+) -> Option<Conflict> {
+    let t = ctx.topology;
+    spec.within.as_ref()?;
+    let regions = spec.regions(t, name);
+    let region_loss = spec.survive.contains(&Disruption::Region);
+    if !regions.is_empty() && (!region_loss || regions.len() >= 2) {
+        return None;
+    }
+    let svc = t.services.get(name)?;
+    let mut deps = Vec::new();
+    let mut keys = Vec::new();
+    for (dep, strength) in &svc.depends_on {
+        let Some(dp) = placed.get(dep).filter(|_| *strength == Strength::Hard) else {
+            continue;
+        };
+        let at: Vec<String> = locality::answers_in(dp).into_iter().collect();
+        let budget = svc.latency_budget.get(dep).map_or_else(
+            || "no latency budget".to_string(),
+            |b| format!("latency budget {}", faultline_models::duration::format(*b)),
+        );
+        deps.push(format!("`{dep}` answers in {} ({budget})", at.join(", ")));
+        keys.push(format!("services.{name}.depends_on.{dep}"));
+    }
+    let allowed = t.regions_for(name).join(", ");
+    let what = if regions.is_empty() {
+        format!("none of its regions ({allowed}) is near enough to its hard dependencies")
+    } else {
+        format!(
+            "it must survive a region loss, and only {} of its regions ({allowed}) is near enough to its hard dependencies",
+            regions.join(", ")
+        )
+    };
+    let mut c = Conflict::new(name, format!("{what}: {}", deps.join("; ")))
+        .code(Code::NoPlan)
+        .help("give the dependency a latency budget the regions between them allow (`depends_on.<dependency> = { strength = \"hard\", latency_budget = \"80ms\" }`), or let the dependency serve from the service's regions");
+    for k in keys {
+        c = c.key(k);
+    }
+    Some(c)
+}
+
+/// Plans each job on its own, as if it were the only change to `placed` (the
+/// regions its hard dependencies leave it are read from there); results in the jobs'
+/// order.
+pub(crate) fn plan_each(
     ctx: &Ctx<'_>,
     jobs: &[Job<'_>],
+    placed: &BTreeMap<String, ServicePlan>,
 ) -> Vec<Result<(ServicePlan, Warm), Vec<Conflict>>> {
+    let catalog = ctx.pricing.catalog();
     parallel::map(jobs, |(name, svc, spec, warm)| {
-        plan_service(ctx, name, svc, spec, *warm)
+        let mut spec = spec.clone();
+        spec.within = locality::allowed_by_dependencies(ctx.topology, catalog, name, placed);
+        plan_service(ctx, name, svc, &spec, *warm)
     })
 }
 
@@ -57,6 +209,23 @@ pub(crate) fn plan_service(
     };
     binding.extend(chosen.binding.iter().cloned());
     binding.extend(spec.derived.iter().cloned());
+    if let Some(within) = &spec.within {
+        let all = ctx.topology.regions_for(name);
+        if within.len() < all.len() {
+            let near: Vec<&str> = within.iter().map(String::as_str).collect();
+            binding.push(Binding {
+                constraint: Constraint::Locality,
+                detail: if near.is_empty() {
+                    "no region is near enough to its hard dependencies".into()
+                } else {
+                    format!(
+                        "serves only from {}: where its hard dependencies answer within their latency budgets",
+                        near.join(", ")
+                    )
+                },
+            });
+        }
+    }
     binding.sort();
     binding.dedup();
     let mut survive = spec.survive.clone();

@@ -25,6 +25,9 @@ pub struct Spec {
     /// Allowed regions not to use: a single-region service moved away from them to
     /// reach an availability target.
     pub avoid: BTreeSet<String>,
+    /// The regions where the service's hard dependencies answer within their latency
+    /// budgets, as they were placed when it was solved (`None`: no hard dependency).
+    pub within: Option<BTreeSet<String>>,
     /// A resilience step could not be built; escalation stops here.
     pub blocked: bool,
     /// A store with `consistency = "auto"` is held to the strong design (a quorum):
@@ -39,6 +42,15 @@ pub struct Spec {
 impl Spec {
     /// The regions the service may use under this spec.
     pub fn regions<'t>(&self, t: &'t Topology, name: &str) -> Vec<&'t str> {
+        self.resident(t, name)
+            .into_iter()
+            .filter(|r| self.within.as_ref().is_none_or(|w| w.contains(*r)))
+            .collect()
+    }
+
+    /// The regions residency and availability steps leave the service, before its
+    /// dependencies' locality narrows them.
+    pub fn resident<'t>(&self, t: &'t Topology, name: &str) -> Vec<&'t str> {
         let all = t.regions_for(name);
         if self.survive.contains(&Disruption::Region) {
             return all;
@@ -83,6 +95,7 @@ pub fn spec_for(
             rpo: BTreeMap::new(),
             derived,
             avoid: BTreeSet::new(),
+            within: None,
             blocked: false,
             strong: false,
             basis: Basis {
@@ -156,6 +169,7 @@ pub fn spec_for(
         rpo,
         derived,
         avoid: BTreeSet::new(),
+        within: None,
         blocked: false,
         strong: false,
         basis: Basis::default(),

@@ -558,16 +558,77 @@ fn fleet(
             );
         }
     }
-    // Spot share in nominal vCPU, for the fleet and its base.
-    for (what, keep) in [
+    // Where users are located, each serving region carries the share routed to it:
+    // in normal operation, after a zone or spot-pool loss in it, and after the loss
+    // of another region (active-active); its base layer too.
+    if !f.users.is_empty() {
+        let at: BTreeSet<String> = serving.iter().map(|l| l.region.clone()).collect();
+        let region_loss = sp.deployment.dr == DrPattern::ActiveActive;
+        let carry =
+            |v: &mut Vec<String>, what: &str, keep: &dyn Fn(&InstanceLine) -> bool, factor: f64| {
+                need(v, what, sum(keep), factor);
+                if layered {
+                    let base_only = |l: &InstanceLine| keep(l) && l.layer == Layer::Base;
+                    need(
+                        v,
+                        &format!("{what}, base layer"),
+                        sum(&base_only),
+                        factor * base,
+                    );
+                }
+            };
+        match faultline_models::locality::route(catalog, f, &at, region_loss) {
+            Err(e) => v.push(format!("users: {e}")),
+            Ok(routing) => {
+                for (r, share) in &routing.normal {
+                    let here = |l: &InstanceLine| &l.region == r;
+                    let what = format!("users' share in {r}");
+                    carry(v, &what, &here, f.flash_crowd * share);
+                    for (loss, down) in losses.iter().filter(|(w, _)| !w.starts_with("region ")) {
+                        let kept = |l: &InstanceLine| here(l) && !down(l);
+                        carry(
+                            v,
+                            &format!("{what}, {loss}"),
+                            &kept,
+                            f.degraded_floor * share,
+                        );
+                    }
+                }
+                for (lost, load) in &routing.after_loss {
+                    for (r, share) in load {
+                        let here = |l: &InstanceLine| &l.region == r;
+                        let what = format!("users' share in {r} after a loss of {lost}");
+                        carry(v, &what, &here, f.degraded_floor * share);
+                    }
+                }
+            }
+        }
+    }
+    // Spot share in nominal vCPU, for the fleet and its base; with users, in each
+    // region.
+    let scopes: Vec<Option<String>> = if f.users.is_empty() {
+        vec![None]
+    } else {
+        serving
+            .iter()
+            .map(|l| Some(l.region.clone()))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect()
+    };
+    for ((what, keep), scope) in [
         (
             "fleet",
             &(|_: &InstanceLine| true) as &dyn Fn(&InstanceLine) -> bool,
         ),
         ("base", &|l: &InstanceLine| l.layer == Layer::Base),
-    ] {
+    ]
+    .into_iter()
+    .flat_map(|k| scopes.iter().map(move |s| (k, s)))
+    {
         let (mut spot, mut all) = (0.0, 0.0);
-        for l in serving.iter().filter(|l| keep(l)) {
+        let in_scope = |l: &InstanceLine| scope.as_ref().is_none_or(|r| &l.region == r);
+        for l in serving.iter().filter(|l| keep(l) && in_scope(l)) {
             let c = capacity(pricing, l, false);
             all += c.vcpu;
             if l.purchase == Purchase::Spot {
@@ -607,7 +668,7 @@ fn fleet(
     } else if !standby.is_empty() {
         v.push("standby capacity without a warm standby".into());
     }
-    if sp.deployment.dr != DrPattern::ActiveActive {
+    if sp.deployment.dr != DrPattern::ActiveActive && f.users.is_empty() {
         let main: BTreeSet<&str> = serving.iter().map(|l| l.region.as_str()).collect();
         if main.len() > 1 {
             v.push("a fleet that is not active-active serves from several regions".into());

@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use faultline_models::cost::{region_recovery, Tier, WARM_STANDBY_SHARE};
 use faultline_models::deployment::{DrPattern, Role, Words};
 use faultline_models::diag::Code;
+use faultline_models::locality;
 use faultline_models::plan::{Binding, Constraint, DrOption, Layer, SolveInfo};
 use faultline_models::topology::{Disruption, Fleet, Service};
 use rust_decimal::Decimal;
@@ -45,12 +46,17 @@ pub(crate) fn plan_fleet(
 ) -> Result<Planned, Vec<Conflict>> {
     let t = ctx.topology;
     let allowed = spec.regions(t, name);
+    let resident = spec.resident(t, name);
     let shape = FleetShape::of(&f.profile);
     let demand = FleetDemand::of(f, &shape);
     let mut specs = Vec::new();
     let mut caps = BTreeMap::new();
     let policy = t.purchase_for(name);
-    for r in &allowed {
+    // Every resident region gets its candidates: those near the hard dependencies
+    // serve, and any of them may hold a standby (it serves only after a failover,
+    // when the dependencies have failed over too).
+    let mut standby_specs = Vec::new();
+    for r in &resident {
         let zones = t.zones.get(*r).cloned().unwrap_or_default();
         let all = candidates::priced(svc, &ctx.pricing, r, &zones, &policy);
         let cap = candidates::instance_cap(
@@ -68,7 +74,10 @@ pub(crate) fn plan_fleet(
             spot: candidates::spot_candidates(&priced, &spec.survive, f.max_spot_share),
         };
         if !s.non_spot.is_empty() {
-            specs.push(s);
+            if allowed.contains(r) {
+                specs.push(s.clone());
+            }
+            standby_specs.push(s);
         }
     }
     if specs.is_empty() {
@@ -85,6 +94,18 @@ pub(crate) fn plan_fleet(
     } else {
         specs.clone()
     };
+    // Where users are located, a fleet serves from a set of regions that keeps each
+    // share within its latency budget; otherwise from one region (or, surviving a
+    // region loss, from any of them, pooled).
+    let located = !f.users.is_empty();
+    let sets: Result<Vec<RegionSet>, String> = if located {
+        region_sets(ctx, f, &zone_ok, false)
+    } else {
+        Ok(zone_ok
+            .iter()
+            .map(|s| RegionSet::pooled(vec![s.clone()]))
+            .collect())
+    };
     let order = dr::patterns(spec);
     let mut costs = BTreeMap::new();
     let mut notes = BTreeMap::new();
@@ -97,26 +118,46 @@ pub(crate) fn plan_fleet(
             notes.insert(*p, why);
             continue;
         }
-        let problem = |regions: Vec<RegionSpec>, region_loss: bool| FleetProblem {
-            regions,
+        // A located set's region losses are its regions' failover shares.
+        let problem = |set: &RegionSet, region_loss: bool| FleetProblem {
+            regions: set.regions.clone(),
             shape,
             demand,
             survive: survive.clone(),
-            region_loss,
+            region_loss: region_loss && set.located.is_none(),
             base_on_spot: f.base_on_spot,
+            located: set.located.clone(),
         };
         match p {
             DrPattern::ActiveActive => {
                 if specs.len() < 2 {
-                    notes.insert(
-                        *p,
-                        "needs two allowed regions with a usable instance type".into(),
-                    );
+                    let why = if standby_specs.len() >= 2 {
+                        format!(
+                            "needs two regions near its hard dependencies (within their latency budgets); only {} is",
+                            specs.iter().map(|s| s.region.as_str()).collect::<Vec<_>>().join(", ")
+                        )
+                    } else {
+                        "needs two allowed regions with a usable instance type".into()
+                    };
+                    notes.insert(*p, why);
                     continue;
                 }
-                let pr = problem(specs.clone(), true);
                 let hint = warm.and_then(|w| w.active_active.as_ref());
-                match solve(&pr, &ctx.pricing, &ctx.settings(), hint) {
+                let result = if located {
+                    match region_sets(ctx, f, &specs, true) {
+                        Ok(sets) => best_set(ctx, &sets, &problem, true, &|_| Some(0.0), hint)
+                            .map(|(_, sol)| sol),
+                        Err(why) => {
+                            notes.insert(*p, why.clone());
+                            errors.push(users_conflict(name, &why));
+                            continue;
+                        }
+                    }
+                } else {
+                    let pr = problem(&RegionSet::pooled(specs.clone()), true);
+                    solve(&pr, &ctx.pricing, &ctx.settings(), hint)
+                };
+                match result {
                     Ok(sol) => {
                         found.active_active = Some(sol.hint.clone());
                         let c = fleet_candidate(ctx, *p, sol, None, &caps);
@@ -140,7 +181,7 @@ pub(crate) fn plan_fleet(
                     continue;
                 }
                 let standby = if *p == DrPattern::WarmStandby {
-                    match standbys(ctx, &specs, &demand) {
+                    match standbys(ctx, &standby_specs, &demand) {
                         Ok(s) => Some(s),
                         Err(e) => {
                             notes.insert(*p, e.to_string());
@@ -150,6 +191,14 @@ pub(crate) fn plan_fleet(
                 } else {
                     None
                 };
+                let sets = match &sets {
+                    Ok(s) => s,
+                    Err(why) => {
+                        notes.insert(*p, why.clone());
+                        errors.push(users_conflict(name, why));
+                        continue;
+                    }
+                };
                 let main = match (&standby, &single) {
                     (None, Some(found)) => found.clone(),
                     _ => {
@@ -158,7 +207,7 @@ pub(crate) fn plan_fleet(
                                 None => Some(0.0),
                                 Some(sb) => sb
                                     .iter()
-                                    .filter(|(r, _)| *r != zone_ok[i].region)
+                                    .filter(|(r, _)| !sets[i].has(r))
                                     .map(|(_, s)| s.objective)
                                     .fold(None, |a: Option<f64>, x| {
                                         Some(a.map_or(x, |a| a.min(x)))
@@ -166,7 +215,7 @@ pub(crate) fn plan_fleet(
                             }
                         };
                         let hint = warm.and_then(|w| w.single.as_ref());
-                        let result = best_single(ctx, &zone_ok, &problem, &extra, hint);
+                        let result = best_set(ctx, sets, &problem, false, &extra, hint);
                         if standby.is_none() {
                             single = Some(result.clone());
                         }
@@ -180,7 +229,7 @@ pub(crate) fn plan_fleet(
                         }
                         let sb = standby.as_ref().and_then(|sb| {
                             sb.iter()
-                                .filter(|(r, _)| *r != zone_ok[i].region)
+                                .filter(|(r, _)| !sets[i].has(r))
                                 .min_by(|a, b| {
                                     a.1.objective.total_cmp(&b.1.objective).then(a.0.cmp(&b.0))
                                 })
@@ -206,7 +255,7 @@ pub(crate) fn plan_fleet(
         order: &order,
         costs: &costs,
         notes: &notes,
-        residency: (allowed.len() < t.regions.len()).then_some(allowed.as_slice()),
+        residency: (resident.len() < t.regions.len()).then_some(resident.as_slice()),
     };
     let (chosen, report, binding) =
         dr.conclude(name, spec, cands, errors, Tier::Fleet, "stateless fleet")?;
@@ -238,22 +287,124 @@ fn no_types(name: &str, svc: &Service, allowed: &[&str]) -> Conflict {
     .key(format!("constraints.allowed_regions.{name}"))
 }
 
-/// Solves each single-region problem, in order of LP bound, skipping regions whose
-/// bound cannot beat the best plan found (within the gap). The plan's bound is the
-/// smallest over every region, so it holds for the choice of region too.
-fn best_single(
+/// A set of regions a fleet may serve from, with the share of the demand each
+/// carries where users are located.
+#[derive(Debug, Clone)]
+pub(crate) struct RegionSet {
+    pub regions: Vec<RegionSpec>,
+    pub located: Option<model::Located>,
+}
+
+impl RegionSet {
+    fn pooled(regions: Vec<RegionSpec>) -> RegionSet {
+        RegionSet {
+            regions,
+            located: None,
+        }
+    }
+
+    fn has(&self, region: &str) -> bool {
+        self.regions.iter().any(|r| r.region == region)
+    }
+}
+
+/// Every set of `specs` whose routing keeps each share of the fleet's users within its
+/// client latency budget (after any one region's loss too, with `region_loss`) and
+/// gives every region of the set a share to carry, with those shares; or why none does.
+fn region_sets(
     ctx: &Ctx<'_>,
+    f: &Fleet,
     specs: &[RegionSpec],
-    problem: &dyn Fn(Vec<RegionSpec>, bool) -> FleetProblem,
+    region_loss: bool,
+) -> Result<Vec<RegionSet>, String> {
+    let catalog = ctx.pricing.catalog();
+    let n = specs.len().min(MAX_LOCATED_REGIONS);
+    let mut out = Vec::new();
+    let mut why = None;
+    for mask in 1u32..(1 << n) {
+        let members: Vec<&RegionSpec> = (0..n)
+            .filter(|i| mask & (1 << i) != 0)
+            .map(|i| &specs[i])
+            .collect();
+        if region_loss && members.len() < 2 {
+            continue;
+        }
+        let names: BTreeSet<String> = members.iter().map(|s| s.region.clone()).collect();
+        let routing = match locality::route(catalog, f, &names, region_loss) {
+            Ok(r) => r,
+            Err(e) => {
+                // The reason of the set of every region says most: what even it lacks.
+                if mask == (1 << n) - 1 {
+                    why = Some(e);
+                }
+                continue;
+            }
+        };
+        if routing.has_idle_region() {
+            continue;
+        }
+        let share = |load: &BTreeMap<String, f64>, r: &str| load.get(r).copied().unwrap_or(0.0);
+        let normal = members
+            .iter()
+            .map(|s| share(&routing.normal, &s.region))
+            .collect();
+        let failover = members
+            .iter()
+            .map(|s| {
+                routing
+                    .after_loss
+                    .iter()
+                    .filter(|(lost, _)| **lost != s.region)
+                    .map(|(_, load)| share(load, &s.region))
+                    .fold(0.0, f64::max)
+            })
+            .collect();
+        out.push(RegionSet {
+            regions: members.into_iter().cloned().collect(),
+            located: Some(model::Located { normal, failover }),
+        });
+    }
+    if out.is_empty() {
+        return Err(why.unwrap_or_else(|| {
+            "no set of its regions serves every share of its users".to_string()
+        }));
+    }
+    Ok(out)
+}
+
+/// The most regions whose sets a located fleet tries (2^n − 1 of them).
+const MAX_LOCATED_REGIONS: usize = 10;
+
+fn users_conflict(name: &str, why: &str) -> Conflict {
+    Conflict::new(
+        name,
+        format!(
+            "no set of its allowed regions serves its users within their latency budget: {why}"
+        ),
+    )
+    .code(Code::NoPlan)
+    .key(format!("services.{name}.client_latency_budget"))
+    .key(format!("services.{name}.users"))
+    .help("raise client_latency_budget, or add a candidate region near those users")
+}
+
+/// Solves each set's problem, in order of LP bound, skipping sets whose bound cannot
+/// beat the best plan found (within the gap). The plan's bound is the smallest over
+/// every set, so it holds for the choice of set too.
+fn best_set(
+    ctx: &Ctx<'_>,
+    sets: &[RegionSet],
+    problem: &dyn Fn(&RegionSet, bool) -> FleetProblem,
+    region_loss: bool,
     extra: &dyn Fn(usize) -> Option<f64>,
     hint: Option<&Hint>,
 ) -> Result<(usize, FleetSolution), SolveError> {
     let settings = ctx.settings();
     let mut bounds = Vec::new();
     let mut last_err = SolveError::Infeasible;
-    for (i, s) in specs.iter().enumerate() {
+    for (i, s) in sets.iter().enumerate() {
         let Some(x) = extra(i) else { continue };
-        let pr = problem(vec![s.clone()], false);
+        let pr = problem(s, region_loss);
         match backend::lp_bound(&pr.build().model) {
             Ok(lp) => bounds.push((lp + x, i, x)),
             Err(e) => last_err = e,
@@ -262,6 +413,7 @@ fn best_single(
     bounds.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
     let mut best: Option<(f64, usize, FleetSolution)> = None;
     let mut floor = f64::INFINITY;
+    let mut parts = BTreeMap::new();
     let mut milps = 0;
     let mut worst = SolveStatus::Optimal;
     for (total_bound, i, x) in bounds {
@@ -271,8 +423,12 @@ fn best_single(
                 continue;
             }
         }
-        let pr = problem(vec![specs[i].clone()], false);
-        match solve(&pr, &ctx.pricing, &settings, hint) {
+        let pr = problem(&sets[i], region_loss);
+        let result = match &pr.located {
+            None => solve(&pr, &ctx.pricing, &settings, hint),
+            Some(l) => by_region(ctx, &pr, l, &mut parts, hint),
+        };
+        match result {
             Ok(sol) => {
                 milps += sol.milps;
                 worst = worst.max(sol.status);
@@ -308,6 +464,56 @@ fn best_single(
     }
 }
 
+/// A located fleet's problem solved as what it is, one problem per region (every row
+/// is about one region): the sum of their plans, objectives and bounds. A region with
+/// the same shares in another set has the same plan, so each is solved once.
+fn by_region(
+    ctx: &Ctx<'_>,
+    pr: &FleetProblem,
+    l: &model::Located,
+    parts: &mut BTreeMap<(String, u64, u64), Result<FleetSolution, SolveError>>,
+    hint: Option<&Hint>,
+) -> Result<FleetSolution, SolveError> {
+    let mut total: Option<FleetSolution> = None;
+    for (ri, r) in pr.regions.iter().enumerate() {
+        let (normal, failover) = (l.normal[ri], l.failover[ri]);
+        let key = (r.region.clone(), normal.to_bits(), failover.to_bits());
+        let part = parts
+            .entry(key)
+            .or_insert_with(|| {
+                let one = FleetProblem {
+                    regions: vec![r.clone()],
+                    located: Some(model::Located {
+                        normal: vec![normal],
+                        failover: vec![failover],
+                    }),
+                    ..pr.clone()
+                };
+                solve(&one, &ctx.pricing, &ctx.settings(), hint)
+            })
+            .clone()?;
+        total = Some(match total {
+            None => part,
+            Some(mut t) => {
+                t.lines.extend(part.lines);
+                t.objective += part.objective;
+                t.best_bound += part.best_bound;
+                t.status = t.status.max(part.status);
+                t.milps += part.milps;
+                t.variables += part.variables;
+                t.constraints += part.constraints;
+                t.binding.extend(part.binding);
+                t.hint.0.extend(part.hint.0);
+                t
+            }
+        });
+    }
+    let mut t = total.ok_or(SolveError::Infeasible)?;
+    t.binding.sort();
+    t.binding.dedup();
+    Ok(t)
+}
+
 /// The cheapest warm standby in each region: `WARM_STANDBY_SHARE` of peak capacity,
 /// always on, no spot.
 fn standbys(
@@ -337,6 +543,7 @@ fn standbys(
             survive: BTreeSet::new(),
             region_loss: false,
             base_on_spot: false,
+            located: None,
         };
         let mut sol = solve(&pr, &ctx.pricing, &ctx.settings(), None)?;
         for l in &mut sol.lines {

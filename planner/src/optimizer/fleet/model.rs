@@ -127,6 +127,20 @@ pub struct FleetProblem {
     /// The always-on base layer may run on spot (`base_on_spot`); otherwise only the
     /// autoscaled layer may.
     pub base_on_spot: bool,
+    /// Where the users are: each region's share of the demand, which it must carry
+    /// itself (`None`: the fleet's capacity is pooled over its regions).
+    pub located: Option<Located>,
+}
+
+/// The share of the demand each region of a [`FleetProblem`] carries (by index), as
+/// `locality::route` assigns users to the nearest serving region: in normal operation,
+/// and the most it takes after the loss of any other region (0 when no region loss
+/// is survived). Every row of a located fleet is about one region, so its problem is
+/// the sum of one problem per region.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Located {
+    pub normal: Vec<f64>,
+    pub failover: Vec<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -307,16 +321,38 @@ impl FleetProblem {
         } else {
             (Constraint::Demand, "peak hour".to_string())
         };
-        b.cover(&d, &|_| true, d.flash, label, &what, None);
-        if layered {
+        // Each share of the demand, with the columns that carry it: the whole fleet,
+        // or where users are located, each region for its own share.
+        let shares: Vec<(Option<usize>, f64, String)> = match &self.located {
+            None => vec![(None, 1.0, String::new())],
+            Some(l) => l
+                .normal
+                .iter()
+                .enumerate()
+                .filter(|(_, share)| **share > 0.0)
+                .map(|(ri, share)| (Some(ri), *share, self.share_label(ri, *share)))
+                .collect(),
+        };
+        let in_region = |c: &Column, r: Option<usize>| r.is_none_or(|r| c.region == r);
+        for (r, share, at) in &shares {
             b.cover(
                 &d,
-                &|c| c.layer == Layer::Base,
-                d.flash * base,
-                Constraint::BaseLayer,
-                &format!("always-on base ({:.0}% of peak)", base * 100.0),
+                &|c| in_region(c, *r),
+                d.flash * share,
+                label,
+                &format!("{what}{at}"),
                 None,
             );
+            if layered {
+                b.cover(
+                    &d,
+                    &|c| in_region(c, *r) && c.layer == Layer::Base,
+                    d.flash * base * share,
+                    Constraint::BaseLayer,
+                    &format!("always-on base ({:.0}% of peak){at}", base * 100.0),
+                    None,
+                );
+            }
         }
         for s in self.scenarios(&columns) {
             let down = |c: &Column| s.takes_down(&self.group_of(c));
@@ -337,23 +373,49 @@ impl FleetProblem {
                 String::new()
             };
             let first = b.model.rows.len();
-            b.cover(
-                &d,
-                &|c| !down(c),
-                d.floor,
-                kind,
-                &format!("{s}{floor}"),
-                group.clone(),
-            );
-            if layered {
+            // Where users are located, a loss in a region is carried by that region's
+            // own capacity, and a region's loss by the regions its users move to.
+            let carried: Vec<(Option<usize>, f64, String, Option<String>)> = match &self.located {
+                None => vec![(None, 1.0, String::new(), group.clone())],
+                Some(l) => match &s {
+                    Scenario::ZoneLoss { region, .. } | Scenario::SpotReclaim { region, .. } => {
+                        self.regions
+                            .iter()
+                            .position(|r| &r.region == region)
+                            .filter(|i| l.normal.get(*i).is_some_and(|x| *x > 0.0))
+                            .map(|i| {
+                                (
+                                    Some(i),
+                                    l.normal[i],
+                                    self.share_label(i, l.normal[i]),
+                                    group.clone(),
+                                )
+                            })
+                            .into_iter()
+                            .collect()
+                    }
+                    _ => vec![(None, 1.0, String::new(), group.clone())],
+                },
+            };
+            for (r, share, at, group) in carried {
                 b.cover(
                     &d,
-                    &|c| !down(c) && c.layer == Layer::Base,
-                    d.floor * base,
-                    Constraint::BaseLayer,
-                    &format!("{s}, base layer"),
-                    group.map(|g| format!("{g}:base")),
+                    &|c| in_region(c, r) && !down(c),
+                    d.floor * share,
+                    kind,
+                    &format!("{s}{floor}{at}"),
+                    group.clone(),
                 );
+                if layered {
+                    b.cover(
+                        &d,
+                        &|c| in_region(c, r) && !down(c) && c.layer == Layer::Base,
+                        d.floor * base * share,
+                        Constraint::BaseLayer,
+                        &format!("{s}, base layer{at}"),
+                        group.map(|g| format!("{g}:base")),
+                    );
+                }
             }
             if lazy {
                 for r in &mut b.model.rows[first..] {
@@ -361,9 +423,56 @@ impl FleetProblem {
                 }
             }
         }
+        // A located fleet's region takes the users of another region it loses: the most
+        // any one loss sends it.
+        if let Some(l) = &self.located {
+            let floor = if d.floor < 1.0 {
+                format!(" × floor {}", d.floor)
+            } else {
+                String::new()
+            };
+            for (ri, share) in l.failover.iter().enumerate() {
+                if *share <= 0.0 {
+                    continue;
+                }
+                let at = self.share_label(ri, *share);
+                b.cover(
+                    &d,
+                    &|c| c.region == ri,
+                    d.floor * share,
+                    Constraint::RegionLoss,
+                    &format!("another region lost{floor}{at}"),
+                    None,
+                );
+                if layered {
+                    b.cover(
+                        &d,
+                        &|c| c.region == ri && c.layer == Layer::Base,
+                        d.floor * base * share,
+                        Constraint::BaseLayer,
+                        &format!("another region lost, base layer{at}"),
+                        None,
+                    );
+                }
+            }
+        }
         // Spot share, in nominal vCPU, for the whole fleet and for the base layer alone
-        // (so it holds at every hour as the peak layer scales).
-        if self.spot_allowed() && columns.iter().any(|c| c.purchase == Purchase::Spot) {
+        // (so it holds at every hour as the peak layer scales); a located fleet's in
+        // each region, for the users that region serves.
+        let spot_scopes: Vec<(Option<usize>, String)> = match &self.located {
+            None => vec![(None, String::new())],
+            Some(_) => (0..self.regions.len())
+                .map(|ri| (Some(ri), format!(" in {}", self.regions[ri].region)))
+                .collect(),
+        };
+        for (scope, at) in spot_scopes {
+            if !(self.spot_allowed()
+                && columns
+                    .iter()
+                    .any(|c| c.purchase == Purchase::Spot && in_region(c, scope)))
+            {
+                continue;
+            }
             let s = d.spot_share;
             for (layer_only, what) in [(false, "whole fleet"), (true, "base layer")] {
                 if layer_only && !layered {
@@ -372,6 +481,7 @@ impl FleetProblem {
                 let coefs: Vec<(usize, f64)> = columns
                     .iter()
                     .enumerate()
+                    .filter(|(_, c)| in_region(c, scope))
                     .filter(|(_, c)| !layer_only || c.layer == Layer::Base)
                     .map(|(i, c)| {
                         let spot = if c.purchase == Purchase::Spot {
@@ -385,7 +495,7 @@ impl FleetProblem {
                 b.model.leq(coefs, 0.0);
                 b.labels.push(RowLabel {
                     constraint: Some(Constraint::SpotShare),
-                    detail: format!("{what}: spot ≤ {:.0}% of vCPU", s * 100.0),
+                    detail: format!("{what}{at}: spot ≤ {:.0}% of vCPU", s * 100.0),
                 });
             }
         }
@@ -486,6 +596,15 @@ impl FleetProblem {
             labels,
             symmetry_rows,
         }
+    }
+
+    /// How a row names the share of users a region carries.
+    fn share_label(&self, region: usize, share: f64) -> String {
+        format!(
+            " in {} ({}% of users)",
+            self.regions[region].region,
+            round2(share * 100.0)
+        )
     }
 
     /// Groups of columns that are the same line in every zone of a region: the

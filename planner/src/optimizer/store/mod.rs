@@ -214,6 +214,7 @@ fn store_design(
         return Err(conflicts);
     }
     let allowed = spec.regions(t, name);
+    let resident = spec.resident(t, name);
     let mut regions = Vec::new();
     let mut priced_by = Vec::new();
     let policy = t.purchase_for(name);
@@ -451,7 +452,7 @@ fn store_design(
         order: &order,
         costs: &costs,
         notes: &notes,
-        residency: (allowed.len() < t.regions.len()).then_some(allowed.as_slice()),
+        residency: (resident.len() < t.regions.len()).then_some(resident.as_slice()),
     };
     let what = if quorum { "quorum" } else { "store" };
     let (chosen, report, binding) = dr.conclude(name, spec, cands, errors, tier, what)?;
