@@ -490,7 +490,7 @@ pub fn dns(infra: &Infra) -> Option<String> {
         f.blank();
         let how = match rec.routing {
             Routing::Latency => format!(
-                "latency routing across {} (active-active)",
+                "latency routing across {}: each client to its nearest healthy region",
                 rec.endpoints.keys().cloned().collect::<Vec<_>>().join(", ")
             ),
             Routing::Failover => {
