@@ -465,19 +465,28 @@ fn best_set(
 }
 
 /// A located fleet's problem solved as what it is, one problem per region (every row
-/// is about one region): the sum of their plans, objectives and bounds. A region with
-/// the same shares in another set has the same plan, so each is solved once.
+/// is about one region): the sum of their plans, objectives and bounds. The parts
+/// share one MILP's node budget; a region with the same shares and budget in another
+/// set has the same plan, so each is solved once.
 fn by_region(
     ctx: &Ctx<'_>,
     pr: &FleetProblem,
     l: &model::Located,
-    parts: &mut BTreeMap<(String, u64, u64), Result<FleetSolution, SolveError>>,
+    parts: &mut BTreeMap<(String, u64, u64, u64), Result<FleetSolution, SolveError>>,
     hint: Option<&Hint>,
 ) -> Result<FleetSolution, SolveError> {
     let mut total: Option<FleetSolution> = None;
     for (ri, r) in pr.regions.iter().enumerate() {
         let (normal, failover) = (l.normal[ri], l.failover[ri]);
-        let key = (r.region.clone(), normal.to_bits(), failover.to_bits());
+        // The set's parts share one MILP's work budget.
+        let mut settings = ctx.settings();
+        settings.nodes = (settings.nodes / pr.regions.len() as u64).max(1);
+        let key = (
+            r.region.clone(),
+            normal.to_bits(),
+            failover.to_bits(),
+            settings.nodes,
+        );
         let part = parts
             .entry(key)
             .or_insert_with(|| {
@@ -489,7 +498,7 @@ fn by_region(
                     }),
                     ..pr.clone()
                 };
-                solve(&one, &ctx.pricing, &ctx.settings(), hint)
+                solve(&one, &ctx.pricing, &settings, hint)
             })
             .clone()?;
         total = Some(match total {
