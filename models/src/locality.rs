@@ -97,12 +97,27 @@ pub fn allowed_by_dependencies(
     allowed
 }
 
-/// Every hard call of the plan that crosses regions beyond its budget, as sentences.
-pub fn violations(
-    t: &Topology,
+/// A hard call that leaves its region: the caller serves from `from` and the
+/// dependency does not answer there.
+#[derive(Debug, Clone)]
+pub struct HardCall<'a> {
+    pub service: &'a str,
+    pub dependency: &'a str,
+    pub from: String,
+    /// The regions the dependency answers in.
+    pub to: BTreeSet<String>,
+    /// The nearest of them and its round trip, when the catalog knows one.
+    pub nearest: Option<(String, f64)>,
+    pub budget: Option<Duration>,
+}
+
+/// Every hard call of the plan that leaves its region, by service, dependency and
+/// region.
+pub fn hard_calls<'a>(
+    t: &'a Topology,
     catalog: &Catalog,
     services: &BTreeMap<String, ServicePlan>,
-) -> Vec<String> {
+) -> Vec<HardCall<'a>> {
     let mut out = Vec::new();
     for (name, svc) in &t.services {
         let Some(sp) = services.get(name) else {
@@ -113,20 +128,48 @@ pub fn violations(
                 continue;
             };
             let to = answers_in(dp);
-            let budget = svc.latency_budget.get(dep).copied();
-            for r in serves_from(sp) {
-                let near = nearest(catalog, &r, &to);
-                if !fits(near.map(|n| n.1), budget) {
-                    out.push(format!(
-                        "`{name}` serves from {r}, and its hard dependency `{dep}` answers {} away, over its latency budget of {}",
-                        near.map_or("no known distance".into(), |n| format!("{:.1} ms", n.1)),
-                        budget.map_or("0 ms (the same region)".into(), crate::duration::format)
-                    ));
+            for from in serves_from(sp) {
+                if to.contains(&from) {
+                    continue;
                 }
+                let nearest = nearest(catalog, &from, &to).map(|(r, ms)| (r.clone(), ms));
+                out.push(HardCall {
+                    service: name,
+                    dependency: dep,
+                    from,
+                    to: to.clone(),
+                    nearest,
+                    budget: svc.latency_budget.get(dep).copied(),
+                });
             }
         }
     }
     out
+}
+
+/// Every hard call of the plan that crosses regions beyond its budget, as sentences.
+pub fn violations(
+    t: &Topology,
+    catalog: &Catalog,
+    services: &BTreeMap<String, ServicePlan>,
+) -> Vec<String> {
+    hard_calls(t, catalog, services)
+        .into_iter()
+        .filter(|c| !fits(c.nearest.as_ref().map(|n| n.1), c.budget))
+        .map(|c| {
+            format!(
+                "`{}` serves from {}, and its hard dependency `{}` answers {} away, over its latency budget of {}",
+                c.service,
+                c.from,
+                c.dependency,
+                c.nearest
+                    .as_ref()
+                    .map_or("no known distance".into(), |n| format!("{:.1} ms", n.1)),
+                c.budget
+                    .map_or("0 ms (the same region)".into(), crate::duration::format)
+            )
+        })
+        .collect()
 }
 
 /// How a fleet's users reach a set of serving regions: each share goes to the

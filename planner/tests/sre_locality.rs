@@ -29,24 +29,34 @@ fn cost(p: &Plan, service: &str) -> Decimal {
     p.services[service].monthly_usd
 }
 
-/// `db` may run only in eu-west-1 (dearer than us-east-1); `api` in either.
-fn api_db(budget: Option<&str>) -> String {
-    let dep = match budget {
-        None => "db = \"hard\"".to_string(),
-        Some(b) => format!("db = {{ strength = \"hard\", latency_budget = \"{b}\" }}"),
-    };
+/// `api` (8 vCPU / 16 GiB) in us-east-1 or eu-west-1, with `rest` after it.
+fn api_with(name: &str, rest: &str) -> String {
     format!(
         r#"
 version = 1
 [system]
-name = "near"
+name = "{name}"
 regions = ["us-east-1", "eu-west-1"]
 [services.api]
 kind = "stateless"
 peak_vcpu = 8
 peak_memory_gib = 16
 families = ["m7i"]
-[services.api.depends_on]
+{rest}
+"#
+    )
+}
+
+/// `db` may run only in eu-west-1 (dearer than us-east-1); `api` in either.
+fn api_db(budget: Option<&str>) -> String {
+    let dep = match budget {
+        None => "db = \"hard\"".to_string(),
+        Some(b) => format!("db = {{ strength = \"hard\", latency_budget = \"{b}\" }}"),
+    };
+    api_with(
+        "near",
+        &format!(
+            r#"[services.api.depends_on]
 {dep}
 [services.db]
 kind = "replicated"
@@ -55,27 +65,16 @@ replica_vcpu = 2
 replica_memory_gib = 8
 families = ["m7i"]
 [constraints.allowed_regions]
-db = ["eu-west-1"]
-"#
+db = ["eu-west-1"]"#
+        ),
     )
 }
 
 /// `api` alone (no dependency), in the regions given.
 fn api_alone(regions: &str) -> String {
-    format!(
-        r#"
-version = 1
-[system]
-name = "alone"
-regions = ["us-east-1", "eu-west-1"]
-[services.api]
-kind = "stateless"
-peak_vcpu = 8
-peak_memory_gib = 16
-families = ["m7i"]
-[constraints.allowed_regions]
-api = {regions}
-"#
+    api_with(
+        "alone",
+        &format!("[constraints.allowed_regions]\napi = {regions}"),
     )
 }
 

@@ -214,6 +214,23 @@ impl Validator<'_, '_> {
         }
     }
 
+    /// Whether a latency budget is at most `MAX_LATENCY_BUDGET`; reports it if not.
+    fn budget_in_range(&mut self, path: &KeyPath, b: Duration, key: &str) -> bool {
+        if b <= MAX_LATENCY_BUDGET {
+            return true;
+        }
+        self.err(
+            Code::LatencyBudgetMisplaced,
+            path,
+            format!(
+                "{key} is at most {}, got {}",
+                crate::duration::format(MAX_LATENCY_BUDGET),
+                crate::duration::format(b)
+            ),
+        );
+        false
+    }
+
     fn money(&mut self, path: &KeyPath, value: Option<f64>, what: &str) -> Option<Decimal> {
         let v = value?;
         if !(v > 0.0 && v <= MAX_USD) {
@@ -1112,17 +1129,7 @@ impl Validator<'_, '_> {
                         format!("latency_budget applies to hard dependencies; `{dep}` is a {st} one, whose calls the plan does not place"),
                     )
                     .help = Some("drop latency_budget, or make the dependency hard".into());
-                } else if b > MAX_LATENCY_BUDGET {
-                    self.err(
-                        Code::LatencyBudgetMisplaced,
-                        &bp,
-                        format!(
-                            "latency_budget is at most {}, got {}",
-                            crate::duration::format(MAX_LATENCY_BUDGET),
-                            crate::duration::format(b)
-                        ),
-                    );
-                } else {
+                } else if self.budget_in_range(&bp, b, "latency_budget") {
                     latency_budget.insert(dep.clone(), b);
                 }
             }
@@ -1360,28 +1367,18 @@ impl Validator<'_, '_> {
             );
         }
         let users = self.users(p, &s.users);
-        let client_latency_budget = self.duration(
-            &p.join("client_latency_budget"),
-            s.client_latency_budget.as_ref(),
-        );
+        let cp = p.join("client_latency_budget");
+        let client_latency_budget = self.duration(&cp, s.client_latency_budget.as_ref());
         if let Some(b) = client_latency_budget {
             if s.users.is_empty() {
                 self.err(
                     Code::LatencyBudgetMisplaced,
-                    &p.join("client_latency_budget"),
+                    &cp,
                     "client_latency_budget bounds how far users are served from, and the service states no `users`",
                 )
                 .help = Some("add `users` (the share of the peak near each region), or drop client_latency_budget".into());
-            } else if b > MAX_LATENCY_BUDGET {
-                self.err(
-                    Code::LatencyBudgetMisplaced,
-                    &p.join("client_latency_budget"),
-                    format!(
-                        "client_latency_budget is at most {}, got {}",
-                        crate::duration::format(MAX_LATENCY_BUDGET),
-                        crate::duration::format(b)
-                    ),
-                );
+            } else {
+                self.budget_in_range(&cp, b, "client_latency_budget");
             }
         }
         let (profile_name, profile) = profile?;

@@ -11,7 +11,7 @@ use faultline_models::plan::{
     sha256_hex, Budget, CostBreakdown, CrossRegionCall, Plan, PlanInputs, ServicePlan, SolveInfo,
     PLAN_FORMAT_VERSION,
 };
-use faultline_models::topology::{Strength, Topology};
+use faultline_models::topology::Topology;
 use rust_decimal::Decimal;
 
 use super::backend::rel_gap;
@@ -76,44 +76,34 @@ pub(crate) fn assemble(
     plan
 }
 
-/// For every service and hard dependency, the regions the service serves from where
-/// the dependency does not answer: the call goes to the dependency's nearest region
-/// that answers (`locality::answers_in`). Sorted by service, dependency, region.
+/// For every service, its hard calls that leave their region
+/// (`locality::hard_calls`): each goes to the dependency's nearest region that
+/// answers. Sorted by service, dependency, region; every service has an entry.
 fn cross_region_calls(
     t: &Topology,
     catalog: &Catalog,
     services: &BTreeMap<String, ServicePlan>,
 ) -> BTreeMap<String, Vec<CrossRegionCall>> {
-    let mut out = BTreeMap::new();
-    for (name, svc) in &t.services {
-        let Some(sp) = services.get(name) else {
-            continue;
-        };
-        let mut calls = Vec::new();
-        for (dep, strength) in &svc.depends_on {
-            let Some(dp) = services.get(dep).filter(|_| *strength == Strength::Hard) else {
-                continue;
-            };
-            let to = locality::answers_in(dp);
-            for r in locality::serves_from(sp) {
-                if to.contains(&r) {
-                    continue;
-                }
-                let near = locality::nearest(catalog, &r, &to);
-                let to_region = near
-                    .map(|n| n.0.clone())
-                    .or_else(|| to.iter().next().cloned());
-                if let Some(to_region) = to_region {
-                    calls.push(CrossRegionCall {
-                        dependency: dep.clone(),
-                        from_region: r.clone(),
-                        to_region,
-                        rtt_ms: near.map(|n| n.1),
-                    });
-                }
-            }
+    let mut out: BTreeMap<String, Vec<CrossRegionCall>> = t
+        .services
+        .keys()
+        .filter(|n| services.contains_key(*n))
+        .map(|n| (n.clone(), Vec::new()))
+        .collect();
+    for c in locality::hard_calls(t, catalog, services) {
+        let to_region = c
+            .nearest
+            .as_ref()
+            .map(|n| n.0.clone())
+            .or_else(|| c.to.iter().next().cloned());
+        if let (Some(to_region), Some(calls)) = (to_region, out.get_mut(c.service)) {
+            calls.push(CrossRegionCall {
+                dependency: c.dependency.to_string(),
+                from_region: c.from,
+                to_region,
+                rtt_ms: c.nearest.map(|n| n.1),
+            });
         }
-        out.insert(name.clone(), calls);
     }
     out
 }

@@ -475,12 +475,12 @@ fn by_region(
     parts: &mut BTreeMap<(String, u64, u64, u64), Result<FleetSolution, SolveError>>,
     hint: Option<&Hint>,
 ) -> Result<FleetSolution, SolveError> {
+    // The set's parts share one MILP's work budget.
+    let mut settings = ctx.settings();
+    settings.nodes = (settings.nodes / pr.regions.len() as u64).max(1);
     let mut total: Option<FleetSolution> = None;
     for (ri, r) in pr.regions.iter().enumerate() {
         let (normal, failover) = (l.normal[ri], l.failover[ri]);
-        // The set's parts share one MILP's work budget.
-        let mut settings = ctx.settings();
-        settings.nodes = (settings.nodes / pr.regions.len() as u64).max(1);
         let key = (
             r.region.clone(),
             normal.to_bits(),

@@ -354,6 +354,12 @@ impl FleetProblem {
                 );
             }
         }
+        // How a row after a failure names the floor it keeps.
+        let floor = if d.floor < 1.0 {
+            format!(" × floor {}", d.floor)
+        } else {
+            String::new()
+        };
         for s in self.scenarios(&columns) {
             let down = |c: &Column| s.takes_down(&self.group_of(c));
             let (kind, group, lazy) = match &s {
@@ -366,11 +372,6 @@ impl FleetProblem {
                 // One row per pool, binding only where the pool is used: the native
                 // solver adds them when a point violates them.
                 _ => (Constraint::SpotLoss, None, true),
-            };
-            let floor = if d.floor < 1.0 {
-                format!(" × floor {}", d.floor)
-            } else {
-                String::new()
             };
             let first = b.model.rows.len();
             // Where users are located, a loss in a region is carried by that region's
@@ -426,11 +427,6 @@ impl FleetProblem {
         // A located fleet's region takes the users of another region it loses: the most
         // any one loss sends it.
         if let Some(l) = &self.located {
-            let floor = if d.floor < 1.0 {
-                format!(" × floor {}", d.floor)
-            } else {
-                String::new()
-            };
             for (ri, share) in l.failover.iter().enumerate() {
                 if *share <= 0.0 {
                     continue;
