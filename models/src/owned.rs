@@ -39,10 +39,64 @@ fn exact_monthly(l: &crate::plan::InstanceLine) -> Decimal {
     l.usd_per_hour * Decimal::from(l.count) * Decimal::from(HOURS_PER_MONTH) * l.running_fraction
 }
 
-fn family_of(instance_type: &str) -> &str {
+/// The family of an instance type: the part of its name before the dot.
+pub fn family_of(instance_type: &str) -> &str {
     instance_type
         .split_once('.')
         .map_or(instance_type, |(f, _)| f)
+}
+
+/// What a Reserved Instance entry matches, as the optimizer prices it: one type
+/// exactly (a zonal reservation, or a size without a normalisation factor), or every
+/// size of a family, measured in normalised units (a regional reservation, which AWS
+/// applies size-flexibly).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    Type(String),
+    Family(String),
+}
+
+impl Scope {
+    /// What one instance of `instance_type` takes of an entry with this scope:
+    /// 1 instance, or its normalisation factor; `None` when it does not match.
+    pub fn measure(&self, instance_type: &str) -> Option<Decimal> {
+        match self {
+            Scope::Type(t) => (t == instance_type).then_some(Decimal::ONE),
+            Scope::Family(f) => (family_of(instance_type) == f)
+                .then(|| size_factor(instance_type))
+                .flatten(),
+        }
+    }
+}
+
+/// A Reserved Instance entry's scope and how much it holds in that scope's measure;
+/// `None` for a Savings Plan.
+pub fn scope(o: &Owned) -> Option<(Scope, Decimal)> {
+    if o.kind != OwnedKind::ReservedInstance {
+        return None;
+    }
+    let count = Decimal::from(o.count);
+    match (&o.instance_type, &o.zone, &o.family) {
+        (Some(t), Some(_), _) => Some((Scope::Type(t.clone()), count)),
+        (Some(t), None, _) => match size_factor(t) {
+            Some(f) => Some((Scope::Family(family_of(t).to_string()), count * f)),
+            None => Some((Scope::Type(t.clone()), count)),
+        },
+        (None, _, Some(f)) => Some((Scope::Family(f.clone()), count)),
+        (None, _, None) => None,
+    }
+}
+
+/// Months of a `horizon`-month plan an entry covers: until it ends, at most the horizon.
+pub fn months_covered(o: &Owned, horizon: u32) -> u32 {
+    let horizon = horizon.max(1);
+    o.months_left.unwrap_or(horizon).min(horizon)
+}
+
+/// The share of a covered instance's price over the horizon that the entry has already
+/// paid: the months it covers over the horizon's.
+pub fn paid_share(o: &Owned, horizon: u32) -> Decimal {
+    Decimal::from(months_covered(o, horizon)) / Decimal::from(horizon.max(1))
 }
 
 /// One always-on line of the plan and the share of it no owned entry covers yet.
@@ -89,8 +143,8 @@ pub fn apply(topology: &Topology, pricing: &Pricing<'_>, plan: &Plan) -> Option<
     let mut entries: Vec<Option<OwnedUse>> = vec![None; topology.owned.len()];
     for i in order {
         let o = &topology.owned[i];
-        let months_covered = o.months_left.unwrap_or(horizon).min(horizon);
-        let share = Decimal::from(months_covered) / Decimal::from(horizon);
+        let months_covered = months_covered(o, horizon);
+        let share = paid_share(o, horizon);
         let mut covers = Vec::new();
         // The entry's total is rounded once, from exact figures, so it equals the
         // covered instances' price worked by hand; each cover is within a cent of it.

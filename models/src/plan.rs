@@ -404,10 +404,12 @@ pub enum Constraint {
     BlastRadius,
     /// Where a service may serve from: near its hard dependencies and its users.
     Locality,
+    /// A reservation already owned: what the plan may use of it.
+    Owned,
 }
 
 impl Constraint {
-    pub const ALL: [Constraint; 20] = [
+    pub const ALL: [Constraint; 21] = [
         Constraint::Demand,
         Constraint::FlashCrowd,
         Constraint::BaseLayer,
@@ -428,6 +430,7 @@ impl Constraint {
         Constraint::AntiAffinity,
         Constraint::BlastRadius,
         Constraint::Locality,
+        Constraint::Owned,
     ];
 
     /// The name the plan document uses.
@@ -453,6 +456,7 @@ impl Constraint {
             Constraint::AntiAffinity => "anti-affinity",
             Constraint::BlastRadius => "blast-radius",
             Constraint::Locality => "locality",
+            Constraint::Owned => "owned",
         }
     }
 }
@@ -589,7 +593,9 @@ pub struct SolveInfo {
     /// `microlp`, `highs`, or `enumeration` for store placements.
     pub backend: String,
     pub status: SolveStatus,
-    /// Objective of the chosen solution in USD/month as the solver saw it.
+    /// Objective of the chosen solution in USD/month as the solver saw it: the cost,
+    /// or where reservations are already owned the new spend (the cost less what they
+    /// have paid).
     pub objective: f64,
     /// Proven lower bound on the objective.
     pub best_bound: f64,
@@ -642,6 +648,17 @@ impl std::fmt::Display for SolveStatus {
 }
 
 impl Plan {
+    /// What the solver's objective is: the plan's cost, or where reservations are
+    /// already owned, the new spend (the cost less what they have paid), which is
+    /// what the optimizer minimises.
+    pub fn objective_words(&self) -> &'static str {
+        if self.owned.is_some() {
+            "objective (new spend)"
+        } else {
+            "objective"
+        }
+    }
+
     /// Reads a plan document, checking that it is one and that this build reads its
     /// version. Problems point into the plan file.
     pub fn from_json(text: &str) -> Result<Plan, Vec<Diagnostic>> {

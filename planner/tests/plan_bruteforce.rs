@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use faultline::optimizer::backend::{self, Backend, MilpModel};
 use faultline::optimizer::fleet::{self, FleetDemand, FleetProblem, FleetShape, RegionSpec};
 use faultline::optimizer::store::{self, Enumerator, Goal, RttMatrix, Rules, StoreRegion};
-use faultline::optimizer::{candidates, SolveOptions, DEFAULT_NODES};
+use faultline::optimizer::{candidates, owned, SolveOptions, DEFAULT_NODES};
 use faultline_models::catalog::{Catalog, InstanceType, SpotPool};
 use faultline_models::cost::Pricing;
 use faultline_models::deployment::Arch;
@@ -66,7 +66,7 @@ fn tiny_catalog(spot_pools: &[(&str, u8)]) -> Catalog {
 
 fn tiny_topology(c: &Catalog, service: &str) -> Topology {
     let text = format!(
-        "version = 1\n[system]\nname = \"tiny\"\nregions = [\"us-east-1\"]\nhorizon_months = 12\n[system.zones]\nus-east-1 = [\"us-east-1a\", \"us-east-1b\"]\n{service}"
+        "version = 1\n[system]\nname = \"tiny\"\nregions = [\"us-east-1\"]\nhorizon_months = 12\nstart = \"2026-12\"\n[system.zones]\nus-east-1 = [\"us-east-1a\", \"us-east-1b\"]\n{service}"
     );
     topology::parse(&text, c).unwrap().topology
 }
@@ -100,12 +100,16 @@ fn problem(t: &Topology, pricing: &Pricing<'_>, prune: bool) -> FleetProblem {
         )
     };
     let shape = FleetShape::of(&f.profile);
+    let offers = owned::allot(t, pricing)
+        .remove(&svc.name)
+        .unwrap_or_default();
     FleetProblem {
         regions: vec![RegionSpec {
             region: "us-east-1".into(),
             zones: t.zones["us-east-1"].clone(),
             non_spot,
             spot,
+            owned: owned::cands(&offers, "us-east-1", &priced),
         }],
         shape,
         demand: FleetDemand::of(f, &shape),
@@ -113,6 +117,7 @@ fn problem(t: &Topology, pricing: &Pricing<'_>, prune: bool) -> FleetProblem {
         region_loss: false,
         base_on_spot: f.base_on_spot,
         located: None,
+        offers,
     }
 }
 
@@ -222,12 +227,36 @@ fn check_fleet(service: &str, k: u32, pools: &[(&str, u8)]) {
             ..SolveOptions::default()
         };
         let plan = faultline::optimizer::plan_with(&t, &eff, &c, &opts, None).unwrap();
-        let total: f64 = plan.monthly_usd.to_string().parse().unwrap();
+        // What the plan leaves to pay, as billing applies owned reservations to it.
+        let mut plan = plan;
+        plan.owned = faultline_models::owned::apply(&t, &pricing, &plan);
+        let new_spend = plan
+            .owned
+            .as_ref()
+            .map_or(plan.monthly_usd, |o| o.new_spend_monthly_usd);
+        if let Some(o) = &plan.owned {
+            assert!(
+                o.entries[0].used > Decimal::ZERO,
+                "{b}: the owned instances go unused"
+            );
+        }
+        let total: f64 = new_spend.to_string().parse().unwrap();
         assert!(
             (total - want).abs() < 0.01,
             "{b}: plan {total} vs brute force {want}"
         );
     }
+}
+
+/// Two memory-rich `xb.mem` already reserved for half the horizon: at half price they
+/// are the cheapest vCPU, but only two of them are owned.
+#[test]
+fn fleet_with_owned_instances_surviving_a_zone() {
+    check_fleet(
+        "[[purchase.owned]]\ntype = \"xb.mem\"\nregion = \"us-east-1\"\ncount = 2\nterm = \"1y\"\nends = \"2027-06\"\n[services.web]\nkind = \"stateless\"\npeak_vcpu = 5\npeak_memory_gib = 14\n[services.web.slo]\nsurvive = [\"zone\"]\n",
+        4,
+        &POOLS,
+    );
 }
 
 #[test]
@@ -434,6 +463,7 @@ fn store_case(
                     .map(store::member_monthly)
                     .unwrap_or_default(),
                 member,
+                owned: None,
             }
         })
         .collect();

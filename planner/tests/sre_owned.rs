@@ -19,6 +19,11 @@ fn plan_of(text: &str) -> Plan {
 }
 
 fn topology(owned: &str) -> String {
+    topology_of(owned, r#"["m7i"]"#, "")
+}
+
+/// One region, the owned entries, `api` allowed `families`, and `extra` services.
+fn topology_of(owned: &str, families: &str, extra: &str) -> String {
     format!(
         r#"
 version = 1
@@ -33,7 +38,8 @@ start = "2026-12"
 kind = "stateless"
 peak_vcpu = 64
 peak_memory_gib = 128
-families = ["m7i"]
+families = {families}
+{extra}
 "#
     )
 }
@@ -316,5 +322,170 @@ fn an_ec2_instance_savings_plan_covers_its_family_and_region_only() {
     assert_eq!(
         e.monthly_usd,
         (instance_month() * Decimal::from(10)).round_dp(2)
+    );
+}
+
+// ---------------------------------------------------------------------------
+// The optimizer prices owned instances at what is left to pay
+// ---------------------------------------------------------------------------
+
+/// `api` as above, allowed m7i and r7i: on its own the plan buys no r7i (an r7i.large
+/// has m7i.large's 2 vCPU and twice the memory, at a higher price).
+fn mixed(owned: &str, extra: &str) -> String {
+    topology_of(owned, r#"["m7i", "r7i"]"#, extra)
+}
+
+fn vcpu_of(p: &Plan, service: &str, family: &str) -> u32 {
+    p.services[service]
+        .instances
+        .iter()
+        .filter(|l| l.instance_type.starts_with(&format!("{family}.")))
+        .map(|l| {
+            let t = &Catalog::embedded().instance_types[&l.instance_type];
+            t.vcpus * l.count
+        })
+        .sum()
+}
+
+const R7I_8: &str =
+    "[[purchase.owned]]\ntype = \"r7i.large\"\nregion = \"us-east-1\"\ncount = 8\nterm = \"3y\"\n";
+
+/// Eight r7i.large paid for the whole horizon cost nothing more: the plan runs them
+/// and buys 24 m7i.large for the other 48 vCPU, where a plan blind to them would buy
+/// 32 m7i.large and leave them idle.
+#[test]
+fn an_owned_type_is_used_where_it_costs_nothing_more() {
+    let blind = plan_of(&mixed("", ""));
+    assert_eq!(vcpu_of(&blind, "api", "r7i"), 0);
+    let p = plan_of(&mixed(R7I_8, ""));
+    assert_eq!(vcpu_of(&p, "api", "r7i"), 16);
+    assert_eq!(vcpu_of(&p, "api", "m7i"), 48);
+    let o = owned(&p);
+    assert_eq!((o.entries[0].used, o.entries[0].idle), (d("8"), d("0")));
+    let new_spend = (instance_month() * Decimal::from(24)).round_dp(2);
+    assert!(
+        (o.new_spend_monthly_usd - new_spend).abs() <= d("0.02"),
+        "{} vs {new_spend}",
+        o.new_spend_monthly_usd
+    );
+    // The solver minimised the new spend, and says which figure it is.
+    assert!((p.solve.objective - 24.0 * 46.35792).abs() < 0.05);
+    let text = faultline::render::text::plan::text(&p);
+    assert!(text.contains("objective (new spend)"), "{text}");
+    assert!(
+        text.contains("binding owned: #1 in us-east-1: uses at most 32 r7i normalised units"),
+        "{text}"
+    );
+}
+
+/// Paid for one month of the twelve, the rest of an r7i.large's price (11/12 of
+/// $0.1323 × 0.63 × 730 = $55.77) is above an m7i.large's $46.36 for the same vCPU:
+/// the plan does not switch type for it, and says the entry sits idle.
+#[test]
+fn an_owned_type_ending_soon_is_not_worth_switching_to() {
+    let p = plan_of(&mixed(
+        "[[purchase.owned]]\ntype = \"r7i.large\"\nregion = \"us-east-1\"\ncount = 8\nterm = \"3y\"\nends = \"2027-01\"\n",
+        "",
+    ));
+    assert_eq!(vcpu_of(&p, "api", "r7i"), 0);
+    assert_eq!(owned(&p).entries[0].status(), "idle");
+}
+
+/// A zonal reservation covers its type in its zone only: the plan puts the four
+/// r7i.large there.
+#[test]
+fn a_zonal_reservation_is_used_in_its_zone() {
+    let p = plan_of(&mixed(
+        "[[purchase.owned]]\ntype = \"r7i.large\"\nzone = \"us-east-1b\"\ncount = 4\nterm = \"1y\"\n",
+        "",
+    ));
+    let lines: Vec<_> = p.services["api"]
+        .instances
+        .iter()
+        .filter(|l| l.instance_type.starts_with("r7i."))
+        .collect();
+    assert_eq!(lines.len(), 1, "{lines:#?}");
+    assert_eq!(lines[0].zone.as_deref(), Some("us-east-1b"));
+    assert_eq!(
+        (lines[0].instance_type.as_str(), lines[0].count),
+        ("r7i.large", 4)
+    );
+    assert_eq!(owned(&p).entries[0].used, d("4"));
+}
+
+/// Two services could use one entry: it is offered to them in name order, each up
+/// to its always-on need, so it is used once and paid once.
+#[test]
+fn an_entry_two_services_could_use_is_divided_not_doubled() {
+    let web = r#"
+[services.web]
+kind = "stateless"
+peak_vcpu = 8
+peak_memory_gib = 16
+families = ["m7i", "r7i"]
+"#;
+    let p = plan_of(&mixed(R7I_8, web));
+    let r7i = vcpu_of(&p, "api", "r7i") + vcpu_of(&p, "web", "r7i");
+    assert_eq!(r7i, 16, "the eight owned instances, once");
+    assert_eq!(vcpu_of(&p, "api", "r7i"), 16, "api comes first by name");
+    let o = owned(&p);
+    assert_eq!((o.entries[0].used, o.entries[0].idle), (d("8"), d("0")));
+}
+
+/// A store's members in a region use one type: an owned one where it costs less
+/// over the members (two owned r7i.large and one bought cost less than three
+/// r6i.large, the cheaper type), with a binding that says so.
+#[test]
+fn a_store_runs_its_members_on_an_owned_type() {
+    let text = |owned: &str| {
+        format!(
+            r#"
+version = 1
+[system]
+name = "owned"
+regions = ["us-east-1"]
+start = "2026-12"
+
+{owned}
+
+[services.db]
+kind = "quorum"
+replicas = 3
+replica_vcpu = 2
+replica_memory_gib = 16
+families = ["r7i", "r6i"]
+"#
+        )
+    };
+    let types = |p: &Plan| -> Vec<String> {
+        p.services["db"]
+            .instances
+            .iter()
+            .map(|l| l.instance_type.clone())
+            .collect()
+    };
+    let blind = plan_of(&text(""));
+    assert!(
+        types(&blind).iter().all(|t| t == "r6i.large"),
+        "{:?}",
+        types(&blind)
+    );
+    let p = plan_of(&text(
+        "[[purchase.owned]]\ntype = \"r7i.large\"\nregion = \"us-east-1\"\ncount = 2\nterm = \"3y\"\n",
+    ));
+    assert!(
+        types(&p).iter().all(|t| t == "r7i.large"),
+        "{:?}",
+        types(&p)
+    );
+    assert_eq!(owned(&p).entries[0].used, d("2"));
+    let sp = &p.services["db"];
+    assert!(
+        sp.binding.iter().any(|b| {
+            b.detail
+            == "#1 covers 2 of 3 members in us-east-1 on r7i.large, priced at what it leaves to pay"
+        }),
+        "{:#?}",
+        sp.binding
     );
 }

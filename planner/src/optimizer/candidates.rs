@@ -34,6 +34,20 @@ pub struct Cand {
     pub spot: Option<(Decimal, f64)>,
     /// The usable zones of the region that offer the type, in the region's order.
     pub zones: Vec<String>,
+    /// Set when the candidate stands for instances an owned reservation covers.
+    pub owned: Option<Owning>,
+}
+
+/// The owned reservation a candidate's instances are covered by.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Owning {
+    /// Index of the offer among the service's offers, and 1-based entry number.
+    pub offer: usize,
+    pub entry: usize,
+    /// What one instance takes of the offer, in its measure.
+    pub measure: f64,
+    /// The share of the instance's price over the horizon already paid.
+    pub paid: Decimal,
 }
 
 impl Cand {
@@ -118,6 +132,7 @@ pub fn priced(
             on_demand_hourly: od,
             spot,
             zones,
+            owned: None,
         });
     }
     out

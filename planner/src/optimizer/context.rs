@@ -8,6 +8,7 @@ use faultline_models::topology::Topology;
 
 use super::backend::SolveSettings;
 use super::options::SolveOptions;
+use super::owned::Allotment;
 
 /// Shared state of one planning run.
 pub(crate) struct Ctx<'a> {
@@ -16,6 +17,8 @@ pub(crate) struct Ctx<'a> {
     pub catalog: &'a Catalog,
     pub pricing: Pricing<'a>,
     pub options: &'a SolveOptions,
+    /// What each service may use of the reservations already owned.
+    pub owned: &'a Allotment,
 }
 
 impl Ctx<'_> {

@@ -22,6 +22,9 @@ use super::spec::Spec;
 pub(crate) struct Candidate {
     pub pattern: DrPattern,
     pub monthly: Decimal,
+    /// The part of `monthly` owned reservations have already paid: designs are
+    /// compared on what is left, the new spend.
+    pub paid: Decimal,
     pub lines: Vec<InstanceLine>,
     pub transfer: Vec<TransferLine>,
     pub binding: Vec<Binding>,
@@ -77,12 +80,13 @@ pub(crate) fn patterns(spec: &Spec) -> Vec<DrPattern> {
     }
 }
 
-/// Picks the cheapest candidate; on equal cost the earlier (better-recovering) pattern.
+/// Picks the candidate with the least new spend; on equal cost the earlier
+/// (better-recovering) pattern.
 pub(crate) fn pick(cands: Vec<Candidate>, order: &[DrPattern]) -> Option<Candidate> {
     let rank = |p: DrPattern| order.iter().position(|q| *q == p).unwrap_or(usize::MAX);
     cands.into_iter().min_by(|a, b| {
-        a.monthly
-            .cmp(&b.monthly)
+        (a.monthly - a.paid)
+            .cmp(&(b.monthly - b.paid))
             .then(rank(a.pattern).cmp(&rank(b.pattern)))
     })
 }

@@ -86,11 +86,14 @@ pub fn run(
 ) -> Frontier {
     let effective = t.effective_catalog(catalog);
     let start = Instant::now();
+    let pricing = Pricing::new(t, &effective);
+    let allotment = super::owned::allot(t, &pricing);
     let ctx = Ctx {
         topology: t,
         catalog,
-        pricing: Pricing::new(t, &effective),
+        pricing,
         options,
+        owned: &allotment,
     };
     // Strictest first, each level starting from the plans of the one above.
     let mut solved: Vec<Option<BTreeMap<String, Result<ServicePlan, String>>>> =

@@ -24,6 +24,7 @@ pub mod fleet;
 pub mod frontier;
 pub mod milp;
 mod options;
+pub mod owned;
 mod service;
 pub mod spec;
 pub mod store;
@@ -72,11 +73,14 @@ pub fn plan_with(
     assessor: Option<&Assessor<'_>>,
 ) -> Result<Plan, Infeasible> {
     let start = Instant::now();
+    let pricing = Pricing::new(topology, effective);
+    let allotment = owned::allot(topology, &pricing);
     let ctx = Ctx {
         topology,
         catalog,
-        pricing: Pricing::new(topology, effective),
+        pricing,
         options,
+        owned: &allotment,
     };
     let mut specs = BTreeMap::new();
     for (name, svc) in &topology.services {

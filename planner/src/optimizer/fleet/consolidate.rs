@@ -19,15 +19,25 @@ const MIN_CONSOLIDATED_COUNT: u32 = 4;
 /// Replaces `k` instances of a small type by one of a larger type of the same family
 /// where that is exactly equivalent: `k` times the vCPU, memory and price (and, for
 /// spot, the same interruption bucket). Cost and every capacity constraint are
-/// unchanged; the plan just has fewer, larger instances.
+/// unchanged; the plan just has fewer, larger instances. Lines of a type in `exact`
+/// (region, type: matched exactly by an owned reservation) are left as they are.
 pub(super) fn consolidate(
     pricing: &Pricing<'_>,
     lines: Vec<InstanceLine>,
     caps: &BTreeMap<String, InstanceCap>,
+    exact: &[(String, String)],
 ) -> Vec<InstanceLine> {
     let catalog = pricing.catalog();
     let mut out: Vec<InstanceLine> = Vec::new();
     for l in lines {
+        // A type an owned reservation covers exactly stays that type.
+        if exact
+            .iter()
+            .any(|(r, t)| *r == l.region && *t == l.instance_type)
+        {
+            out.push(l);
+            continue;
+        }
         let Some(small) = catalog.instance_types.get(&l.instance_type) else {
             out.push(l);
             continue;

@@ -21,8 +21,10 @@ use super::candidates::{self, InstanceCap};
 use super::context::Ctx;
 use super::dr::{self, Candidate, DrChoice};
 use super::explain::Conflict;
+use super::owned::{self, Offer};
 use super::spec::Spec;
 use consolidate::consolidate;
+use faultline_models::owned::Scope;
 pub use model::{Column, FleetDemand, FleetProblem, FleetShape, RegionSpec};
 pub use solve::{solve, FleetSolution, Hint};
 
@@ -56,6 +58,15 @@ pub(crate) fn plan_fleet(
     // serve, and any of them may hold a standby (it serves only after a failover,
     // when the dependencies have failed over too).
     let mut standby_specs = Vec::new();
+    let offers: &[Offer] = ctx.owned.get(name).map_or(&[], Vec::as_slice);
+    // Types an owned reservation matches exactly stay as planned (not consolidated).
+    let exact: Vec<(String, String)> = offers
+        .iter()
+        .filter_map(|o| match &o.scope {
+            Scope::Type(t) => Some((o.region.clone(), t.clone())),
+            Scope::Family(_) => None,
+        })
+        .collect();
     for r in &resident {
         let zones = t.zones.get(*r).cloned().unwrap_or_default();
         let all = candidates::priced(svc, &ctx.pricing, r, &zones, &policy);
@@ -67,11 +78,15 @@ pub(crate) fn plan_fleet(
         );
         let priced = candidates::within_cap(&all, cap);
         caps.insert(r.to_string(), cap);
+        // Owned instances from every allowed type, not the dominance front: a type
+        // another dominates may be the one already paid for.
+        let owned = owned::cands(offers, r, &priced);
         let s = RegionSpec {
             region: r.to_string(),
             zones,
             non_spot: candidates::non_spot_front(&priced),
             spot: candidates::spot_candidates(&priced, &spec.survive, f.max_spot_share),
+            owned,
         };
         if !s.non_spot.is_empty() {
             if allowed.contains(r) {
@@ -127,6 +142,7 @@ pub(crate) fn plan_fleet(
             region_loss: region_loss && set.located.is_none(),
             base_on_spot: f.base_on_spot,
             located: set.located.clone(),
+            offers: offers.to_vec(),
         };
         match p {
             DrPattern::ActiveActive => {
@@ -160,7 +176,7 @@ pub(crate) fn plan_fleet(
                 match result {
                     Ok(sol) => {
                         found.active_active = Some(sol.hint.clone());
-                        let c = fleet_candidate(ctx, *p, sol, None, &caps);
+                        let c = fleet_candidate(ctx, *p, sol, None, &caps, &exact);
                         costs.insert(*p, c.monthly);
                         cands.push(c);
                     }
@@ -181,7 +197,7 @@ pub(crate) fn plan_fleet(
                     continue;
                 }
                 let standby = if *p == DrPattern::WarmStandby {
-                    match standbys(ctx, &standby_specs, &demand) {
+                    match standbys(ctx, &standby_specs, &demand, offers) {
                         Ok(s) => Some(s),
                         Err(e) => {
                             notes.insert(*p, e.to_string());
@@ -239,7 +255,7 @@ pub(crate) fn plan_fleet(
                             notes.insert(*p, "needs a second region for the standby".into());
                             continue;
                         }
-                        let c = fleet_candidate(ctx, *p, sol, sb, &caps);
+                        let c = fleet_candidate(ctx, *p, sol, sb, &caps, &exact);
                         costs.insert(*p, c.monthly);
                         cands.push(c);
                     }
@@ -513,6 +529,7 @@ fn by_region(
                 t.constraints += part.constraints;
                 t.binding.extend(part.binding);
                 t.hint.0.extend(part.hint.0);
+                t.paid += part.paid;
                 t
             }
         });
@@ -529,6 +546,7 @@ fn standbys(
     ctx: &Ctx<'_>,
     specs: &[RegionSpec],
     d: &FleetDemand,
+    offers: &[Offer],
 ) -> Result<Vec<(String, FleetSolution)>, SolveError> {
     let mut out = Vec::new();
     for s in specs {
@@ -553,6 +571,7 @@ fn standbys(
             region_loss: false,
             base_on_spot: false,
             located: None,
+            offers: offers.to_vec(),
         };
         let mut sol = solve(&pr, &ctx.pricing, &ctx.settings(), None)?;
         for l in &mut sol.lines {
@@ -570,8 +589,9 @@ fn fleet_candidate(
     sol: FleetSolution,
     standby: Option<(String, FleetSolution)>,
     caps: &BTreeMap<String, InstanceCap>,
+    exact: &[(String, String)],
 ) -> Candidate {
-    let mut lines = consolidate(&ctx.pricing, sol.lines.clone(), caps);
+    let mut lines = consolidate(&ctx.pricing, sol.lines.clone(), caps, exact);
     let mut solve = SolveInfo {
         backend: ctx.options.backend.name().into(),
         status: sol.status,
@@ -584,8 +604,10 @@ fn fleet_candidate(
         constraints: sol.constraints,
     };
     let mut binding = sol.binding.clone();
+    let mut paid = sol.paid;
     if let Some((region, sb)) = standby {
-        lines.extend(consolidate(&ctx.pricing, sb.lines.clone(), caps));
+        lines.extend(consolidate(&ctx.pricing, sb.lines.clone(), caps, exact));
+        paid += sb.paid;
         solve.objective += sb.objective;
         solve.best_bound += sb.best_bound;
         solve.milps += sb.milps;
@@ -623,6 +645,7 @@ fn fleet_candidate(
     Candidate {
         pattern,
         monthly,
+        paid,
         lines,
         transfer: Vec::new(),
         binding,

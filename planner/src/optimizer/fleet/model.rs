@@ -11,9 +11,11 @@ use faultline_models::plan::{Constraint, Layer};
 use faultline_models::scenario::Scenario;
 use faultline_models::topology::{Disruption, Fleet};
 use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
 
 use crate::optimizer::candidates::Cand;
 use crate::optimizer::milp::MilpModel;
+use crate::optimizer::owned::Offer;
 
 /// A candidate region with the zones and instance types the fleet may use there.
 #[derive(Debug, Clone)]
@@ -22,6 +24,8 @@ pub struct RegionSpec {
     pub zones: Vec<String>,
     pub non_spot: Vec<Cand>,
     pub spot: Vec<Cand>,
+    /// Instances owned reservations cover, always on, at what is left to pay.
+    pub owned: Vec<Cand>,
 }
 
 impl RegionSpec {
@@ -31,6 +35,7 @@ impl RegionSpec {
         self.non_spot
             .iter()
             .chain(&self.spot)
+            .chain(&self.owned)
             .all(|c| c.zones.len() == self.zones.len())
     }
 }
@@ -130,6 +135,9 @@ pub struct FleetProblem {
     /// Where the users are: each region's share of the demand, which it must carry
     /// itself (`None`: the fleet's capacity is pooled over its regions).
     pub located: Option<Located>,
+    /// The owned reservations the service may use, by the index its owned candidates
+    /// name.
+    pub offers: Vec<Offer>,
 }
 
 /// The share of the demand each region of a [`FleetProblem`] carries (by index), as
@@ -203,7 +211,14 @@ impl FleetProblem {
                     } else {
                         1.0
                     };
-                    let hourly = cand.hourly(purchase).to_f64().unwrap_or(f64::INFINITY);
+                    // An owned instance costs what its reservation leaves to pay.
+                    let unpaid = cand
+                        .owned
+                        .as_ref()
+                        .map_or(Decimal::ONE, |o| Decimal::ONE - o.paid);
+                    let hourly = (cand.hourly(purchase) * unpaid)
+                        .to_f64()
+                        .unwrap_or(f64::INFINITY);
                     let counted = if purchase == Purchase::Spot {
                         cand.spot.map_or(0.0, |s| s.1)
                     } else {
@@ -219,7 +234,7 @@ impl FleetProblem {
                         monthly: hourly * hours * frac,
                     });
                 };
-                for c in &r.non_spot {
+                for c in r.non_spot.iter().chain(&r.owned) {
                     push(c, c.always_on, Layer::Base);
                 }
                 if self.spot_allowed() && self.base_on_spot {
@@ -535,6 +550,25 @@ impl FleetProblem {
                 }
             }
         }
+        // What the plan uses of each owned reservation offered, within what it holds.
+        for (k, offer) in self.offers.iter().enumerate() {
+            let coefs: Vec<(usize, f64)> = columns
+                .iter()
+                .enumerate()
+                .filter_map(|(i, c)| {
+                    let o = c.cand.owned.as_ref().filter(|o| o.offer == k)?;
+                    Some((i, o.measure))
+                })
+                .collect();
+            if coefs.is_empty() {
+                continue;
+            }
+            b.model.leq(coefs, offer.units.to_f64().unwrap_or(0.0));
+            b.labels.push(RowLabel {
+                constraint: Some(Constraint::Owned),
+                detail: offer.label(),
+            });
+        }
         // Each zone (region) is lost once: the sum of a group's loss rows, divided by
         // one less than the group's size, is implied by them, and its rounding is a
         // strong cut where no single row has one.
@@ -611,9 +645,12 @@ impl FleetProblem {
     }
 
     pub fn zone_ties(&self, columns: &[Column]) -> Vec<Vec<usize>> {
-        let mut by: BTreeMap<(usize, String, Purchase, Layer), Vec<usize>> = BTreeMap::new();
+        // Region, type, purchase, layer and owned offer: all but the zone.
+        type Orbit = (usize, String, Purchase, Layer, Option<usize>);
+        let mut by: BTreeMap<Orbit, Vec<usize>> = BTreeMap::new();
         for (i, c) in columns.iter().enumerate() {
-            by.entry((c.region, c.cand.name.clone(), c.purchase, c.layer))
+            let owned = c.cand.owned.as_ref().map(|o| o.offer);
+            by.entry((c.region, c.cand.name.clone(), c.purchase, c.layer, owned))
                 .or_default()
                 .push(i);
         }

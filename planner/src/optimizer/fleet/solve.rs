@@ -25,6 +25,9 @@ pub struct FleetSolution {
     pub binding: Vec<Binding>,
     /// The plan's counts, to start a related solve from.
     pub hint: Hint,
+    /// The part of the lines' monthly cost owned reservations have already paid, as
+    /// the solve priced it.
+    pub paid: Decimal,
 }
 
 /// Counts by instance line, to start another solve from (a looser problem can start
@@ -32,8 +35,16 @@ pub struct FleetSolution {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Hint(pub BTreeMap<LineKey, u32>);
 
-/// An instance line's identity across models: region, zone, type, purchase, layer.
-pub type LineKey = (String, Option<String>, String, Purchase, Layer);
+/// An instance line's identity across models: region, zone, type, purchase, layer,
+/// and the owned entry (1-based) that covers it.
+pub type LineKey = (
+    String,
+    Option<String>,
+    String,
+    Purchase,
+    Layer,
+    Option<usize>,
+);
 
 impl Hint {
     fn of(built: &Built, p: &FleetProblem, x: &[f64]) -> Hint {
@@ -69,6 +80,7 @@ fn key(p: &FleetProblem, c: &Column) -> LineKey {
         c.cand.name.clone(),
         c.purchase,
         c.layer,
+        c.cand.owned.as_ref().map(|o| o.entry),
     )
 }
 
@@ -265,7 +277,7 @@ fn uniform(p: &FleetProblem, built: &Built) -> Option<Vec<f64>> {
     let d = &p.demand;
     let mut pick: BTreeMap<usize, (f64, usize)> = BTreeMap::new();
     for (i, c) in built.columns.iter().enumerate() {
-        if c.layer != Layer::Base || c.purchase == Purchase::Spot {
+        if c.layer != Layer::Base || c.purchase == Purchase::Spot || c.cand.owned.is_some() {
             continue;
         }
         let per = (d.vcpu / c.cand.vcpus.max(1e-9)).max(d.memory / c.cand.memory_gib.max(1e-9));
@@ -291,6 +303,7 @@ fn uniform(p: &FleetProblem, built: &Built) -> Option<Vec<f64>> {
         .filter(|(_, c)| {
             c.layer == Layer::Base
                 && c.purchase != Purchase::Spot
+                && c.cand.owned.is_none()
                 && chosen
                     .iter()
                     .any(|(r, t)| *r == c.region && *t == c.cand.name)
@@ -347,6 +360,7 @@ pub fn round_up(p: &FleetProblem, built: &Built, x_lp: &[f64]) -> Option<Vec<f64
                     && d.layer == c.layer
                     && d.purchase == want
                     && d.purchase != Purchase::Spot
+                    && d.cand.owned.is_none()
             }) else {
                 continue;
             };
@@ -372,6 +386,18 @@ fn finish(
 ) -> FleetSolution {
     let lines = lines_of(p, pricing, built, &s.x);
     let binding = binding(built, &s.x);
+    let paid = built
+        .columns
+        .iter()
+        .zip(&s.x)
+        .filter_map(|(c, v)| {
+            let o = c.cand.owned.as_ref()?;
+            let n = v.round().max(0.0) as u32;
+            let region = &p.regions[c.region].region;
+            let monthly = pricing.monthly(region, &c.cand.name, c.purchase, n, Decimal::ONE)?;
+            Some(monthly * o.paid)
+        })
+        .sum();
     FleetSolution {
         lines,
         objective: s.objective,
@@ -382,6 +408,7 @@ fn finish(
         constraints: built.model.rows.len() as u32,
         binding,
         hint: Hint::of(built, p, &s.x),
+        paid,
     }
 }
 
@@ -444,8 +471,25 @@ pub fn lines_of(
     let running = decimal(p.shape.running);
     let mut lines = Vec::new();
     let mut next_zone: BTreeMap<usize, usize> = BTreeMap::new();
-    for (c, v) in built.columns.iter().zip(x) {
-        let count = v.round().max(0.0) as u32;
+    // Instances an owned reservation covers are bought like any other: they join the
+    // line of the same type, place, purchase and layer (the first column of it).
+    let same = |a: &Column, b: &Column| {
+        a.region == b.region
+            && a.zone == b.zone
+            && a.cand.name == b.cand.name
+            && a.purchase == b.purchase
+            && a.layer == b.layer
+            && a.cand.zones == b.cand.zones
+    };
+    let mut counts: Vec<u32> = vec![0; built.columns.len()];
+    for (i, (c, v)) in built.columns.iter().zip(x).enumerate() {
+        let n = v.round().max(0.0) as u32;
+        if n > 0 {
+            let first = built.columns.iter().position(|d| same(c, d)).unwrap_or(i);
+            counts[first] += n;
+        }
+    }
+    for (c, count) in built.columns.iter().zip(counts) {
         if count == 0 {
             continue;
         }

@@ -18,16 +18,17 @@ use faultline_models::plan::{
     Binding, Constraint, DrOption, InstanceLine, Layer, SolveInfo, SolveStatus, TransferLine,
 };
 use faultline_models::topology::{Consistency, Disruption, Service, Store};
+use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
-use super::candidates;
+use super::candidates::{self, Cand};
 use super::context::Ctx;
 use super::dr::{self, Candidate, DrChoice};
 use super::explain::{ms, Conflict};
 use super::spec::Spec;
 pub use placement::{
-    best_latency, commit_latency, member_monthly, Enumerator, Goal, Placement, RttMatrix, Rules,
-    StoreRegion,
+    best_latency, commit_latency, member_monthly, Enumerator, Goal, OwnedMember, Placement,
+    RttMatrix, Rules, StoreRegion,
 };
 
 type StorePlanned = (Consistency, Tier, Candidate, Vec<DrOption>, Vec<Binding>);
@@ -59,9 +60,11 @@ pub(crate) fn plan_store(
     let auto = svc.consistency == Consistency::Auto;
     let mut best: Option<Design> = None;
     let mut other: Option<(bool, Decimal)> = None;
+    // Compared on the new spend: what owned reservations have paid is not saved again.
+    let spend = |c: &Candidate| c.monthly - c.paid;
     for d in done {
         match &best {
-            Some(b) if d.2.monthly >= b.2.monthly => other = Some((d.0, d.2.monthly)),
+            Some(b) if spend(&d.2) >= spend(&b.2) => other = Some((d.0, d.2.monthly)),
             _ => {
                 if let Some(b) = &best {
                     other = Some((b.0, b.2.monthly));
@@ -233,11 +236,13 @@ fn store_design(
             .unwrap_or_default();
         // Members go only to zones that offer the member's type.
         let zones = member.as_ref().map_or(usable, |m| m.zones.clone());
+        let owned = owned_member(ctx, name, r, &priced, st, &zones, monthly);
         regions.push(StoreRegion {
             region: r.to_string(),
             zones,
             member,
             member_monthly: monthly,
+            owned,
         });
         priced_by.push(priced);
     }
@@ -427,11 +432,18 @@ fn store_design(
         }
         let monthly = lines.iter().map(|l| l.monthly_usd).sum::<Decimal>()
             + transfer.iter().map(|t| t.monthly_usd).sum::<Decimal>();
-        let objective = placement::to_f64(monthly);
+        let paid: Decimal = placement
+            .counts()
+            .iter()
+            .zip(&regions)
+            .map(|(c, r)| r.paid(*c))
+            .sum();
+        let objective = placement::to_f64(monthly - paid);
         costs.insert(*p, monthly);
         cands.push(Candidate {
             pattern: *p,
             monthly,
+            paid,
             lines,
             transfer,
             binding: std::mem::take(&mut binding),
@@ -506,7 +518,9 @@ fn placement_lines(
     let leader_zone = leader.zones.get(p.leader_zone);
     for (r, zones) in p.spread.iter().enumerate() {
         let reg = &regions[r];
-        let Some(m) = &reg.member else { continue };
+        let Some(m) = reg.member_for(zones.iter().sum()) else {
+            continue;
+        };
         for (z, &count) in zones.iter().enumerate() {
             if count == 0 {
                 continue;
@@ -573,6 +587,17 @@ fn placement_binding(
     st: &Store,
 ) -> Vec<Binding> {
     let mut out = Vec::new();
+    for (reg, c) in regions.iter().zip(p.counts()) {
+        if let Some((o, n)) = reg.owned_for(c) {
+            out.push(Binding {
+                constraint: Constraint::Owned,
+                detail: format!(
+                    "#{} covers {n} of {c} members in {} on {}, priced at what it leaves to pay",
+                    o.entry, reg.region, o.cand.name
+                ),
+            });
+        }
+    }
     let remain = rules.must_remain();
     out.push(Binding {
         constraint: Constraint::AntiAffinity,
@@ -742,4 +767,60 @@ fn placement_conflict(
         .key(format!("services.{name}.replicas"))
         .key(format!("services.{name}.slo.survive"))
         .key(format!("constraints.allowed_regions.{name}"))
+}
+
+/// The members an owned reservation offered to `name` covers in `region`: of the
+/// allowed types it matches that hold a replica and are offered in every zone members
+/// may use, the one that saves most against `plain` (the region's member at its
+/// monthly price) over the members it covers; on a tie the first by name.
+fn owned_member(
+    ctx: &Ctx<'_>,
+    name: &str,
+    region: &str,
+    priced: &[Cand],
+    st: &Store,
+    zones: &[String],
+    plain: Decimal,
+) -> Option<OwnedMember> {
+    let offers = ctx.owned.get(name)?;
+    let mut best: Option<(Decimal, OwnedMember)> = None;
+    // A zonal reservation is left to billing: a store's members are spread over zones
+    // after the regions are chosen.
+    for o in offers
+        .iter()
+        .filter(|o| o.region == region && o.zone.is_none())
+    {
+        for c in priced {
+            let fits =
+                c.vcpus + 1e-9 >= st.replica_vcpu && c.memory_gib + 1e-9 >= st.replica_memory_gib;
+            if !fits || !zones.iter().all(|z| c.zones.contains(z)) {
+                continue;
+            }
+            let Some(measure) = o.scope.measure(&c.name).filter(|m| *m > Decimal::ZERO) else {
+                continue;
+            };
+            let covered = (o.units / measure)
+                .floor()
+                .to_u32()
+                .unwrap_or(0)
+                .min(st.replicas);
+            if covered == 0 {
+                continue;
+            }
+            let monthly = placement::member_monthly(c);
+            let m = OwnedMember {
+                entry: o.entry + 1,
+                cand: c.clone(),
+                covered,
+                monthly,
+                paid: monthly * o.paid,
+            };
+            let saves = plain * Decimal::from(covered) - m.cost(covered);
+            if best.as_ref().is_none_or(|(b, _)| saves > *b) {
+                best = Some((saves, m));
+            }
+        }
+    }
+    best.map(|(_, m)| m)
+        .filter(|m| m.cost(m.covered) < plain * Decimal::from(m.covered))
 }

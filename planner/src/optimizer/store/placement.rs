@@ -20,6 +20,65 @@ pub struct StoreRegion {
     /// The member's instance type there and its monthly price, when one fits.
     pub member: Option<Cand>,
     pub member_monthly: Decimal,
+    /// A type an owned reservation covers that holds a member, used instead where
+    /// that costs less.
+    pub owned: Option<OwnedMember>,
+}
+
+/// Members an owned reservation covers in one region.
+#[derive(Debug, Clone)]
+pub struct OwnedMember {
+    /// 1-based position of the entry in `[[purchase.owned]]`.
+    pub entry: usize,
+    pub cand: Cand,
+    /// Members it covers, and what each costs a month and has already been paid.
+    pub covered: u32,
+    pub monthly: Decimal,
+    pub paid: Decimal,
+}
+
+impl OwnedMember {
+    pub fn cost(&self, c: u32) -> Decimal {
+        self.monthly * Decimal::from(c) - self.paid * Decimal::from(c.min(self.covered))
+    }
+}
+
+impl StoreRegion {
+    /// What `c` members cost a month, less what owned reservations have paid.
+    pub fn cost(&self, c: u32) -> Decimal {
+        match self.owned_for(c) {
+            Some((o, _)) => o.cost(c),
+            None => self.member_monthly * Decimal::from(c),
+        }
+    }
+
+    /// The type `c` members use: the owned one where that costs less.
+    pub fn member_for(&self, c: u32) -> Option<&Cand> {
+        match self.owned_for(c) {
+            Some((o, _)) => Some(&o.cand),
+            None => self.member.as_ref(),
+        }
+    }
+
+    /// The part of `c` members' cost owned reservations have already paid.
+    pub fn paid(&self, c: u32) -> Decimal {
+        self.owned_for(c)
+            .map_or(Decimal::ZERO, |(o, n)| o.paid * Decimal::from(n))
+    }
+
+    /// The owned reservation `c` members use, and how many of them it covers.
+    pub fn owned_for(&self, c: u32) -> Option<(&OwnedMember, u32)> {
+        let o = self.owned.as_ref()?;
+        (o.cost(c) < self.member_monthly * Decimal::from(c)).then_some((o, c.min(o.covered)))
+    }
+
+    /// The least any one member costs: a lower bound on `cost(c) / c`.
+    pub fn floor(&self) -> Decimal {
+        match &self.owned {
+            Some(o) => self.member_monthly.min(o.monthly - o.paid),
+            None => self.member_monthly,
+        }
+    }
 }
 
 /// The rules a placement must meet.
@@ -62,6 +121,8 @@ pub struct Placement {
     pub spread: Vec<Vec<u32>>,
     pub leader: usize,
     pub leader_zone: usize,
+    /// The members' monthly cost less what owned reservations have paid (the new
+    /// spend placements are compared on), and the replication traffic's.
     pub instances_monthly: Decimal,
     pub transfer_monthly: Decimal,
     /// Commit latency with the chosen leader, and the worst after a survived loss.
@@ -203,8 +264,8 @@ impl Enumerator<'_> {
             let mut o: Vec<usize> = (0..self.regions.len()).collect();
             o.sort_by(|a, b| {
                 self.regions[*a]
-                    .member_monthly
-                    .cmp(&self.regions[*b].member_monthly)
+                    .floor()
+                    .cmp(&self.regions[*b].floor())
                     .then(a.cmp(b))
             });
             o
@@ -240,7 +301,7 @@ impl Enumerator<'_> {
                 let cheapest_left = order[i..]
                     .iter()
                     .filter(|r| self.region_cap(**r) > 0)
-                    .map(|r| self.regions[*r].member_monthly)
+                    .map(|r| self.regions[*r].floor())
                     .min();
                 let bound = partial + cheapest_left.unwrap_or_default() * Decimal::from(left);
                 if bound >= b.monthly() {
@@ -269,7 +330,7 @@ impl Enumerator<'_> {
         let lo = left.saturating_sub(rest_cap);
         for c in (lo..=cap).rev() {
             st.counts[r] = c;
-            let cost = partial + self.regions[r].member_monthly * Decimal::from(c);
+            let cost = partial + self.regions[r].cost(c);
             self.dfs(order, i + 1, left - c, cost, st);
         }
         st.counts[r] = 0;
@@ -417,7 +478,7 @@ impl Enumerator<'_> {
         let mut transfer_per_gb = Decimal::ZERO;
         for (r, zones) in spread.iter().enumerate() {
             let c: u32 = zones.iter().sum();
-            instances += self.regions[r].member_monthly * Decimal::from(c);
+            instances += self.regions[r].cost(c);
             if r == leader {
                 let others_here = c - zones[0];
                 transfer_per_gb += self.pricing.inter_az_usd_per_gb() * Decimal::from(others_here);

@@ -2045,9 +2045,10 @@ fn assumptions(r: &Report) -> AssumptionsView {
         kv(
             "solver",
             format!(
-                "{}: {} — objective {:.2}, best bound {:.2}, gap {:.3}%",
+                "{}: {} — {} {:.2}, best bound {:.2}, gap {:.3}%",
                 sv.backend,
                 sv.status,
+                r.plan.as_ref().map_or("objective", |p| p.objective_words()),
                 sv.objective,
                 sv.best_bound,
                 sv.gap * 100.0

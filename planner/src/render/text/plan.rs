@@ -54,9 +54,10 @@ pub fn text(plan: &Plan) -> String {
     let s = &plan.solve;
     let _ = writeln!(
         o,
-        "solved with {}: {} (objective {:.2}, best bound {:.2}, gap {:.3}%)",
+        "solved with {}: {} ({} {:.2}, best bound {:.2}, gap {:.3}%)",
         s.backend,
         s.status,
+        plan.objective_words(),
         s.objective,
         s.best_bound,
         s.gap * 100.0
