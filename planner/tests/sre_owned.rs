@@ -489,3 +489,23 @@ families = ["r7i", "r6i"]
         sp.binding
     );
 }
+
+/// A zonal reservation of the type the plan runs anyway: its instances join that
+/// zone's line (one line per place), and it is used in full.
+#[test]
+fn a_zonal_reservation_of_the_planned_type_joins_its_zone_line() {
+    let p = plan_of(&topology(
+        "[[purchase.owned]]\ntype = \"m7i.large\"\nzone = \"us-east-1b\"\ncount = 2\nterm = \"3y\"\n",
+    ));
+    let lines = &p.services["api"].instances;
+    let mut places: Vec<_> = lines
+        .iter()
+        .map(|l| (l.zone.clone(), l.instance_type.clone()))
+        .collect();
+    places.sort();
+    places.dedup();
+    assert_eq!(places.len(), lines.len(), "{lines:#?}");
+    let e = &owned(&p).entries[0];
+    assert_eq!((e.used, e.idle), (d("2"), d("0")));
+    assert_eq!(p.monthly_usd, baseline().monthly_usd);
+}

@@ -540,5 +540,32 @@ pub fn lines_of(
             }
         }
     }
-    lines
+    // A zonal reservation's instances are a column of their own even where the
+    // problem has no zones: one line per place all the same.
+    let mut merged: Vec<InstanceLine> = Vec::new();
+    for l in lines {
+        let twin = merged.iter_mut().find(|m| {
+            m.region == l.region
+                && m.zone == l.zone
+                && m.instance_type == l.instance_type
+                && m.purchase == l.purchase
+                && m.layer == l.layer
+        });
+        match twin {
+            Some(m) => {
+                m.count += l.count;
+                m.monthly_usd = pricing
+                    .monthly(
+                        &m.region,
+                        &m.instance_type,
+                        m.purchase,
+                        m.count,
+                        m.running_fraction,
+                    )
+                    .unwrap_or_default();
+            }
+            None => merged.push(l),
+        }
+    }
+    merged
 }
