@@ -5,9 +5,9 @@
 //! is solved — in tier order (as billing applies them), then service name order, each
 //! service getting up to an estimate of its always-on need and the first the rest —
 //! so services stay independent and every re-solve sees the same offer. Savings Plans
-//! are not offered: they discount spend in dollars across types and regions, which
-//! shifts no choice between the types a service may use by more than their rates
-//! differ, and stay an accounting step (`faultline_models::owned::apply`).
+//! are not offered: one pays the same dollars whichever covered types carry the usage
+//! above its commitment, so it lowers every candidate plan's new spend alike and stays
+//! an accounting step (`faultline_models::owned::apply`).
 //! `docs/cost-model.md` (*Owned commitments*) states the rules.
 
 use std::collections::BTreeMap;
