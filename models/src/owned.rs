@@ -108,7 +108,7 @@ struct Line<'p> {
 
 /// Order in which entries are applied: the most specific first, so that a zonal
 /// reservation is never spent on what a regional one could cover.
-fn tier(o: &Owned) -> u8 {
+pub fn tier(o: &Owned) -> u8 {
     match (o.kind, &o.zone, &o.instance_type) {
         (OwnedKind::ReservedInstance, Some(_), _) => 0,
         (OwnedKind::ReservedInstance, None, Some(_)) => 1,

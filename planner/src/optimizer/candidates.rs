@@ -51,6 +51,11 @@ pub struct Owning {
 }
 
 impl Cand {
+    /// Whether one instance has at least `vcpu` and `memory` GiB (within rounding).
+    pub fn holds(&self, vcpu: f64, memory: f64) -> bool {
+        self.vcpus + 1e-9 >= vcpu && self.memory_gib + 1e-9 >= memory
+    }
+
     pub fn hourly(&self, p: Purchase) -> Decimal {
         match p {
             Purchase::Spot => self.spot.map_or(self.on_demand_hourly, |s| s.0),
@@ -313,10 +318,7 @@ pub fn spot_front(cands: &[Cand]) -> Vec<Cand> {
 /// zones, so a type offered in fewer zones would hold fewer of them. Ties go to the
 /// smaller, then to the name that sorts first.
 pub fn member(cands: &[Cand], vcpu: f64, memory: f64, zones: usize) -> Option<Cand> {
-    let fits: Vec<&Cand> = cands
-        .iter()
-        .filter(|c| c.vcpus + 1e-9 >= vcpu && c.memory_gib + 1e-9 >= memory)
-        .collect();
+    let fits: Vec<&Cand> = cands.iter().filter(|c| c.holds(vcpu, memory)).collect();
     let reach = fits.iter().map(|c| c.zones.len()).max()?.min(zones);
     fits.into_iter()
         .filter(|c| c.zones.len() >= reach)

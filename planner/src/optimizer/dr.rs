@@ -31,6 +31,14 @@ pub(crate) struct Candidate {
     pub solve: SolveInfo,
 }
 
+impl Candidate {
+    /// What is left to pay: the design's monthly cost less what owned reservations
+    /// have paid. Designs are compared on it.
+    pub fn new_spend(&self) -> Decimal {
+        self.monthly - self.paid
+    }
+}
+
 pub(crate) fn meets(rec: Option<PlannedRecovery>, spec: &Spec) -> Result<(), String> {
     let rto = spec.rto.get(&Disruption::Region);
     let rpo = spec.rpo.get(&Disruption::Region);
@@ -85,8 +93,8 @@ pub(crate) fn patterns(spec: &Spec) -> Vec<DrPattern> {
 pub(crate) fn pick(cands: Vec<Candidate>, order: &[DrPattern]) -> Option<Candidate> {
     let rank = |p: DrPattern| order.iter().position(|q| *q == p).unwrap_or(usize::MAX);
     cands.into_iter().min_by(|a, b| {
-        (a.monthly - a.paid)
-            .cmp(&(b.monthly - b.paid))
+        a.new_spend()
+            .cmp(&b.new_spend())
             .then(rank(a.pattern).cmp(&rank(b.pattern)))
     })
 }

@@ -18,8 +18,8 @@ use faultline_models::topology::{Demand, Disruption, Service, Topology};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
-use super::candidates;
-use super::fleet::FleetShape;
+use super::candidates::{self, Cand};
+use super::fleet::{FleetDemand, FleetShape};
 
 /// The part of one owned entry a service may use.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,15 +61,6 @@ impl Offer {
 /// Offers by service name; a service with none is absent.
 pub type Allotment = BTreeMap<String, Vec<Offer>>;
 
-/// Tier of an entry, as billing applies them: zonal, then exact type, then family.
-fn tier(o: &faultline_models::topology::Owned, scope: &Scope) -> u8 {
-    match (&o.zone, scope) {
-        (Some(_), _) => 0,
-        (None, Scope::Type(_)) => 1,
-        (None, Scope::Family(_)) => 2,
-    }
-}
-
 /// Divides every Reserved Instance entry among the services that could use it.
 pub fn allot(t: &Topology, pricing: &Pricing<'_>) -> Allotment {
     let mut entries: Vec<(u8, usize, Scope, Decimal)> = t
@@ -78,7 +69,7 @@ pub fn allot(t: &Topology, pricing: &Pricing<'_>) -> Allotment {
         .enumerate()
         .filter_map(|(i, o)| {
             let (scope, units) = owned::scope(o)?;
-            Some((tier(o, &scope), i, scope, units))
+            Some((owned::tier(o), i, scope, units))
         })
         .collect();
     entries.sort_by_key(|e| (e.0, e.1));
@@ -99,12 +90,14 @@ pub fn allot(t: &Topology, pricing: &Pricing<'_>) -> Allotment {
             .iter()
             .filter(|(name, _)| t.regions_for(name).contains(&region.as_str()))
             .filter_map(|(name, svc)| {
-                let zones = t.zones.get(&region).map_or(1, Vec::len);
-                let n = need(svc, pricing, &region, &scope, zones)?;
+                let zones = t.zones.get(&region).cloned().unwrap_or_default();
+                let priced =
+                    candidates::priced(svc, pricing, &region, &zones, &t.purchase_for(name));
+                let n = need(svc, &priced, &scope, zones.len())?;
                 let own = o
                     .instance_type
                     .as_deref()
-                    .is_some_and(|it| natural(svc, pricing, &region, &scope, it));
+                    .is_some_and(|it| natural(svc, &priced, &scope, it));
                 Some((!own, name.as_str(), n))
             })
             .collect();
@@ -138,63 +131,41 @@ pub fn allot(t: &Topology, pricing: &Pricing<'_>) -> Allotment {
     out
 }
 
-/// Whether `instance_type` is what `svc` would run in `region` of the types the
-/// entry matches: one it may use, and for a store the smallest that holds a replica.
-fn natural(
-    svc: &Service,
-    pricing: &Pricing<'_>,
-    region: &str,
-    scope: &Scope,
-    instance_type: &str,
-) -> bool {
-    let catalog = pricing.catalog();
-    let fits = |name: &str| {
-        catalog.instance_types.get(name).is_some_and(|it| {
-            candidates::allowed(svc, it)
-                && pricing.on_demand_hourly(region, name).is_some()
-                && svc.store().is_none_or(|s| {
-                    f64::from(it.vcpus) + 1e-9 >= s.replica_vcpu
-                        && it.memory_gib + 1e-9 >= s.replica_memory_gib
-                })
-        })
+/// Whether `instance_type` is what `svc` would run of the types the entry matches,
+/// given the types it may use in the region (`priced`): one of them, and for a store
+/// the smallest that holds a replica.
+fn natural(svc: &Service, priced: &[Cand], scope: &Scope, instance_type: &str) -> bool {
+    let holds = |c: &Cand| {
+        svc.store()
+            .is_none_or(|s| c.holds(s.replica_vcpu, s.replica_memory_gib))
     };
-    if !fits(instance_type) {
-        return false;
-    }
-    let Some(own) = scope.measure(instance_type) else {
+    let Some(own) = priced
+        .iter()
+        .find(|c| c.name == instance_type && holds(c))
+        .and_then(|c| scope.measure(&c.name))
+    else {
         return false;
     };
     svc.store().is_none()
-        || !catalog
-            .instance_types
-            .keys()
-            .any(|n| fits(n) && scope.measure(n).is_some_and(|m| m < own))
+        || !priced
+            .iter()
+            .any(|c| holds(c) && scope.measure(&c.name).is_some_and(|m| m < own))
 }
 
-/// An estimate of what `svc` could use of an entry with `scope` in `region`, in the
-/// scope's measure, or `None` when none of its allowed types matches: a fleet's
-/// always-on capacity at the peak with a zone's headroom (in the matching type's
-/// units per vCPU), a store's members of the smallest matching type that holds a
-/// replica.
-fn need(
-    svc: &Service,
-    pricing: &Pricing<'_>,
-    region: &str,
-    scope: &Scope,
-    zones: usize,
-) -> Option<Decimal> {
-    let catalog = pricing.catalog();
-    let matching: Vec<(f64, f64, Decimal)> = catalog
-        .instance_types
+/// An estimate of what `svc` could use of an entry with `scope`, in the scope's
+/// measure, given the types it may use in the region (`priced`) and the region's
+/// `zones`, or `None` when none of them matches: a fleet's always-on capacity at the
+/// peak with a zone's headroom (in the matching type's units per vCPU), a store's
+/// members of the smallest matching type that holds a replica.
+fn need(svc: &Service, priced: &[Cand], scope: &Scope, zones: usize) -> Option<Decimal> {
+    let matching: Vec<(&Cand, Decimal)> = priced
         .iter()
-        .filter(|(name, it)| {
-            candidates::allowed(svc, it) && pricing.on_demand_hourly(region, name).is_some()
-        })
-        .filter_map(|(name, it)| Some((f64::from(it.vcpus), it.memory_gib, scope.measure(name)?)))
+        .filter_map(|c| Some((c, scope.measure(&c.name)?)))
         .collect();
     match &svc.demand {
         Demand::Stateless(f) => {
             let shape = FleetShape::of(&f.profile);
+            let d = FleetDemand::of(f, &shape);
             let headroom = if svc.slo.survive.contains(&Disruption::Zone) && zones > 1 {
                 zones as f64 / (zones as f64 - 1.0)
             } else {
@@ -205,21 +176,22 @@ fn need(
             } else {
                 1.0
             };
-            let vcpu = f.peak_vcpu_needed() * shape.peak * f.flash_crowd * base * headroom;
-            let memory = f.peak_memory_gib * shape.peak * f.flash_crowd * base * headroom;
+            let scale = d.flash * base * headroom;
             matching
                 .iter()
-                .filter_map(|(v, m, units)| {
+                .filter_map(|(c, units)| {
                     let per = units.to_f64()?;
-                    let n = (vcpu / v).max(memory / m).ceil();
+                    let n = (d.vcpu * scale / c.vcpus)
+                        .max(d.memory * scale / c.memory_gib)
+                        .ceil();
                     Decimal::from_f64_retain(n * per)
                 })
                 .max()
         }
         Demand::Store(s) => matching
             .iter()
-            .filter(|(v, m, _)| *v + 1e-9 >= s.replica_vcpu && *m + 1e-9 >= s.replica_memory_gib)
-            .map(|(.., units)| *units * Decimal::from(s.replicas))
+            .filter(|(c, _)| c.holds(s.replica_vcpu, s.replica_memory_gib))
+            .map(|(_, units)| *units * Decimal::from(s.replicas))
             .min(),
     }
 }
@@ -228,13 +200,13 @@ fn need(
 /// each always-on candidate it matches (in the offer's zone, for a zonal one), less
 /// any that is exactly `k` instances of a smaller one kept (`k` times the vCPU,
 /// memory, price and measure), which a plan can always swap for those.
-pub fn cands(offers: &[Offer], region: &str, priced: &[candidates::Cand]) -> Vec<candidates::Cand> {
+pub fn cands(offers: &[Offer], region: &str, priced: &[Cand]) -> Vec<Cand> {
     let mut out = Vec::new();
     for (k, o) in offers.iter().enumerate() {
         if o.region != region {
             continue;
         }
-        let mut matching: Vec<(&candidates::Cand, f64)> = priced
+        let mut matching: Vec<(&Cand, f64)> = priced
             .iter()
             .filter(|c| o.zone.as_ref().is_none_or(|z| c.zones.contains(z)))
             .filter_map(|c| Some((c, o.measure(&c.name)?)))
@@ -245,7 +217,7 @@ pub fn cands(offers: &[Offer], region: &str, priced: &[candidates::Cand]) -> Vec
                 .total_cmp(&b.0.vcpus)
                 .then(a.0.name.cmp(&b.0.name))
         });
-        let mut kept: Vec<(&candidates::Cand, f64)> = Vec::new();
+        let mut kept: Vec<(&Cand, f64)> = Vec::new();
         for (c, m) in matching {
             let multiple = kept.iter().any(|(d, dm)| {
                 let k = c.vcpus / d.vcpus;
@@ -263,7 +235,7 @@ pub fn cands(offers: &[Offer], region: &str, priced: &[candidates::Cand]) -> Vec
             }
         }
         for (c, m) in kept {
-            out.push(candidates::Cand {
+            out.push(Cand {
                 zones: match &o.zone {
                     Some(z) => vec![z.clone()],
                     None => c.zones.clone(),

@@ -60,11 +60,9 @@ pub(crate) fn plan_store(
     let auto = svc.consistency == Consistency::Auto;
     let mut best: Option<Design> = None;
     let mut other: Option<(bool, Decimal)> = None;
-    // Compared on the new spend: what owned reservations have paid is not saved again.
-    let spend = |c: &Candidate| c.monthly - c.paid;
     for d in done {
         match &best {
-            Some(b) if spend(&d.2) >= spend(&b.2) => other = Some((d.0, d.2.monthly)),
+            Some(b) if d.2.new_spend() >= b.2.new_spend() => other = Some((d.0, d.2.monthly)),
             _ => {
                 if let Some(b) = &best {
                     other = Some((b.0, b.2.monthly));
@@ -791,9 +789,9 @@ fn owned_member(
         .filter(|o| o.region == region && o.zone.is_none())
     {
         for c in priced {
-            let fits =
-                c.vcpus + 1e-9 >= st.replica_vcpu && c.memory_gib + 1e-9 >= st.replica_memory_gib;
-            if !fits || !zones.iter().all(|z| c.zones.contains(z)) {
+            if !c.holds(st.replica_vcpu, st.replica_memory_gib)
+                || !zones.iter().all(|z| c.zones.contains(z))
+            {
                 continue;
             }
             let Some(measure) = o.scope.measure(&c.name).filter(|m| *m > Decimal::ZERO) else {
