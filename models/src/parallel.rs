@@ -3,45 +3,14 @@
 //! alone (work budgets, not time, end a solve), so the output is the same whatever the
 //! number of threads or the order they finish in.
 
-use std::num::NonZeroUsize;
+use rayon::prelude::*;
 
-/// `f` applied to every item, results in the items' order, items spread over up to
-/// one thread per core.
+/// `f` applied to every item, results in the items' order. Items go to whichever core
+/// is free (work stealing, so one long item does not hold the rest back, and a map
+/// inside another shares the same threads).
 pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, NonZeroUsize::get)
-        .min(items.len());
-    if threads <= 1 {
-        return items.iter().map(f).collect();
-    }
     let f = &f;
-    let mut out: Vec<Option<R>> = (0..items.len()).map(|_| None).collect();
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads)
-            .map(|w| {
-                scope.spawn(move || {
-                    items
-                        .iter()
-                        .enumerate()
-                        .skip(w)
-                        .step_by(threads)
-                        .map(|(i, item)| (i, f(item)))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        for h in handles {
-            match h.join() {
-                Ok(done) => {
-                    for (i, r) in done {
-                        out[i] = Some(r);
-                    }
-                }
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-    });
-    out.into_iter().flatten().collect()
+    items.par_iter().map(f).collect()
 }
 
 #[cfg(test)]

@@ -207,6 +207,7 @@ fn check_fleet(service: &str, k: u32, pools: &[(&str, u8)]) {
             gap: 0.0,
             nodes: DEFAULT_NODES,
             deadline: None,
+            floor: f64::NEG_INFINITY,
         };
         let pruned = problem(&t, &pricing, true);
         let got = fleet::solve(&pruned, &pricing, &settings, None).unwrap();
@@ -533,6 +534,7 @@ fn lp_relaxation_bounds_the_integer_optimum() {
             gap: 0.0,
             nodes: DEFAULT_NODES,
             deadline: None,
+            floor: f64::NEG_INFINITY,
         };
         let ip = backend::solve(&built.model, &settings, None, None).unwrap();
         assert!(
@@ -581,6 +583,7 @@ proptest::proptest! {
             gap: 0.0,
             nodes: DEFAULT_NODES,
             deadline: None,
+            floor: f64::NEG_INFINITY,
         };
         let pruned = fleet::solve(&problem(&t, &pricing, true), &pricing, &settings, None).unwrap();
         let full = fleet::solve(&problem(&t, &pricing, false), &pricing, &settings, None).unwrap();

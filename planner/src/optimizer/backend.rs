@@ -71,6 +71,9 @@ pub struct SolveSettings {
     pub nodes: u64,
     /// The whole command's deadline, a safety net.
     pub deadline: Option<Instant>,
+    /// A proven lower bound on the optimum from a relaxation solved before, or `-∞`:
+    /// a search may stop once its incumbent is within the gap of it.
+    pub floor: f64,
 }
 
 /// The relative gap between an objective and a lower bound on it.
@@ -142,6 +145,7 @@ pub fn solve(
                 gap: settings.gap,
                 nodes: settings.nodes,
                 deadline: settings.deadline,
+                floor: settings.floor,
             };
             let out = milp::solve(model, &limits, start, repair).map_err(|e| match e {
                 NoPoint::Infeasible => SolveError::Infeasible,
@@ -407,6 +411,7 @@ mod tests {
             gap: 0.0,
             nodes: 10_000,
             deadline: None,
+            floor: f64::NEG_INFINITY,
         }
     }
 
@@ -457,5 +462,53 @@ mod tests {
             SolveError::NoSolutionInTime
         );
         assert!(solve(&m, &settings(Backend::Native), None, None).is_ok());
+    }
+
+    /// 7x + 11y + 13z ≥ 100 at costs 7, 11 and 13: every exact cover (x = 5, z = 5,
+    /// among others) is optimal at 100.
+    fn cover() -> MilpModel {
+        let mut m = MilpModel::default();
+        let x = m.add_col(0.0, f64::INFINITY, true, 7.0);
+        let y = m.add_col(0.0, f64::INFINITY, true, 11.0);
+        let z = m.add_col(0.0, f64::INFINITY, true, 13.0);
+        m.geq(vec![(x, 7.0), (y, 11.0), (z, 13.0)], 100.0);
+        m
+    }
+
+    /// A floor known from elsewhere ends the search once the incumbent is within the
+    /// gap of it, with the floor (never more) as the proof; a floor below what the gap
+    /// allows changes nothing.
+    #[test]
+    fn a_known_floor_ends_the_search_within_the_gap() {
+        let m = cover();
+        let exact = solve(&m, &settings(Backend::Native), None, None).unwrap();
+        assert!(
+            (exact.objective - 100.0).abs() < 1e-9,
+            "{}",
+            exact.objective
+        );
+        // A start of cost 103 (x = 2, y = 1, z = 6): within 5% of the floor 100.
+        let start = [2.0, 1.0, 6.0];
+        let floored = SolveSettings {
+            gap: 0.05,
+            floor: 100.0,
+            ..settings(Backend::Native)
+        };
+        let s = solve(&m, &floored, Some(&start), None).unwrap();
+        assert!(m.feasible(&s.x, 1e-9));
+        assert!(s.best_bound <= 100.0 + 1e-9, "{}", s.best_bound);
+        assert!(rel_gap(s.objective, 100.0) <= 0.05 + 1e-12);
+        assert!(
+            s.nodes <= 1,
+            "the floor ends the search at the root: {}",
+            s.nodes
+        );
+        let loose = SolveSettings {
+            floor: 50.0,
+            ..settings(Backend::Native)
+        };
+        let s = solve(&m, &loose, Some(&start), None).unwrap();
+        assert!((s.objective - 100.0).abs() < 1e-9, "{}", s.objective);
+        assert_eq!(s.status, SolveStatus::Optimal);
     }
 }

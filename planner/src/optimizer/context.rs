@@ -30,6 +30,7 @@ impl Ctx<'_> {
             gap: self.options.gap,
             nodes: self.options.nodes,
             deadline: self.options.deadline,
+            floor: f64::NEG_INFINITY,
         }
     }
 }

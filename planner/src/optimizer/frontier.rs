@@ -18,6 +18,7 @@ use std::time::Instant;
 use faultline_models::catalog::Catalog;
 use faultline_models::cost::Pricing;
 use faultline_models::deployment::{DrPattern, Words};
+use faultline_models::failure::Deployment;
 use faultline_models::locality;
 use faultline_models::plan::{
     Frontier, FrontierLevel, FrontierTarget, LevelService, MarginalCost, Plan, ServicePlan,
@@ -27,6 +28,7 @@ use rust_decimal::Decimal;
 
 use super::context::Ctx;
 use super::document::assemble;
+use super::estimate::Assessed;
 use super::fleet::Warm;
 use super::{assess, estimate, fill_availability, service, spec_for, SolveOptions, Spec};
 
@@ -176,13 +178,18 @@ pub fn run(
         warm = next_warm;
         solved[i] = Some(here);
     }
+    // Levels often share a plan (a stricter level's plan swapped in): each distinct
+    // deployment is assessed once.
+    let mut assessed: Vec<(Deployment, Assessed)> = Vec::new();
     let levels: Vec<FrontierLevel> = LEVELS
         .iter()
         .enumerate()
         .map(|(i, (name, survive))| {
             let survive: BTreeSet<Disruption> = survive.iter().copied().collect();
             match (&solved[i], &reasons[i]) {
-                (Some(services), _) => level(&ctx, name, &survive, services, plan, start),
+                (Some(services), _) => {
+                    level(&ctx, name, &survive, services, plan, start, &mut assessed)
+                }
                 (None, why) => FrontierLevel {
                     name: name.to_string(),
                     survive,
@@ -218,6 +225,7 @@ fn level(
     solved: &BTreeMap<String, Result<ServicePlan, String>>,
     main: &Plan,
     start: Instant,
+    assessed: &mut Vec<(Deployment, Assessed)>,
 ) -> FrontierLevel {
     let t = ctx.topology;
     let mut services = BTreeMap::new();
@@ -239,7 +247,16 @@ fn level(
         }
     }
     let mut plan = assemble(t, ctx.catalog, ctx.options, services, start);
-    let a = assess::assess(t, ctx.catalog, &plan);
+    let deployment = Deployment::from_plan(&plan);
+    let known = assessed
+        .iter()
+        .find(|(d, _)| d.services == deployment.services && d.consistency == deployment.consistency)
+        .map(|(_, a)| a.clone());
+    let a = known.unwrap_or_else(|| {
+        let a = assess::assess(t, ctx.catalog, &plan);
+        assessed.push((deployment, a.clone()));
+        a
+    });
     fill_availability(t, &mut plan, &a);
     // The least available journey (service when there are none), with its own down
     // and degraded minutes: the same basis as every other availability figure.

@@ -11,9 +11,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use faultline_models::cost::{region_recovery, Tier, WARM_STANDBY_SHARE};
 use faultline_models::deployment::{DrPattern, Role, Words};
 use faultline_models::diag::Code;
-use faultline_models::locality;
 use faultline_models::plan::{Binding, Constraint, DrOption, Layer, SolveInfo};
 use faultline_models::topology::{Disruption, Fleet, Service};
+use faultline_models::{locality, parallel};
 use rust_decimal::Decimal;
 
 use super::backend::{self, rel_gap, SolveError, SolveStatus};
@@ -494,29 +494,41 @@ fn by_region(
     // The set's parts share one MILP's work budget.
     let mut settings = ctx.settings();
     settings.nodes = (settings.nodes / pr.regions.len() as u64).max(1);
+    let keys: Vec<_> = pr
+        .regions
+        .iter()
+        .enumerate()
+        .map(|(ri, r)| {
+            (
+                r.region.clone(),
+                l.normal[ri].to_bits(),
+                l.failover[ri].to_bits(),
+                settings.nodes,
+            )
+        })
+        .collect();
+    // The parts not solved before, in parallel: each is a function of its own
+    // problem alone, so the order they finish in changes nothing.
+    let missing: Vec<usize> = (0..keys.len())
+        .filter(|i| !parts.contains_key(&keys[*i]))
+        .collect();
+    let solved = parallel::map(&missing, |ri| {
+        let one = FleetProblem {
+            regions: vec![pr.regions[*ri].clone()],
+            located: Some(model::Located {
+                normal: vec![l.normal[*ri]],
+                failover: vec![l.failover[*ri]],
+            }),
+            ..pr.clone()
+        };
+        solve(&one, &ctx.pricing, &settings, hint)
+    });
+    for (ri, sol) in missing.into_iter().zip(solved) {
+        parts.insert(keys[ri].clone(), sol);
+    }
     let mut total: Option<FleetSolution> = None;
-    for (ri, r) in pr.regions.iter().enumerate() {
-        let (normal, failover) = (l.normal[ri], l.failover[ri]);
-        let key = (
-            r.region.clone(),
-            normal.to_bits(),
-            failover.to_bits(),
-            settings.nodes,
-        );
-        let part = parts
-            .entry(key)
-            .or_insert_with(|| {
-                let one = FleetProblem {
-                    regions: vec![r.clone()],
-                    located: Some(model::Located {
-                        normal: vec![normal],
-                        failover: vec![failover],
-                    }),
-                    ..pr.clone()
-                };
-                solve(&one, &ctx.pricing, &settings, hint)
-            })
-            .clone()?;
+    for key in &keys {
+        let part = parts[key].clone()?;
         total = Some(match total {
             None => part,
             Some(mut t) => {

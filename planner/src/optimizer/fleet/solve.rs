@@ -156,6 +156,7 @@ pub fn solve(
                 gap: settings.gap,
                 nodes: TIED_NODES,
                 deadline: settings.deadline,
+                floor,
             };
             milps += 1;
             if let Some(x) = milp::solve_tied(m, &groups, &limits, start.as_deref()) {
@@ -165,7 +166,27 @@ pub fn solve(
             }
         }
     }
+    // A start the relaxation's bound already proves within the gap needs no search.
+    if let Some(x) = start.as_ref().filter(|_| floor.is_finite()) {
+        let objective = m.objective(x);
+        let gap = backend::rel_gap(objective, floor);
+        if gap <= settings.gap && worst != SolveStatus::TimeLimit {
+            let s = Solved {
+                x: x.clone(),
+                objective,
+                best_bound: floor.min(objective),
+                status: if gap <= 1e-9 {
+                    SolveStatus::Optimal
+                } else {
+                    SolveStatus::WithinGap
+                },
+                nodes: 0,
+            };
+            return Ok(finish(p, pricing, &built, s, milps));
+        }
+    }
     let repair = |x: &[f64]| round_up(p, &built, x);
+    let settings = &SolveSettings { floor, ..*settings };
     let mut s = backend::solve(m, settings, start.as_deref(), Some(&repair))?;
     s.best_bound = s.best_bound.max(floor).min(s.objective);
     let gap = backend::rel_gap(s.objective, s.best_bound);

@@ -34,6 +34,9 @@ pub struct Limits {
     pub nodes: u64,
     /// Wall-clock safety net.
     pub deadline: Option<Instant>,
+    /// A lower bound on the optimum known from elsewhere (a relaxation solved
+    /// before), or `-∞`: the search stops once the incumbent is within the gap of it.
+    pub floor: f64,
 }
 
 /// Why the search stopped.
@@ -112,6 +115,7 @@ pub fn lp_bound(model: &MilpModel) -> Result<f64, NoPoint> {
         gap: 0.0,
         nodes: 0,
         deadline: None,
+        floor: f64::NEG_INFINITY,
     };
     let mut s = Search::new(model, &limits, None);
     s.add_rows(None);
@@ -262,6 +266,8 @@ struct Search<'a> {
     in_lp: Vec<bool>,
     /// The relaxation's rows as written (model rows and cuts), in its order.
     lp_rows: Vec<(Vec<(usize, f64)>, f64)>,
+    /// Which of them are cuts (which may be dropped again).
+    is_cut: Vec<bool>,
     /// Rows of the model by column, with the column's coefficient, for quick checks
     /// of a change.
     rows_of: Vec<Vec<(usize, f64)>>,
@@ -315,6 +321,7 @@ impl<'a> Search<'a> {
             lp,
             in_lp: vec![false; model.rows.len()],
             lp_rows: Vec::new(),
+            is_cut: Vec::new(),
             rows_of,
             root_lo,
             root_up,
@@ -439,6 +446,7 @@ impl<'a> Search<'a> {
             if needed {
                 self.lp.add_row(&r.coefs, r.rhs);
                 self.lp_rows.push((r.coefs.clone(), r.rhs));
+                self.is_cut.push(false);
                 self.in_lp[i] = true;
                 added += 1;
             }
@@ -508,10 +516,12 @@ impl<'a> Search<'a> {
             for c in &cuts {
                 self.lp.add_row(&c.coefs, c.rhs);
                 self.lp_rows.push((c.coefs.clone(), c.rhs));
+                self.is_cut.push(true);
             }
             let Some(b) = self.relax(f64::INFINITY) else {
                 break;
             };
+            self.drop_slack_cuts();
             let x = self.lp.x();
             self.try_point(&x);
             let moved = b - root_bound;
@@ -557,6 +567,25 @@ impl<'a> Search<'a> {
             _ => self.open_floor.min(self.closed_floor).min(cost),
         };
         Ok(self.finish(cost, x, bound, stop))
+    }
+
+    /// Drops the cuts the relaxation's optimum does not lean on (slack basic): every
+    /// later relaxation is smaller, and a cut is only ever a valid inequality, so the
+    /// bounds stay proven.
+    fn drop_slack_cuts(&mut self) {
+        let gone = self.lp.drop_rows(&self.is_cut);
+        if gone.iter().any(|g| *g) {
+            let mut k = 0;
+            self.lp_rows.retain(|_| {
+                k += 1;
+                !gone[k - 1]
+            });
+            let mut k = 0;
+            self.is_cut.retain(|_| {
+                k += 1;
+                !gone[k - 1]
+            });
+        }
     }
 
     fn finish(&self, cost: f64, x: Vec<f64>, bound: f64, stop: Stop) -> SearchOutcome {
@@ -662,6 +691,7 @@ impl<'a> Search<'a> {
                 gap: 0.0,
                 nodes: IMPROVE_NODES,
                 deadline: self.limits.deadline,
+                floor: f64::NEG_INFINITY,
             };
             let sub = Search::boxed(self.model, &limits, self.repair, lo, up, true);
             let found = sub.run(Some(&x)).ok();
@@ -834,6 +864,13 @@ impl<'a> Search<'a> {
                 self.open_floor = f64::INFINITY;
                 return Stop::Proven;
             };
+            if self.limits.floor >= self.cutoff() {
+                // The known floor proves the incumbent within the gap: every open
+                // node's best is at least the floor.
+                self.closed_floor = self.closed_floor.min(self.limits.floor);
+                self.open_floor = f64::INFINITY;
+                return Stop::Proven;
+            }
             if node.bound >= self.cutoff() {
                 self.closed_floor = self.closed_floor.min(node.bound);
                 self.open_floor = f64::INFINITY;

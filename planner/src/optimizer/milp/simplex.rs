@@ -172,6 +172,62 @@ impl Lp {
         self.xb.push(v);
     }
 
+    /// Removes the rows `drop` marks whose slack is basic (rows the current point
+    /// meets without needing them), keeping the others in order; returns which rows
+    /// went. Dropping a row with its basic slack leaves the rest of the basis a basis
+    /// of the smaller problem, still dual feasible, so solves continue from it.
+    pub fn drop_rows(&mut self, drop: &[bool]) -> Vec<bool> {
+        let m = self.rows.len();
+        let n = self.n;
+        let gone: Vec<bool> = (0..m)
+            .map(|i| drop.get(i).copied().unwrap_or(false) && self.pos[n + i] != usize::MAX)
+            .collect();
+        if !gone.iter().any(|g| *g) {
+            return gone;
+        }
+        let mut new_index = vec![usize::MAX; m];
+        let mut k = 0;
+        for i in 0..m {
+            if !gone[i] {
+                new_index[i] = k;
+                k += 1;
+            }
+        }
+        let keep = |i: &usize| !gone[*i];
+        self.rows = (0..m).filter(keep).map(|i| self.rows[i].clone()).collect();
+        self.rhs = (0..m).filter(keep).map(|i| self.rhs[i]).collect();
+        self.scale = (0..m).filter(keep).map(|i| self.scale[i]).collect();
+        for col in &mut self.cols {
+            col.retain(|(i, _)| !gone[*i]);
+            for e in col.iter_mut() {
+                e.0 = new_index[e.0];
+            }
+        }
+        let relabel = |v: usize| if v < n { v } else { n + new_index[v - n] };
+        self.basis = self
+            .basis
+            .iter()
+            .copied()
+            .filter(|v| *v < n || !gone[*v - n])
+            .map(relabel)
+            .collect();
+        let mut pos = vec![usize::MAX; n + k];
+        for (p, v) in self.basis.iter().enumerate() {
+            pos[*v] = p;
+        }
+        self.pos = pos;
+        let keep_var = |v: &usize| *v < n || !gone[*v - n];
+        self.at_upper = (0..n + m)
+            .filter(keep_var)
+            .map(|v| self.at_upper[v])
+            .collect();
+        self.d = (0..n + m).filter(keep_var).map(|v| self.d[v]).collect();
+        self.xb = vec![0.0; k];
+        self.binv = Vec::new();
+        self.refactor();
+        gone
+    }
+
     /// `A_i x` at the current point.
     fn row_activity(&self, i: usize) -> f64 {
         self.rows[i].iter().map(|(j, a)| a * self.value(*j)).sum()
@@ -644,5 +700,34 @@ mod tests {
         // x ≥ 8, y ≥ max(2, 8/3): 8 + 4·8/3.
         assert!((p.objective() - (8.0 + 32.0 / 3.0)).abs() < 1e-9);
         assert!(p.safe_bound() <= p.objective() + 1e-9);
+    }
+
+    #[test]
+    fn dropping_slack_rows_keeps_the_optimum_and_the_basis() {
+        // min x + 4y, x + y ≥ 10, y ≥ x/3, and two rows the optimum (7.5, 2.5) meets
+        // with room to spare: x ≤ 50 (as −x ≥ −50) and y ≥ 1.
+        let mut p = lp(
+            &[1.0, 4.0],
+            100.0,
+            &[
+                (&[(0, 1.0), (1, 1.0)], 10.0),
+                (&[(0, -50.0)], -2500.0),
+                (&[(0, -0.25), (1, 0.75)], 0.0),
+                (&[(1, 1.0)], 1.0),
+            ],
+        );
+        assert_eq!(p.solve(f64::INFINITY, 100), LpStatus::Optimal);
+        let before = p.objective();
+        // Asked to drop rows 1, 2 and 3: 2 binds (its slack is nonbasic) and stays.
+        let gone = p.drop_rows(&[false, true, true, true]);
+        assert_eq!(gone, vec![false, true, false, true]);
+        assert_eq!(p.rows(), 2);
+        assert_eq!(p.solve(f64::INFINITY, 100), LpStatus::Optimal);
+        assert!((p.objective() - before).abs() < 1e-9, "{}", p.objective());
+        assert!((p.objective() - 17.5).abs() < 1e-9);
+        // The smaller problem goes on from the same basis: a new row is honoured.
+        p.add_row(&[(0, 1.0)], 8.0);
+        assert_eq!(p.solve(f64::INFINITY, 100), LpStatus::Optimal);
+        assert!((p.objective() - (8.0 + 32.0 / 3.0)).abs() < 1e-9);
     }
 }
