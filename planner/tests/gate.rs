@@ -226,7 +226,7 @@ fn max_monthly_cost() {
     assert!(g.findings[0]
         .diagnostic
         .message
-        .contains("$6,232.58/month, $232.58 above"));
+        .contains("$6,231.88/month, $231.88 above"));
     assert_eq!(
         g.findings[0].diagnostic.key.as_deref(),
         Some("constraints.max_monthly_usd")
@@ -238,7 +238,7 @@ fn cost_change_against_a_baseline() {
     let c = web_shop();
     let mut base = Snapshot::of(&c.plan, Some(&c.assessment));
     base.monthly_usd -= rust_decimal::Decimal::from(1000);
-    // +1,000 on 5,232.58 is +19.1%.
+    // +1,000 on 5,231.88 is +19.1%.
     let mut ok = run(
         c,
         "[cost_change]\nmax_increase_usd = 1500\nmax_increase_percent = 20\n",
@@ -873,7 +873,7 @@ fn markdown_comment_has_a_marker_deltas_and_a_cap() {
     let gb = rb.eval();
     let doc = render::render(&Doc::Gate(&gb), Format::Markdown, &rb.sources()).unwrap();
     assert!(
-        doc.contains("| **monthly total** | $5,732.58 | $6,232.58 | +$500.00 (+8.7%) |"),
+        doc.contains("| **monthly total** | $5,731.88 | $6,231.88 | +$500.00 (+8.7%) |"),
         "{doc}"
     );
     assert!(doc.contains("### Availability per journey"));

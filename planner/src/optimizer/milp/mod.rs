@@ -84,6 +84,8 @@ const CUTS_PER_ROUND: usize = 24;
 /// Neighbourhood searches per solve, and the nodes each may use.
 const IMPROVE_ROUNDS: u32 = 6;
 const IMPROVE_NODES: u64 = 200;
+/// Nodes the relaxation-induced neighbourhood search may use.
+const RINS_NODES: u64 = 1_000;
 /// Rounds of root probing.
 const PROBE_ROUNDS: usize = 3;
 /// Pivots one dive may take.
@@ -531,8 +533,10 @@ impl<'a> Search<'a> {
             }
         }
         let (lo, up) = (self.root_lo.clone(), self.root_up.clone());
+        let root_x = self.lp.x();
         if !self.timed_out() {
             self.dive(&lo, &up);
+            self.rins(&root_x);
             self.improve();
         }
         if self.best.is_some() && !self.timed_out() {
@@ -702,6 +706,44 @@ impl<'a> Search<'a> {
                 }
                 _ if delta < 2.0 => delta = 2.0,
                 _ => return,
+            }
+        }
+    }
+
+    /// Relaxation-induced neighbourhood search: the columns on which the incumbent and
+    /// the root relaxation agree fixed there, the rest free, solved with a small node
+    /// budget; a better plan found becomes the incumbent.
+    fn rins(&mut self, root_x: &[f64]) {
+        if self.local || self.timed_out() {
+            return;
+        }
+        let Some((cost, x)) = self.best.clone() else {
+            return;
+        };
+        let mut lo = self.root_lo.clone();
+        let mut up = self.root_up.clone();
+        let mut free = 0;
+        for (j, c) in self.model.cols.iter().enumerate() {
+            if c.integer && (root_x[j] - x[j]).abs() <= INT_TOL {
+                lo[j] = x[j];
+                up[j] = x[j];
+            } else {
+                free += 1;
+            }
+        }
+        if free == 0 || free == self.model.cols.len() {
+            return;
+        }
+        let limits = Limits {
+            gap: 0.0,
+            nodes: RINS_NODES,
+            deadline: self.limits.deadline,
+            floor: f64::NEG_INFINITY,
+        };
+        let sub = Search::boxed(self.model, &limits, self.repair, lo, up, true);
+        if let Ok(o) = sub.run(Some(&x)) {
+            if o.objective < cost - 1e-9 * cost.abs().max(1.0) {
+                self.offer(&o.x);
             }
         }
     }

@@ -472,6 +472,7 @@ impl Lp {
         let mut done = 0u64;
         let mut rho = vec![0.0; m];
         let mut alpha = vec![0.0; self.n + m];
+        let mut w = vec![0.0; m];
         loop {
             // Leaving row: the largest infeasibility, scaled by the row's norm in B⁻¹
             // (dual steepest edge, recomputed exactly: the problems are small).
@@ -574,10 +575,17 @@ impl Lp {
                 return LpStatus::Infeasible;
             };
             // Entering column in basis coordinates.
-            let mut w = vec![0.0; m];
-            for (i, a) in self.column(q) {
+            w.iter_mut().for_each(|x| *x = 0.0);
+            if q < self.n {
+                for &(i, a) in &self.cols[q] {
+                    for p in 0..m {
+                        w[p] += self.binv[p * m + i] * a;
+                    }
+                }
+            } else {
+                let i = q - self.n;
                 for p in 0..m {
-                    w[p] += self.binv[p * m + i] * a;
+                    w[p] = -self.binv[p * m + i];
                 }
             }
             let wr = w[r];
