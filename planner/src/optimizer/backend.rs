@@ -76,6 +76,23 @@ pub struct SolveSettings {
     pub floor: f64,
 }
 
+/// What a solve's objective and proven bound certify, given the worst status of the
+/// solves behind it: a deadline that stopped any of them makes it `time-limit`
+/// whatever the gap (it may differ on another machine); otherwise optimal, within
+/// the requested gap, or short of it on the work budget.
+pub fn certify(worst: SolveStatus, objective: f64, bound: f64, gap: f64) -> SolveStatus {
+    let reached = rel_gap(objective, bound);
+    if worst == SolveStatus::TimeLimit {
+        SolveStatus::TimeLimit
+    } else if reached <= 1e-9 {
+        SolveStatus::Optimal
+    } else if reached <= gap {
+        SolveStatus::WithinGap
+    } else {
+        worst.max(SolveStatus::WorkLimit)
+    }
+}
+
 /// The relative gap between an objective and a lower bound on it.
 pub fn rel_gap(objective: f64, bound: f64) -> f64 {
     if objective <= 1e-9 {

@@ -462,18 +462,7 @@ fn best_set(
             let x = extra(i).unwrap_or(0.0);
             sol.best_bound = (floor - x).min(sol.objective);
             sol.milps = milps;
-            let gap = rel_gap(sol.objective, sol.best_bound);
-            // A solve the deadline stopped may differ on another machine, whatever the
-            // gap it reached.
-            sol.status = if worst == SolveStatus::TimeLimit {
-                SolveStatus::TimeLimit
-            } else if gap <= 1e-9 {
-                SolveStatus::Optimal
-            } else if gap <= settings.gap {
-                SolveStatus::WithinGap
-            } else {
-                worst.max(SolveStatus::WorkLimit)
-            };
+            sol.status = backend::certify(worst, sol.objective, sol.best_bound, settings.gap);
             Ok((i, sol))
         }
         None => Err(last_err),

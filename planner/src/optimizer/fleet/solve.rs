@@ -169,17 +169,13 @@ pub fn solve(
     // A start the relaxation's bound already proves within the gap needs no search.
     if let Some(x) = start.as_ref().filter(|_| floor.is_finite()) {
         let objective = m.objective(x);
-        let gap = backend::rel_gap(objective, floor);
-        if gap <= settings.gap && worst != SolveStatus::TimeLimit {
+        let status = backend::certify(worst, objective, floor, settings.gap);
+        if status <= SolveStatus::WithinGap {
             let s = Solved {
                 x: x.clone(),
                 objective,
                 best_bound: floor.min(objective),
-                status: if gap <= 1e-9 {
-                    SolveStatus::Optimal
-                } else {
-                    SolveStatus::WithinGap
-                },
+                status,
                 nodes: 0,
             };
             return Ok(finish(p, pricing, &built, s, milps));
@@ -189,16 +185,7 @@ pub fn solve(
     let settings = &SolveSettings { floor, ..*settings };
     let mut s = backend::solve(m, settings, start.as_deref(), Some(&repair))?;
     s.best_bound = s.best_bound.max(floor).min(s.objective);
-    let gap = backend::rel_gap(s.objective, s.best_bound);
-    s.status = if s.status == SolveStatus::TimeLimit || worst == SolveStatus::TimeLimit {
-        SolveStatus::TimeLimit
-    } else if gap <= 1e-9 {
-        SolveStatus::Optimal
-    } else if gap <= settings.gap {
-        SolveStatus::WithinGap
-    } else {
-        s.status.max(SolveStatus::WorkLimit)
-    };
+    s.status = backend::certify(s.status.max(worst), s.objective, s.best_bound, settings.gap);
     Ok(finish(p, pricing, &built, s, milps))
 }
 

@@ -579,16 +579,8 @@ impl<'a> Search<'a> {
     fn drop_slack_cuts(&mut self) {
         let gone = self.lp.drop_rows(&self.is_cut);
         if gone.iter().any(|g| *g) {
-            let mut k = 0;
-            self.lp_rows.retain(|_| {
-                k += 1;
-                !gone[k - 1]
-            });
-            let mut k = 0;
-            self.is_cut.retain(|_| {
-                k += 1;
-                !gone[k - 1]
-            });
+            self.lp_rows = simplex::unmarked(&self.lp_rows, &gone);
+            self.is_cut = simplex::unmarked(&self.is_cut, &gone);
         }
     }
 
@@ -691,23 +683,38 @@ impl<'a> Search<'a> {
                     up[j] = up[j].min(x[j] + delta);
                 }
             }
-            let limits = Limits {
-                gap: 0.0,
-                nodes: IMPROVE_NODES,
-                deadline: self.limits.deadline,
-                floor: f64::NEG_INFINITY,
-            };
-            let sub = Search::boxed(self.model, &limits, self.repair, lo, up, true);
-            let found = sub.run(Some(&x)).ok();
-            match found {
-                Some(o) if o.objective < cost - 1e-9 * cost.abs().max(1.0) => {
-                    self.offer(&o.x);
+            match self.better_in_box(lo, up, IMPROVE_NODES, &x, cost) {
+                Some(y) => {
+                    self.offer(&y);
                     self.improved_from = self.incumbent_cost();
                 }
-                _ if delta < 2.0 => delta = 2.0,
-                _ => return,
+                None if delta < 2.0 => delta = 2.0,
+                None => return,
             }
         }
+    }
+
+    /// A point cheaper than `cost` in the box `[lo, up]`, searched from `start` (the
+    /// incumbent) with `nodes` nodes and no gap, if the search finds one.
+    fn better_in_box(
+        &self,
+        lo: Vec<f64>,
+        up: Vec<f64>,
+        nodes: u64,
+        start: &[f64],
+        cost: f64,
+    ) -> Option<Vec<f64>> {
+        let limits = Limits {
+            gap: 0.0,
+            nodes,
+            deadline: self.limits.deadline,
+            floor: f64::NEG_INFINITY,
+        };
+        let sub = Search::boxed(self.model, &limits, self.repair, lo, up, true);
+        sub.run(Some(start))
+            .ok()
+            .filter(|o| o.objective < cost - 1e-9 * cost.abs().max(1.0))
+            .map(|o| o.x)
     }
 
     /// Relaxation-induced neighbourhood search: the columns on which the incumbent and
@@ -734,17 +741,8 @@ impl<'a> Search<'a> {
         if free == 0 || free == self.model.cols.len() {
             return;
         }
-        let limits = Limits {
-            gap: 0.0,
-            nodes: RINS_NODES,
-            deadline: self.limits.deadline,
-            floor: f64::NEG_INFINITY,
-        };
-        let sub = Search::boxed(self.model, &limits, self.repair, lo, up, true);
-        if let Ok(o) = sub.run(Some(&x)) {
-            if o.objective < cost - 1e-9 * cost.abs().max(1.0) {
-                self.offer(&o.x);
-            }
+        if let Some(y) = self.better_in_box(lo, up, RINS_NODES, &x, cost) {
+            self.offer(&y);
         }
     }
 

@@ -193,22 +193,25 @@ impl Lp {
                 k += 1;
             }
         }
-        let keep = |i: &usize| !gone[*i];
-        self.rows = (0..m).filter(keep).map(|i| self.rows[i].clone()).collect();
-        self.rhs = (0..m).filter(keep).map(|i| self.rhs[i]).collect();
-        self.scale = (0..m).filter(keep).map(|i| self.scale[i]).collect();
+        self.rows = unmarked(&self.rows, &gone);
+        self.rhs = unmarked(&self.rhs, &gone);
+        self.scale = unmarked(&self.scale, &gone);
         for col in &mut self.cols {
             col.retain(|(i, _)| !gone[*i]);
             for e in col.iter_mut() {
                 e.0 = new_index[e.0];
             }
         }
+        // Variables: the columns, then one slack per row.
+        let gone_var: Vec<bool> = std::iter::repeat_n(false, n)
+            .chain(gone.iter().copied())
+            .collect();
         let relabel = |v: usize| if v < n { v } else { n + new_index[v - n] };
         self.basis = self
             .basis
             .iter()
             .copied()
-            .filter(|v| *v < n || !gone[*v - n])
+            .filter(|v| !gone_var[*v])
             .map(relabel)
             .collect();
         let mut pos = vec![usize::MAX; n + k];
@@ -216,12 +219,8 @@ impl Lp {
             pos[*v] = p;
         }
         self.pos = pos;
-        let keep_var = |v: &usize| *v < n || !gone[*v - n];
-        self.at_upper = (0..n + m)
-            .filter(keep_var)
-            .map(|v| self.at_upper[v])
-            .collect();
-        self.d = (0..n + m).filter(keep_var).map(|v| self.d[v]).collect();
+        self.at_upper = unmarked(&self.at_upper, &gone_var);
+        self.d = unmarked(&self.d, &gone_var);
         self.xb = vec![0.0; k];
         self.binv = Vec::new();
         self.refactor();
@@ -648,6 +647,16 @@ impl Lp {
     fn objective_lower(&self) -> f64 {
         self.objective()
     }
+}
+
+/// The items `gone` does not mark, in order.
+pub(crate) fn unmarked<T: Clone>(items: &[T], gone: &[bool]) -> Vec<T> {
+    items
+        .iter()
+        .zip(gone)
+        .filter(|(_, g)| !**g)
+        .map(|(x, _)| x.clone())
+        .collect()
 }
 
 #[cfg(test)]
