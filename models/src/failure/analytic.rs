@@ -127,11 +127,54 @@ fn count_pmf(us: &[f64], top: usize) -> Vec<f64> {
     dp
 }
 
+/// Figures per service and key that every worker of a walk shares: each is a pure
+/// function of its key, so whichever worker computes it first, all read the same
+/// value, and none computes what another already has. Each worker keeps its own copy
+/// of what it has read, so a repeated read takes no lock.
+struct Memo(Vec<std::sync::Mutex<FastMap<u128, Probs>>>);
+
+impl Memo {
+    fn new(services: usize) -> Memo {
+        Memo((0..services).map(|_| Default::default()).collect())
+    }
+
+    fn get(
+        &self,
+        s: usize,
+        key: u128,
+        local: &mut FastMap<u128, Probs>,
+        compute: impl FnOnce() -> Probs,
+    ) -> Probs {
+        if let Some(p) = local.get(&key) {
+            return *p;
+        }
+        let lock = || {
+            self.0[s]
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        let found = lock().get(&key).copied();
+        let p = found.unwrap_or_else(|| {
+            let p = compute();
+            lock().insert(key, p);
+            p
+        });
+        local.insert(key, p);
+        p
+    }
+}
+
 /// Service `s`'s phases under one projection of a state. `plain` holds the service's
 /// figures per shape fingerprint with no held instance aged: many projections give the
 /// same shapes (a failure elsewhere in the region changes nothing here), and the
 /// figures depend on the shape alone.
-fn entry(m: &Model, s: usize, proj: &[(usize, usize)], plain: &mut FastMap<u128, Probs>) -> Entry {
+fn entry(
+    m: &Model,
+    s: usize,
+    proj: &[(usize, usize)],
+    plain: &mut FastMap<u128, Probs>,
+    shared: &Memo,
+) -> Entry {
     let mut words = Vec::new();
     Entry {
         phases: m
@@ -141,9 +184,7 @@ fn entry(m: &Model, s: usize, proj: &[(usize, usize)], plain: &mut FastMap<u128,
                 words.clear();
                 shape.words(&mut words);
                 let key = fp(words.iter().copied());
-                let p = *plain
-                    .entry(key)
-                    .or_insert_with(|| m.probs(s, &shape, &Ages::NONE));
+                let p = shared.get(s, key, plain, || m.probs(s, &shape, &Ages::NONE));
                 Phase {
                     p,
                     holds: Model::holds(&shape),
@@ -307,9 +348,11 @@ pub(crate) fn run(m: &Model, b: Depth) -> Analytic {
         }))
         .collect();
     let nall = ents.len();
+    let shared_plain = Memo::new(ns);
+    let shared_aged = Memo::new(ns);
     let mut base_plain: Vec<FastMap<u128, Probs>> = vec![FastMap::default(); ns];
     let base_own: Vec<Probs> = (0..ns)
-        .map(|s| entry(m, s, &[], &mut base_plain[s]).last().p)
+        .map(|s| entry(m, s, &[], &mut base_plain[s], &shared_plain).last().p)
         .collect();
     let base_notup: Vec<f64> = ents.iter().map(|e| eff(&e.up, &base_own, false)).collect();
     let base_down: Vec<f64> = ents.iter().map(|e| eff(&e.ge, &base_own, true)).collect();
@@ -513,9 +556,9 @@ pub(crate) fn run(m: &Model, b: Depth) -> Analytic {
                                     }
                                 }
                                 let kf = fp(key.iter().map(|x| u64::from(*x)));
-                                cache[*s]
-                                    .entry(kf)
-                                    .or_insert_with(|| entry(m, *s, &proj, &mut plain[*s]));
+                                cache[*s].entry(kf).or_insert_with(|| {
+                                    entry(m, *s, &proj, &mut plain[*s], &shared_plain)
+                                });
                                 let class = reps.iter().position(|r| {
                                     match (cache[*s].get(r), cache[*s].get(&kf)) {
                                         (Some(x), Some(y)) => x.same(y),
@@ -768,9 +811,9 @@ pub(crate) fn run(m: &Model, b: Depth) -> Analytic {
                                     }
                                 }
                                 let kf = fp(key.iter().map(|x| u64::from(*x)));
-                                cache[*sv]
-                                    .entry(kf)
-                                    .or_insert_with(|| entry(m, *sv, &proj, &mut plain[*sv]));
+                                cache[*sv].entry(kf).or_insert_with(|| {
+                                    entry(m, *sv, &proj, &mut plain[*sv], &shared_plain)
+                                });
                                 let n_ph = cache[*sv].get(&kf).map_or(1, |e| e.phases.len());
                                 // The phase follows the age of the youngest failure whose arrival
                                 // changed what serves (the failures older than it, with it, make
@@ -810,7 +853,7 @@ pub(crate) fn run(m: &Model, b: Depth) -> Analytic {
                                         }
                                         let sf = fp(sub_key.iter().map(|x| u64::from(*x)));
                                         cache[*sv].entry(sf).or_insert_with(|| {
-                                            entry(m, *sv, &sub_proj, &mut plain[*sv])
+                                            entry(m, *sv, &sub_proj, &mut plain[*sv], &shared_plain)
                                         });
                                         let changed =
                                             match (cache[*sv].get(&kf), cache[*sv].get(&sf)) {
@@ -862,14 +905,9 @@ pub(crate) fn run(m: &Model, b: Depth) -> Analytic {
                                         age_key.push(a.to_bits());
                                     }
                                     let af = fp(age_key.iter().copied());
-                                    match aged[*sv].get(&af) {
-                                        Some(pr) => *pr,
-                                        None => {
-                                            let pr = m.probs(*sv, &phase.shape, &Ages(&ages));
-                                            aged[*sv].insert(af, pr);
-                                            pr
-                                        }
-                                    }
+                                    shared_aged.get(*sv, af, &mut aged[*sv], || {
+                                        m.probs(*sv, &phase.shape, &Ages(&ages))
+                                    })
                                 };
                                 let v = ((-pr.notup).ln_1p(), (-pr.down).ln_1p());
                                 if let Some(slot) = tabs[k_sv].2.get_mut(flat) {

@@ -422,6 +422,23 @@ fn run_highs(_: &MilpModel, _: &SolveSettings, _: Option<&[f64]>) -> Result<Solv
 mod tests {
     use super::*;
 
+    #[test]
+    fn certify_follows_the_figures_and_the_deadline() {
+        // A plan whose services' sums are within the gap is within it, whatever one
+        // service's own MILP stopped on; only the deadline overrides the figures.
+        let (obj, bound) = (1000.0, 997.0);
+        use SolveStatus::{Optimal, TimeLimit, WithinGap, WorkLimit};
+        for (worst, bound, gap, want) in [
+            (WorkLimit, bound, 0.005, WithinGap),
+            (WorkLimit, bound, 0.001, WorkLimit),
+            (WithinGap, bound, 0.001, WorkLimit),
+            (WorkLimit, obj, 0.005, Optimal),
+            (TimeLimit, obj, 0.005, TimeLimit),
+        ] {
+            assert_eq!(certify(worst, obj, bound, gap), want, "{worst:?} gap {gap}");
+        }
+    }
+
     fn settings(b: Backend) -> SolveSettings {
         SolveSettings {
             backend: b,

@@ -14,7 +14,7 @@ use faultline_models::plan::{
 use faultline_models::topology::Topology;
 use rust_decimal::Decimal;
 
-use super::backend::rel_gap;
+use super::backend::{certify, rel_gap};
 use super::options::SolveOptions;
 
 pub(crate) fn assemble(
@@ -144,6 +144,10 @@ fn summary(
         s.status = s.status.max(sp.solve.status);
     }
     s.gap = rel_gap(s.objective, s.best_bound);
+    // The plan's figures certify the plan: a service whose MILP stopped on the work
+    // budget leaves the plan within the gap when the others' slack covers it (its own
+    // status still says `work-limit`); a deadline anywhere still makes it `time-limit`.
+    s.status = certify(s.status, s.objective, s.best_bound, options.gap);
     s.seconds = start.elapsed().as_secs_f64();
     s
 }

@@ -5,7 +5,9 @@ use std::fmt::Write;
 
 use faultline_models::deployment::Words;
 use faultline_models::duration;
-use faultline_models::plan::{Availability, CostBreakdown, Frontier, Layer, Plan, ServicePlan};
+use faultline_models::plan::{
+    Availability, CostBreakdown, Frontier, Layer, Plan, ServicePlan, SolveStatus,
+};
 use faultline_models::topology::Disruption;
 use rust_decimal::Decimal;
 
@@ -62,6 +64,25 @@ pub fn text(plan: &Plan) -> String {
         s.best_bound,
         s.gap * 100.0
     );
+    let short: Vec<&str> = plan
+        .services
+        .iter()
+        .filter(|(_, sp)| sp.solve.status >= SolveStatus::WorkLimit)
+        .map(|(k, _)| k.as_str())
+        .collect();
+    if !short.is_empty() && s.status < SolveStatus::WorkLimit {
+        let _ = writeln!(
+            o,
+            "{} of {} services stopped on the work budget short of the gap ({}); the others' slack keeps the plan within it",
+            short.len(),
+            plan.services.len(),
+            if short.len() > 3 {
+                format!("{}, …", short[..3].join(", "))
+            } else {
+                short.join(", ")
+            }
+        );
+    }
     o.push('\n');
     let w = plan
         .services
