@@ -6,11 +6,10 @@
 //! been waiting on an impaired control plane). Services and journeys are evaluated
 //! together on each state, so co-located services fail together.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use rustc_hash::FxHashMap as FastMap;
 
 use super::model::{Entity, Launch, Model};
-use super::service::{Ages, Probs, Shape};
+use super::service::{Ages, Fleets, Probs, Shape};
 
 /// One phase of a service after the youngest failure that shapes it.
 #[derive(Debug, Clone)]
@@ -174,6 +173,7 @@ fn entry(
     proj: &[(usize, usize)],
     plain: &mut FastMap<u128, Probs>,
     shared: &Memo,
+    fleets: &Fleets,
 ) -> Entry {
     let mut words = Vec::new();
     Entry {
@@ -184,7 +184,7 @@ fn entry(
                 words.clear();
                 shape.words(&mut words);
                 let key = fp(words.iter().copied());
-                let p = shared.get(s, key, plain, || m.probs(s, &shape, &Ages::NONE));
+                let p = shared.get(s, key, plain, || m.probs(s, &shape, &Ages::NONE, fleets));
                 Phase {
                     p,
                     holds: Model::holds(&shape),
@@ -255,10 +255,6 @@ type AgePiece = (f64, f64, Vec<(f64, f64)>);
 /// Gauss nodes per piece of a held outage's age (`Dur::age_rule`).
 const AGE_NODES: usize = 3;
 
-/// Hash maps keyed by small integer vectors, with a multiplicative hash: the default
-/// SipHash dominated the enumeration's time.
-type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
-
 /// A 128-bit fingerprint of a key of small words, the map key in place of the words
 /// themselves: two independent multiplicative streams, so that equal fingerprints of
 /// different keys (about n²/2¹²⁹ for n keys) never happen in practice, and a lookup
@@ -276,36 +272,6 @@ fn fp<I: IntoIterator<Item = u64>>(words: I) -> u128 {
     b = (b ^ n).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     b ^= b >> 31;
     (u128::from(a) << 64) | u128::from(b)
-}
-
-/// The Fx hash (as in rustc): one rotate, xor and multiply per word.
-#[derive(Debug, Default, Clone, Copy)]
-struct FxHasher(u64);
-
-impl Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut b = [0u8; 8];
-            b[..chunk.len()].copy_from_slice(chunk);
-            self.write_u64(u64::from_le_bytes(b));
-        }
-    }
-    fn write_u64(&mut self, x: u64) {
-        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-    fn write_u32(&mut self, x: u32) {
-        self.write_u64(u64::from(x));
-    }
-    fn write_usize(&mut self, x: usize) {
-        self.write_u64(x as u64);
-    }
-    fn write_u128(&mut self, x: u128) {
-        self.write_u64(x as u64);
-        self.write_u64((x >> 64) as u64);
-    }
-    fn finish(&self) -> u64 {
-        self.0
-    }
 }
 
 /// Whether `b` is at most `t` up to rounding (delays are sums of the same seconds).
@@ -350,9 +316,14 @@ pub(crate) fn run(m: &Model, b: Depth) -> Analytic {
     let nall = ents.len();
     let shared_plain = Memo::new(ns);
     let shared_aged = Memo::new(ns);
+    let fleets = Fleets::new(ns);
     let mut base_plain: Vec<FastMap<u128, Probs>> = vec![FastMap::default(); ns];
     let base_own: Vec<Probs> = (0..ns)
-        .map(|s| entry(m, s, &[], &mut base_plain[s], &shared_plain).last().p)
+        .map(|s| {
+            entry(m, s, &[], &mut base_plain[s], &shared_plain, &fleets)
+                .last()
+                .p
+        })
         .collect();
     let base_notup: Vec<f64> = ents.iter().map(|e| eff(&e.up, &base_own, false)).collect();
     let base_down: Vec<f64> = ents.iter().map(|e| eff(&e.ge, &base_own, true)).collect();
@@ -557,7 +528,7 @@ pub(crate) fn run(m: &Model, b: Depth) -> Analytic {
                                 }
                                 let kf = fp(key.iter().map(|x| u64::from(*x)));
                                 cache[*s].entry(kf).or_insert_with(|| {
-                                    entry(m, *s, &proj, &mut plain[*s], &shared_plain)
+                                    entry(m, *s, &proj, &mut plain[*s], &shared_plain, &fleets)
                                 });
                                 let class = reps.iter().position(|r| {
                                     match (cache[*s].get(r), cache[*s].get(&kf)) {
@@ -812,7 +783,7 @@ pub(crate) fn run(m: &Model, b: Depth) -> Analytic {
                                 }
                                 let kf = fp(key.iter().map(|x| u64::from(*x)));
                                 cache[*sv].entry(kf).or_insert_with(|| {
-                                    entry(m, *sv, &proj, &mut plain[*sv], &shared_plain)
+                                    entry(m, *sv, &proj, &mut plain[*sv], &shared_plain, &fleets)
                                 });
                                 let n_ph = cache[*sv].get(&kf).map_or(1, |e| e.phases.len());
                                 // The phase follows the age of the youngest failure whose arrival
@@ -853,7 +824,14 @@ pub(crate) fn run(m: &Model, b: Depth) -> Analytic {
                                         }
                                         let sf = fp(sub_key.iter().map(|x| u64::from(*x)));
                                         cache[*sv].entry(sf).or_insert_with(|| {
-                                            entry(m, *sv, &sub_proj, &mut plain[*sv], &shared_plain)
+                                            entry(
+                                                m,
+                                                *sv,
+                                                &sub_proj,
+                                                &mut plain[*sv],
+                                                &shared_plain,
+                                                &fleets,
+                                            )
                                         });
                                         let changed =
                                             match (cache[*sv].get(&kf), cache[*sv].get(&sf)) {
@@ -906,7 +884,7 @@ pub(crate) fn run(m: &Model, b: Depth) -> Analytic {
                                     }
                                     let af = fp(age_key.iter().copied());
                                     shared_aged.get(*sv, af, &mut aged[*sv], || {
-                                        m.probs(*sv, &phase.shape, &Ages(&ages))
+                                        m.probs(*sv, &phase.shape, &Ages(&ages), &fleets)
                                     })
                                 };
                                 let v = ((-pr.notup).ln_1p(), (-pr.down).ln_1p());

@@ -7,6 +7,9 @@
 //! makes the two methods compute the same model.
 
 use std::collections::BTreeMap;
+use std::sync::{Mutex, PoisonError};
+
+use rustc_hash::FxHashMap as FastMap;
 
 use super::model::{commit_latency, Launch, Mark, Model, Sem, Target};
 
@@ -666,7 +669,12 @@ impl Model {
 
     /// Probabilities over independent instance failures, given how long each held
     /// region's control plane has been impaired.
-    pub(crate) fn probs(&self, s: usize, shape: &Shape, ages: &Ages) -> Probs {
+    /// A stateless fleet's figures come from `fleets`, which holds them per service and
+    /// per fleet (each group's count, size and P(instance down)): shapes that differ
+    /// only in what those do not see (the share of requests still routed to lost
+    /// capacity, applied here after; which units of equal count, size and P(down)
+    /// remain) give the same fleet.
+    pub(crate) fn probs(&self, s: usize, shape: &Shape, ages: &Ages, fleets: &Fleets) -> Probs {
         match (&self.services[s].sem, shape) {
             (
                 Sem::Stateless {
@@ -691,7 +699,9 @@ impl Model {
                         (un.count, un.vcpu, un.mem, self.inst_down(*u, *h, ages))
                     })
                     .collect();
-                let p = stateless_probs(&groups, *demand_v, *demand_m, *floor);
+                let p = fleets.get(s, &groups, || {
+                    stateless_probs(&groups, *demand_v, *demand_m, *floor)
+                });
                 // Requests still sent to lost capacity fail while the rest are served:
                 // the fleet is degraded, not down (clients retry, and a retry reaches
                 // surviving capacity), until health checks and DNS move them.
@@ -996,6 +1006,37 @@ fn failures(n: u32, q: f64) -> (Vec<f64>, f64) {
     }
     terms.truncate(cut);
     (terms, tail)
+}
+
+/// Stateless fleets' figures per service, keyed by the fleet's groups in their order
+/// (count, and the bits of vCPU, GiB and q): [`stateless_probs`] is a pure function of
+/// them and of the service's demand and floor, so a figure read here is the one a
+/// fresh computation gives, whichever thread stored it.
+pub(crate) struct Fleets(Vec<Mutex<FastMap<Vec<u64>, Probs>>>);
+
+impl Fleets {
+    pub(crate) fn new(services: usize) -> Fleets {
+        Fleets((0..services).map(|_| Mutex::default()).collect())
+    }
+
+    fn get(
+        &self,
+        s: usize,
+        groups: &[(u32, f64, f64, f64)],
+        compute: impl FnOnce() -> Probs,
+    ) -> Probs {
+        let key: Vec<u64> = groups
+            .iter()
+            .flat_map(|(n, v, m, q)| [u64::from(*n), v.to_bits(), m.to_bits(), q.to_bits()])
+            .collect();
+        let lock = || self.0[s].lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(p) = lock().get(&key) {
+            return *p;
+        }
+        let p = compute();
+        lock().insert(key, p);
+        p
+    }
 }
 
 /// P(not up) and P(down) of a stateless fleet whose groups (count, vCPU, GiB, q) lose
