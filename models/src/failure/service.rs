@@ -1173,6 +1173,9 @@ fn proportional_size_probs(
 /// vCPU into lost MiB exactly.
 struct ClassLosses {
     lost: Vec<f64>,
+    /// The losses that still clear the floor: `lost` may stop short of them where
+    /// larger losses have no mass.
+    span: usize,
     over: f64,
     mib: i64,
     vcpu: i64,
@@ -1198,25 +1201,29 @@ fn class_losses(
     while !beyond_ge(len) {
         len += 1;
     }
-    let mut states = vec![0.0; len as usize];
+    let mut states = vec![0.0; len.min(1) as usize];
     let mut over = 0.0;
     if states.is_empty() {
         over = 1.0;
     } else {
         states[0] = 1.0;
     }
+    // The array holds losses up to the largest one reached so far (at most `len`):
+    // entries past it would be zeros, which add nothing to any sum below.
+    let len = len as usize;
     for ((vi, _), groups) in sizes.iter().filter(|_| len > 0) {
         let (counts, past) = size_failures(groups, |t| beyond_ge(t * vi));
         let mass: f64 = states.iter().sum();
         over += past * mass;
-        let mut next = vec![0.0; states.len()];
+        let reach = states.len() - 1 + counts.len().saturating_sub(1) * *vi as usize;
+        let mut next = vec![0.0; reach.min(len - 1) + 1];
         for (lv, p) in states.iter().enumerate() {
             if *p == 0.0 {
                 continue;
             }
             for (k, pk) in counts.iter().enumerate() {
                 let nv = lv + k * *vi as usize;
-                if nv >= next.len() {
+                if nv >= len {
                     // Losses grow with k: this and every larger count pass the floor.
                     over += p * counts[k..].iter().sum::<f64>();
                     break;
@@ -1228,6 +1235,7 @@ fn class_losses(
     }
     ClassLosses {
         lost: states,
+        span: len,
         over,
         mib,
         vcpu,
@@ -1292,7 +1300,7 @@ fn ratio_class_probs(
     let (last, first) = classes.split_last()?;
     let work = first
         .iter()
-        .try_fold(1usize, |w, c| w.checked_mul(c.lost.len().max(1)))?;
+        .try_fold(1usize, |w, c| w.checked_mul(c.span.max(1)))?;
     if work > RATIO_CLASS_WORK {
         return None;
     }
