@@ -785,27 +785,36 @@ pub(crate) fn run(m: &Model, b: Depth) -> Analytic {
                                 cache[*sv].entry(kf).or_insert_with(|| {
                                     entry(m, *sv, &proj, &mut plain[*sv], &shared_plain, &fleets)
                                 });
-                                let n_ph = cache[*sv].get(&kf).map_or(1, |e| e.phases.len());
+                                let Some(e) = cache[*sv].get(&kf) else {
+                                    continue;
+                                };
+                                let n_ph = e.phases.len();
                                 // The phase follows the age of the youngest failure whose arrival
                                 // changed what serves (the failures older than it, with it, make
                                 // a different service than without it); failures that came on
                                 // top without changing anything do not restart the clock.
                                 let mut ph = n_ph - 1;
-                                // A pure function of the projection and the ages' pieces,
-                                // kept per service: held instances' ages add options
-                                // that share it.
+                                // The search below sees the ages' pieces only through the
+                                // phase each distinct piece end falls in and, per failure,
+                                // how many of those ends its own piece lies past: with the
+                                // projection, they key its result, kept per service (held
+                                // instances' ages add options that share it).
                                 let phk = (n_ph > 1).then(|| {
-                                    fp([kf as u64, (kf >> 64) as u64]
-                                        .into_iter()
-                                        .chain(his.iter().map(|h| h.to_bits())))
-                                });
-                                if let Some(k) = phk.and_then(|k| phase_of[*sv].get(&k).copied()) {
-                                    ph = k;
-                                } else if let Some(phk) = phk {
                                     order.clear();
                                     order.extend(his.iter().copied());
                                     order.sort_by(f64::total_cmp);
                                     order.dedup_by(|a, b| at_most(*a, *b) && at_most(*b, *a));
+                                    let past = |hi: f64| {
+                                        order.iter().filter(|h| !at_most(hi, **h)).count()
+                                    };
+                                    fp([kf as u64, (kf >> 64) as u64, order.len() as u64]
+                                        .into_iter()
+                                        .chain(order.iter().map(|h| e.phase_at(*h) as u64))
+                                        .chain(his.iter().map(|hi| past(*hi) as u64)))
+                                });
+                                if let Some(k) = phk.and_then(|k| phase_of[*sv].get(&k).copied()) {
+                                    ph = k;
+                                } else if let Some(phk) = phk {
                                     for h in &order {
                                         let at = cache[*sv]
                                             .get(&kf)

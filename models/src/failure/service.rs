@@ -1158,7 +1158,7 @@ fn proportional_size_probs(
         .lost
         .iter()
         .enumerate()
-        .filter(|(lv, _)| beyond(*lv as i64, up_v, up_m))
+        .filter(|(i, _)| beyond(class.vcpu_at(*i), up_v, up_m))
         .map(|(_, p)| p)
         .sum();
     Some(Probs {
@@ -1168,13 +1168,15 @@ fn proportional_size_probs(
 }
 
 /// Per memory-per-vCPU class: the distribution of lost vCPU of its sizes (a dense array
-/// indexed by lost vCPU, cut where the class's losses alone pass the floor), the
-/// probability past the cut, and the class's reduced ratio (MiB, vCPU) that turns lost
-/// vCPU into lost MiB exactly.
+/// indexed by lost vCPU in steps of the sizes' greatest common divisor, cut where the
+/// class's losses alone pass the floor), the probability past the cut, and the class's
+/// reduced ratio (MiB, vCPU) that turns lost vCPU into lost MiB exactly.
 struct ClassLosses {
+    /// `lost[i]`: the probability of losing `i * step` vCPU; no other loss is possible.
     lost: Vec<f64>,
-    /// The losses that still clear the floor: `lost` may stop short of them where
-    /// larger losses have no mass.
+    step: i64,
+    /// The losses in vCPU that still clear the floor: `lost` may stop short of them
+    /// where larger losses have no mass.
     span: usize,
     over: f64,
     mib: i64,
@@ -1184,6 +1186,11 @@ struct ClassLosses {
 impl ClassLosses {
     fn mib_of(&self, lv: i64) -> i64 {
         lv * self.mib / self.vcpu
+    }
+
+    /// The lost vCPU of entry `i` of `lost`.
+    fn vcpu_at(&self, i: usize) -> i64 {
+        i as i64 * self.step
     }
 }
 
@@ -1196,11 +1203,27 @@ fn class_losses(
     (mib, vcpu): (i64, i64),
     beyond_ge: impl Fn(i64) -> bool,
 ) -> ClassLosses {
-    // The largest loss that still clears the floor bounds the array.
-    let mut len = 0i64;
-    while !beyond_ge(len) {
-        len += 1;
+    // Every loss is a sum of the sizes, so a multiple of their greatest common divisor:
+    // the array holds those alone.
+    let step = sizes.iter().fold(0, |g, ((vi, _), _)| gcd(g, *vi)).max(1);
+    // The smallest loss in vCPU past the floor bounds the array (more loss never
+    // clears it): found by doubling and bisection.
+    let (mut lo, mut hi) = (0i64, 1i64);
+    while !beyond_ge(hi - 1) {
+        lo = hi;
+        hi *= 2;
     }
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if beyond_ge(mid) {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    let span = lo;
+    // The steps that clear the floor.
+    let len = (span + step - 1) / step;
     let mut states = vec![0.0; len.min(1) as usize];
     let mut over = 0.0;
     if states.is_empty() {
@@ -1215,14 +1238,15 @@ fn class_losses(
         let (counts, past) = size_failures(groups, |t| beyond_ge(t * vi));
         let mass: f64 = states.iter().sum();
         over += past * mass;
-        let reach = states.len() - 1 + counts.len().saturating_sub(1) * *vi as usize;
+        let vi = vi / step;
+        let reach = states.len() - 1 + counts.len().saturating_sub(1) * vi as usize;
         let mut next = vec![0.0; reach.min(len - 1) + 1];
         for (lv, p) in states.iter().enumerate() {
             if *p == 0.0 {
                 continue;
             }
             for (k, pk) in counts.iter().enumerate() {
-                let nv = lv + k * *vi as usize;
+                let nv = lv + k * vi as usize;
                 if nv >= len {
                     // Losses grow with k: this and every larger count pass the floor.
                     over += p * counts[k..].iter().sum::<f64>();
@@ -1235,7 +1259,8 @@ fn class_losses(
     }
     ClassLosses {
         lost: states,
-        span: len,
+        step,
+        span: span as usize,
         over,
         mib,
         vcpu,
@@ -1330,16 +1355,16 @@ fn ratio_class_probs(
 
 /// The walk of [`ratio_class_probs`]: `acc.down` gathers the mass down, `acc.notup` the
 /// mass degraded (up to the sum at the end).
-struct Walk<'a> {
+struct Walk<'a, F: Fn(i64, i64, f64, f64) -> bool> {
     classes: &'a [ClassLosses],
     last: &'a ClassLosses,
     suffix: &'a [f64],
-    beyond: &'a dyn Fn(i64, i64, f64, f64) -> bool,
+    beyond: &'a F,
     limits: (f64, f64, f64, f64),
     acc: &'a mut Probs,
 }
 
-impl Walk<'_> {
+impl<F: Fn(i64, i64, f64, f64) -> bool> Walk<'_, F> {
     fn visit(&mut self, c: usize, lv: i64, lm: i64, p: f64) {
         let (up_v, up_m, ge_v, ge_m) = self.limits;
         let Some(class) = self.classes.get(c) else {
@@ -1350,7 +1375,7 @@ impl Walk<'_> {
                 let (mut lo, mut hi) = (0usize, last.lost.len());
                 while lo < hi {
                     let mid = lo + (hi - lo) / 2;
-                    let b = mid as i64;
+                    let b = last.vcpu_at(mid);
                     if (self.beyond)(lv + b, lm + last.mib_of(b), lim_v, lim_m) {
                         hi = mid;
                     } else {
@@ -1366,15 +1391,15 @@ impl Walk<'_> {
             return;
         };
         self.acc.down += p * class.over;
-        for (a, pa) in class.lost.iter().enumerate() {
+        for (i, pa) in class.lost.iter().enumerate() {
             if *pa == 0.0 {
                 continue;
             }
-            let a = a as i64;
+            let a = class.vcpu_at(i);
             let (nv, nm) = (lv + a, lm + class.mib_of(a));
             if (self.beyond)(nv, nm, ge_v, ge_m) {
                 // More loss never helps: this and every larger loss of the class is down.
-                self.acc.down += p * class.lost[a as usize..].iter().sum::<f64>();
+                self.acc.down += p * class.lost[i..].iter().sum::<f64>();
                 break;
             }
             let np = p * pa;
