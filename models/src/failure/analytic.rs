@@ -782,12 +782,9 @@ pub(crate) fn run(m: &Model, b: Depth) -> Analytic {
                                     }
                                 }
                                 let kf = fp(key.iter().map(|x| u64::from(*x)));
-                                cache[*sv].entry(kf).or_insert_with(|| {
+                                let e = cache[*sv].entry(kf).or_insert_with(|| {
                                     entry(m, *sv, &proj, &mut plain[*sv], &shared_plain, &fleets)
                                 });
-                                let Some(e) = cache[*sv].get(&kf) else {
-                                    continue;
-                                };
                                 let n_ph = e.phases.len();
                                 // The phase follows the age of the youngest failure whose arrival
                                 // changed what serves (the failures older than it, with it, make
